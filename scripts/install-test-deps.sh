@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs, only those that are missing (a second run is
+# fast). Needs root (or sudo) for apt-get; without it, names what to install and fails.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have dovecot   || need+=(dovecot-imapd dovecot-core)
+have doveadm   || need+=(dovecot-core)
+have readpst   || need+=(pst-utils)
+have chromium  || need+=(chromium)
+have node      || need+=(nodejs)
+have npm       || need+=(npm)
+have pdftoppm  || need+=(poppler-utils)
+have sqlite3   || need+=(sqlite3)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need+=(fonts-liberation)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test dependencies: all present"
+  exit 0
+fi
+
+# Deduplicate.
+mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+echo "test dependencies: installing ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if have sudo; then SUDO=sudo; else
+    echo "ERROR: missing ${need[*]} and not root. Install them with: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "test dependencies: installed"
