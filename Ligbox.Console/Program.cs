@@ -1,6 +1,12 @@
+using Ligbox.Console;
+using Ligbox.Core;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddLigboxCore();
+builder.AddLigboxConsole();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+app.UseLigboxConsole();
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can reach it in tests.</summary>

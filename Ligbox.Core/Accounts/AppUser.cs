@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Ligbox.Core.Accounts;
+
+public sealed class AppUser : IdentityUser
+{
+    public string? DisplayName { get; set; }
+    public bool IsDisabled { get; set; }
+    public DateTime CreatedAtUtc { get; set; }
+}
+
+/// <summary>The three roles and the two permissions (T007) they grant.</summary>
+public static class Roles
+{
+    public const string Technician = "technician";
+    public const string OpsLead = "ops_lead";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Technician, OpsLead, Admin];
+}
+
+public static class Permissions
+{
+    public const string CanManageMigration = "can_manage_migration";
+    public const string CanApproveMigrationGate = "can_approve_migration_gate";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> ManageRoles = [Roles.Technician, Roles.OpsLead, Roles.Admin];
+    public static readonly IReadOnlyList<string> ApproveRoles = [Roles.OpsLead, Roles.Admin];
+}
+
+/// <summary>Scopes an API token may carry.</summary>
+public static class Scopes
+{
+    public const string JobsRead = "jobs:read";
+    public const string JobsWrite = "jobs:write";
+    public const string GateRead = "gate:read";
+    public const string GateApprove = "gate:approve";
+
+    public static readonly IReadOnlyList<string> All = [JobsRead, JobsWrite, GateRead, GateApprove];
+}

@@ -1,0 +1,67 @@
+using Ligbox.Core.Accounts;
+using Ligbox.Core.Audit;
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Mailboxes;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Security;
+using Ligbox.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Ligbox.Core;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers the domain, persistence and data directory. Nothing here touches the disk: the data
+    /// directory is created when the host starts (so <c>dotnet ef</c> design time has no side effects).
+    /// </summary>
+    public static IHostApplicationBuilder AddLigboxCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LigboxOptions>().BindConfiguration(LigboxOptions.Section);
+        var options = builder.Configuration.GetSection(LigboxOptions.Section).Get<LigboxOptions>() ?? new LigboxOptions();
+        var dataDir = new DataDirectory(Path.IsPathRooted(options.DataDir)
+            ? options.DataDir
+            : Path.Combine(builder.Environment.ContentRootPath, options.DataDir));
+        services.AddSingleton(dataDir);
+        services.AddSingleton(TimeProvider.System);
+
+        var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? $"Data Source={dataDir.DatabaseFile};Cache=Shared;Pooling=true"
+            : options.ConnectionString;
+        services.AddDbContextFactory<LigboxDbContext>(o => o
+            .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
+            .AddInterceptors(new SqlitePragmaInterceptor()));
+
+        services.AddDataProtection()
+            .SetApplicationName("Ligbox.Console")
+            .PersistKeysToFileSystem(new DirectoryInfo(dataDir.Keys));
+
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<AuditLog>();
+        services.AddScoped<JobService>();
+        services.AddScoped<MailboxService>();
+        services.AddScoped<ApiTokenService>();
+        services.AddScoped<UserAdminService>();
+
+        // First: the data directory must exist and be writable before anything opens the database.
+        services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
+        services.AddHostedService<DatabaseInitializer>();
+        return builder;
+    }
+}
+
+internal sealed class DataDirectoryInitializer(DataDirectory dataDir) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        dataDir.EnsureWritable();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

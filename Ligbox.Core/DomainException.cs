@@ -1,0 +1,10 @@
+namespace Ligbox.Core;
+
+/// <summary>
+/// An operation that the domain refuses (an illegal state transition, a duplicate, a rule broken).
+/// The message is written for the technician who will read it; the API answers 409 with it.
+/// </summary>
+public class DomainException(string message) : Exception(message);
+
+/// <summary>An entity that does not exist (the API answers 404).</summary>
+public sealed class NotFoundException(string what, object id) : Exception($"{what} {id} was not found.");

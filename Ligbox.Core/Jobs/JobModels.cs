@@ -1,0 +1,130 @@
+using Ligbox.Core.Mailboxes;
+
+namespace Ligbox.Core.Jobs;
+
+/// <summary>Server settings as the API and the forms take them (T003).</summary>
+public sealed record ServerEndpointModel
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = 993;
+    public ImapSecurityMode Security { get; set; } = ImapSecurityMode.Ssl;
+    public ImapAuthMode Auth { get; set; } = ImapAuthMode.Plain;
+
+    public ServerEndpoint ToEndpoint() => new() { Host = Host.Trim().ToLowerInvariant(), Port = Port, Security = Security, Auth = Auth };
+
+    public static ServerEndpointModel From(ServerEndpoint e) => new() { Host = e.Host, Port = e.Port, Security = e.Security, Auth = e.Auth };
+}
+
+public sealed record JobOptionsModel
+{
+    public List<string> IncludeFolders { get; set; } = [];
+    public List<string> ExcludeFolders { get; set; } = [];
+    public Dictionary<string, string> FolderMappings { get; set; } = [];
+    public int? MaxMessageAgeDays { get; set; }
+
+    public JobOptions ToOptions() => new()
+    {
+        IncludeFolders = IncludeFolders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList(),
+        ExcludeFolders = ExcludeFolders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList(),
+        FolderMappings = FolderMappings.Where(kv => !string.IsNullOrWhiteSpace(kv.Key) && !string.IsNullOrWhiteSpace(kv.Value))
+            .ToDictionary(kv => kv.Key.Trim(), kv => kv.Value.Trim()),
+        MaxMessageAgeDays = MaxMessageAgeDays,
+    };
+
+    public static JobOptionsModel From(JobOptions o) => new()
+    {
+        IncludeFolders = [.. o.IncludeFolders],
+        ExcludeFolders = [.. o.ExcludeFolders],
+        FolderMappings = o.FolderMappings.ToDictionary(),
+        MaxMessageAgeDays = o.MaxMessageAgeDays,
+    };
+}
+
+public sealed record CreateJobRequest
+{
+    public string Domain { get; set; } = "";
+    public string? Name { get; set; }
+    public string? TicketId { get; set; }
+    public ServerEndpointModel Source { get; set; } = new();
+    public ServerEndpointModel Destination { get; set; } = new();
+    public SyncEngineKind Engine { get; set; } = SyncEngineKind.Native;
+    public JobOptionsModel? Options { get; set; }
+}
+
+/// <summary>A partial update: null members are left as they are.</summary>
+public sealed record UpdateJobRequest
+{
+    public string? Name { get; set; }
+    public string? TicketId { get; set; }
+    public ServerEndpointModel? Source { get; set; }
+    public ServerEndpointModel? Destination { get; set; }
+    public SyncEngineKind? Engine { get; set; }
+    public JobOptionsModel? Options { get; set; }
+}
+
+public sealed record JobDto(
+    Guid Id,
+    string Domain,
+    string Name,
+    string? TicketId,
+    string? TicketUrl,
+    MigrationPhase Phase,
+    string? PhaseReason,
+    ServerEndpointModel Source,
+    ServerEndpointModel Destination,
+    SyncEngineKind Engine,
+    JobOptionsModel Options,
+    int MailboxCount,
+    string CreatedBy,
+    DateTime CreatedAtUtc,
+    DateTime UpdatedAtUtc);
+
+public enum JobSortField
+{
+    CreatedAt,
+    Domain,
+    Name,
+    Phase,
+    Mailboxes,
+}
+
+public sealed record JobListQuery
+{
+    public string? Domain { get; init; }
+    public MigrationPhase? Phase { get; init; }
+    public string? TicketId { get; init; }
+    public string? Search { get; init; }
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = 25;
+    public JobSortField SortBy { get; init; } = JobSortField.CreatedAt;
+    public bool Descending { get; init; } = true;
+}
+
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+
+/// <summary>A mailbox as the API and the UI show it: never with its secrets.</summary>
+public sealed record MailboxDto(
+    Guid Id,
+    Guid JobId,
+    string SourceLogin,
+    string DestinationLogin,
+    string? DestinationFolderPrefix,
+    MailboxStatus Status,
+    string? StatusMessage,
+    long? LastSourceCount,
+    long? LastDestinationCount,
+    DateTime? LastSyncedAtUtc,
+    DateTime CreatedAtUtc)
+{
+    public static MailboxDto From(Mailbox m) => new(m.Id, m.JobId, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
+        m.Status, m.StatusMessage, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.CreatedAtUtc);
+}
+
+public sealed record AddMailboxRequest
+{
+    public string SourceUser { get; set; } = "";
+    public string SourcePassword { get; set; } = "";
+    public string DestUser { get; set; } = "";
+    public string DestPassword { get; set; } = "";
+    public string? DestFolderPrefix { get; set; }
+}

@@ -1,0 +1,194 @@
+using System.Text.RegularExpressions;
+using Ligbox.Core.Audit;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Ligbox.Core.Jobs;
+
+/// <summary>Creates, lists, changes and cancels migration jobs. Pages and API endpoints both call it.</summary>
+public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, IOptions<LigboxOptions> options)
+{
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
+    private static partial Regex DomainPattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")]
+    private static partial Regex HostPattern();
+
+    public async Task<JobDto> CreateAsync(CreateJobRequest request, string actor, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        var domain = MigrationJob.NormalizeDomain(request.Domain);
+        if (!DomainPattern().IsMatch(domain))
+        {
+            errors.Add("domain", "Enter the customer's mail domain, e.g. example.com.");
+        }
+
+        ValidateServer("source", request.Source, errors);
+        ValidateServer("destination", request.Destination, errors);
+        ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        ValidationFailedException.ThrowIfAny(errors);
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var job = new MigrationJob(domain, request.Name ?? "", request.TicketId, request.Source.ToEndpoint(), request.Destination.ToEndpoint(),
+            request.Engine, (request.Options ?? new()).ToOptions(), actor, now);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Jobs.Add(job);
+        audit.Add(db, actor, "job.created", "job", job.Id, new { job.Domain, job.Name, job.TicketId }, job.Id);
+        await db.SaveChangesAsync(ct);
+        return ToDto(job, 0);
+    }
+
+    public async Task<JobDto> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.Jobs.AsNoTracking().Where(j => j.Id == id)
+            .Select(j => new { Job = j, Count = j.Mailboxes.Count })
+            .SingleOrDefaultAsync(ct) ?? throw new NotFoundException("Job", id);
+        return ToDto(row.Job, row.Count);
+    }
+
+    public async Task<PagedResult<JobDto>> ListAsync(JobListQuery query, CancellationToken ct = default)
+    {
+        var page = Math.Max(1, query.Page);
+        var size = Math.Clamp(query.PageSize, 1, 200);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = db.Jobs.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Domain))
+        {
+            var d = MigrationJob.NormalizeDomain(query.Domain);
+            q = q.Where(j => j.Domain == d);
+        }
+
+        if (query.Phase is { } phase)
+        {
+            q = q.Where(j => j.Phase == phase);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.TicketId))
+        {
+            var t = query.TicketId.Trim();
+            q = q.Where(j => j.TicketId == t);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var s = query.Search.Trim().ToLower();
+            q = q.Where(j => j.Domain.Contains(s) || j.Name.ToLower().Contains(s) || (j.TicketId != null && j.TicketId.ToLower().Contains(s)));
+        }
+
+        var total = await q.CountAsync(ct);
+        var projected = q.Select(j => new { Job = j, Count = j.Mailboxes.Count });
+        projected = (query.SortBy, query.Descending) switch
+        {
+            (JobSortField.Domain, false) => projected.OrderBy(x => x.Job.Domain),
+            (JobSortField.Domain, true) => projected.OrderByDescending(x => x.Job.Domain),
+            (JobSortField.Name, false) => projected.OrderBy(x => x.Job.Name),
+            (JobSortField.Name, true) => projected.OrderByDescending(x => x.Job.Name),
+            (JobSortField.Phase, false) => projected.OrderBy(x => x.Job.Phase),
+            (JobSortField.Phase, true) => projected.OrderByDescending(x => x.Job.Phase),
+            (JobSortField.Mailboxes, false) => projected.OrderBy(x => x.Count),
+            (JobSortField.Mailboxes, true) => projected.OrderByDescending(x => x.Count),
+            (_, false) => projected.OrderBy(x => x.Job.CreatedAtUtc),
+            _ => projected.OrderByDescending(x => x.Job.CreatedAtUtc),
+        };
+        var rows = await projected.Skip((page - 1) * size).Take(size).ToListAsync(ct);
+        return new(rows.Select(r => ToDto(r.Job, r.Count)).ToList(), total, page, size);
+    }
+
+    public async Task<JobDto> UpdateAsync(Guid id, UpdateJobRequest request, string actor, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        if (request.Source is not null)
+        {
+            ValidateServer("source", request.Source, errors);
+        }
+
+        if (request.Destination is not null)
+        {
+            ValidateServer("destination", request.Destination, errors);
+        }
+
+        ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        ValidationFailedException.ThrowIfAny(errors);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
+        job.Update(request.Name, request.TicketId, request.Source?.ToEndpoint(), request.Destination?.ToEndpoint(), request.Engine,
+            request.Options?.ToOptions(), clock.GetUtcNow().UtcDateTime);
+        audit.Add(db, actor, "job.updated", "job", job.Id, request with { }, job.Id);
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    public async Task<JobDto> CancelAsync(Guid id, string? reason, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
+        job.Cancel(reason ?? $"Cancelled by {actor}", clock.GetUtcNow().UtcDateTime);
+        audit.Add(db, actor, "job.cancelled", "job", job.Id, new { reason }, job.Id);
+        await db.SaveChangesAsync(ct);
+        return await GetAsync(id, ct);
+    }
+
+    public string? TicketUrl(string? ticketId)
+    {
+        var template = options.Value.TicketUrlTemplate;
+        return string.IsNullOrWhiteSpace(ticketId) || string.IsNullOrWhiteSpace(template)
+            ? null
+            : template.Replace("{ticket}", Uri.EscapeDataString(ticketId), StringComparison.Ordinal);
+    }
+
+    private JobDto ToDto(MigrationJob j, int mailboxCount) => new(j.Id, j.Domain, j.Name, j.TicketId, TicketUrl(j.TicketId), j.Phase, j.PhaseReason,
+        ServerEndpointModel.From(j.Source), ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
+        j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc);
+
+    private static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
+    {
+        if (server is null)
+        {
+            errors.Add(field, "is required.");
+            return;
+        }
+
+        var host = (server.Host ?? "").Trim().ToLowerInvariant();
+        if (!HostPattern().IsMatch(host))
+        {
+            errors.Add($"{field}.host", "Enter the IMAP server's host name or IP address, e.g. imap.example.com.");
+        }
+
+        if (server.Port is < 1 or > 65535)
+        {
+            errors.Add($"{field}.port", "The port must be between 1 and 65535 (IMAP: 143, IMAPS: 993).");
+        }
+
+        if (!Enum.IsDefined(server.Security))
+        {
+            errors.Add($"{field}.security", "Choose None, StartTls or Ssl.");
+        }
+
+        if (!Enum.IsDefined(server.Auth))
+        {
+            errors.Add($"{field}.auth", "Choose Plain, Login or XOAuth2.");
+        }
+    }
+
+    private static void ValidateCommon(string? name, string? ticketId, JobOptionsModel? options, Dictionary<string, List<string>> errors)
+    {
+        if (name is { Length: > 200 })
+        {
+            errors.Add("name", "must be 200 characters or fewer.");
+        }
+
+        if (ticketId is { Length: > 100 })
+        {
+            errors.Add("ticketId", "must be 100 characters or fewer.");
+        }
+
+        if (options?.MaxMessageAgeDays is <= 0)
+        {
+            errors.Add("options.maxMessageAgeDays", "must be a positive number of days, or empty to copy everything.");
+        }
+    }
+}

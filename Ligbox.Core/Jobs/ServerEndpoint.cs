@@ -1,0 +1,28 @@
+namespace Ligbox.Core.Jobs;
+
+/// <summary>An IMAP server a job reads from or writes to. Stored as an owned value on the job.</summary>
+public sealed record ServerEndpoint
+{
+    public required string Host { get; init; }
+    public int Port { get; init; } = 993;
+    public ImapSecurityMode Security { get; init; } = ImapSecurityMode.Ssl;
+    public ImapAuthMode Auth { get; init; } = ImapAuthMode.Plain;
+
+    public override string ToString() => $"{Host}:{Port} ({Security})";
+}
+
+/// <summary>Folder selection and mapping options of a job.</summary>
+public sealed record JobOptions
+{
+    /// <summary>Glob patterns of source folders to include; empty means all.</summary>
+    public IReadOnlyList<string> IncludeFolders { get; init; } = [];
+
+    /// <summary>Glob patterns of source folders to leave out.</summary>
+    public IReadOnlyList<string> ExcludeFolders { get; init; } = [];
+
+    /// <summary>Explicit source folder → destination folder overrides.</summary>
+    public IReadOnlyDictionary<string, string> FolderMappings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Only messages younger than this many days are copied; null copies everything.</summary>
+    public int? MaxMessageAgeDays { get; init; }
+}
