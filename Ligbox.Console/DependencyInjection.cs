@@ -1,7 +1,6 @@
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
 using Ligbox.Core.Accounts;
-using Ligbox.Core.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -24,16 +23,8 @@ public static class DependencyInjection
         services.AddExceptionHandler<DomainExceptionHandler>();
         services.AddOpenApi();
 
-        services.AddIdentityCore<AppUser>(o =>
-            {
-                o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 10;
-                o.Lockout.MaxFailedAccessAttempts = 10;
-            })
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<LigboxDbContext>()
-            .AddSignInManager<LigboxSignInManager>()
-            .AddDefaultTokenProviders();
+        // Users, roles and their stores are registered by AddLigboxCore; the console adds sign-in.
+        new IdentityBuilder(typeof(AppUser), typeof(IdentityRole), services).AddSignInManager<LigboxSignInManager>();
         services.AddScoped<SignInManager<AppUser>>(sp => sp.GetRequiredService<LigboxSignInManager>());
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 

@@ -6,6 +6,7 @@ using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,16 @@ public static class DependencyInjection
         services.AddDataProtection()
             .SetApplicationName("Ligbox.Console")
             .PersistKeysToFileSystem(new DirectoryInfo(dataDir.Keys));
+
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 10;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<LigboxDbContext>()
+            .AddDefaultTokenProviders();
 
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<AuditLog>();

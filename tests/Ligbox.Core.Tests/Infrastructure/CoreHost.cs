@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Ligbox.Core.Tests.Infrastructure;
+
+/// <summary>
+/// The real Core registrations on a real SQLite file in a temp data directory, with the start-up
+/// initializers run (migrations, roles, first admin), as the console runs them.
+/// </summary>
+public sealed class CoreHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private CoreHost(IHost host, string dataDir)
+    {
+        _host = host;
+        DataDir = dataDir;
+    }
+
+    public string DataDir { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "ligbox-core-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ligbox:DataDir"] = dataDir,
+            ["Ligbox:Admin:Email"] = "admin@test.local",
+            ["Ligbox:Admin:Password"] = "Admin-Password-1",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddLigboxCore();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new CoreHost(host, dataDir);
+    }
+
+    public AsyncServiceScope Scope() => _host.Services.CreateAsyncScope();
+
+    public T Get<T>(AsyncServiceScope scope) where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open must not fail the test that already passed.
+        }
+    }
+}
