@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
 using Ligbox.Core.Accounts;
@@ -22,10 +23,11 @@ public static class DependencyInjection
         services.AddProblemDetails();
         services.AddExceptionHandler<DomainExceptionHandler>();
         services.AddOpenApi();
+        // Enums travel as their names ("Draft", "StartTls"): readable for people and stable for clients.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         // Users, roles and their stores are registered by AddLigboxCore; the console adds sign-in.
         new IdentityBuilder(typeof(AppUser), typeof(IdentityRole), services).AddSignInManager<LigboxSignInManager>();
-        services.AddScoped<SignInManager<AppUser>>(sp => sp.GetRequiredService<LigboxSignInManager>());
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         // One default scheme that picks bearer tokens for API clients and the cookie for people.

@@ -11,20 +11,21 @@ public static class JobsEndpoints
 {
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/api/migration/jobs").RequireAuthorization(Policies.JobsRead).WithTags("Jobs");
+        // Each endpoint names its own policy: a jobs:write token may write without also holding jobs:read.
+        var jobs = app.MapGroup("/api/migration/jobs").RequireAuthorization().WithTags("Jobs");
         jobs.MapPost("/", CreateJob).RequireAuthorization(Policies.JobsWrite).WithName("CreateJob").WithSummary("Create a migration job (Draft).");
-        jobs.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("List jobs with filter, paging and sorting.");
-        jobs.MapGet("/{id:guid}", GetJob).WithName("GetJob").WithSummary("Get one job.");
+        jobs.MapGet("/", ListJobs).RequireAuthorization(Policies.JobsRead).WithName("ListJobs").WithSummary("List jobs with filter, paging and sorting.");
+        jobs.MapGet("/{id:guid}", GetJob).RequireAuthorization(Policies.JobsRead).WithName("GetJob").WithSummary("Get one job.");
         jobs.MapPatch("/{id:guid}", UpdateJob).RequireAuthorization(Policies.JobsWrite).WithName("UpdateJob").WithSummary("Change a job's settings while it is a Draft.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob).RequireAuthorization(Policies.JobsWrite).WithName("CancelJob").WithSummary("Cancel a job; all data and history are kept.");
 
         var mailboxes = jobs.MapGroup("/{id:guid}/mailboxes").WithTags("Mailboxes");
         mailboxes.MapPost("/", AddMailbox).RequireAuthorization(Policies.JobsWrite).WithName("AddMailbox").WithSummary("Add a mailbox pair; passwords are write-only.");
-        mailboxes.MapGet("/", ListMailboxes).WithName("ListMailboxes").WithSummary("List a job's mailboxes (never with secrets).");
+        mailboxes.MapGet("/", ListMailboxes).RequireAuthorization(Policies.JobsRead).WithName("ListMailboxes").WithSummary("List a job's mailboxes (never with secrets).");
         mailboxes.MapPost("/import", ImportMailboxes).RequireAuthorization(Policies.JobsWrite).WithName("ImportMailboxes")
             .WithSummary("Import mailboxes from CSV (text/csv body, or multipart field 'file'); all-or-nothing. ?dryRun=true only validates.")
             .DisableAntiforgery()
-            .Accepts<string>("text/csv");
+            .Accepts<string>("text/csv", "text/plain", "multipart/form-data", "application/octet-stream");
         return app;
     }
 
