@@ -20,7 +20,8 @@ public sealed partial class ImapsyncLogParser
     private readonly Dictionary<string, FolderAccumulator> _folders = new(StringComparer.Ordinal);
     private readonly List<string> _folderOrder = [];
     private bool _inStatistics;
-    private bool _sizesAfter;
+    private bool _sizesBeforeHeader;
+    private bool _sizesAfterHeader;
 
     private int _copiedMessages;
     private long _copiedBytes;
@@ -149,9 +150,15 @@ public sealed partial class ImapsyncLogParser
             return;
         }
 
+        if (line.StartsWith("Folders sizes before the synchronization", StringComparison.Ordinal))
+        {
+            _sizesBeforeHeader = true;
+            return;
+        }
+
         if (line.StartsWith("Folders sizes after the synchronization", StringComparison.Ordinal))
         {
-            _sizesAfter = true;
+            _sizesAfterHeader = true;
             return;
         }
 
@@ -200,6 +207,10 @@ public sealed partial class ImapsyncLogParser
         }
     }
 
+    // A size listing is the final one after its header, or when no "before" header was seen at all
+    // (the tail of a log, as kept for long runs, starts in the final listing).
+    private bool SizesAfter => _sizesAfterHeader || !_sizesBeforeHeader;
+
     /// <summary>The statistics from the lines fed so far.</summary>
     public SyncStatistics GetStatistics()
     {
@@ -227,7 +238,7 @@ public sealed partial class ImapsyncLogParser
             FinalDifferenceBytes = _finalDiffBytes,
             ExitCode = _exitCode,
             ExitMeaning = exit?.Meaning,
-            Folders = _folderOrder.Select(name => _folders[name].ToStatistics(name, _sizesAfter)).ToList(),
+            Folders = _folderOrder.Select(name => _folders[name].ToStatistics(name, SizesAfter)).ToList(),
         };
     }
 
@@ -243,7 +254,7 @@ public sealed partial class ImapsyncLogParser
             {
                 folder.SourceMessages = messages;
             }
-            else if (_sizesAfter)
+            else if (SizesAfter)
             {
                 folder.DestinationMessagesAfter = messages;
             }
@@ -257,9 +268,9 @@ public sealed partial class ImapsyncLogParser
             var n = long.Parse(nb.Groups["n"].Value, CultureInfo.InvariantCulture);
             if (nb.Groups["host"].Value == "1")
             {
-                if (_sizesAfter) { _host1MessagesAfter = n; } else { _host1MessagesBefore = n; }
+                if (SizesAfter) { _host1MessagesAfter = n; } else { _host1MessagesBefore = n; }
             }
-            else if (_sizesAfter)
+            else if (SizesAfter)
             {
                 _host2MessagesAfter = n;
             }
@@ -273,9 +284,9 @@ public sealed partial class ImapsyncLogParser
             var n = long.Parse(size.Groups["n"].Value, CultureInfo.InvariantCulture);
             if (size.Groups["host"].Value == "1")
             {
-                if (_sizesAfter) { _host1BytesAfter = n; } else { _host1BytesBefore = n; }
+                if (SizesAfter) { _host1BytesAfter = n; } else { _host1BytesBefore = n; }
             }
-            else if (_sizesAfter)
+            else if (SizesAfter)
             {
                 _host2BytesAfter = n;
             }
