@@ -28,6 +28,7 @@ for (my $i = 0; $i < @ARGV; $i++) {
     }
 }
 
+print "FAKE pid $$\n";
 print "FAKE argv: @ARGV\n";
 my %password;
 for my $side (1, 2) {
