@@ -10,7 +10,7 @@ namespace Ligbox.Tools.Processes;
 public static class ExternalToolsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IProcessRunner"/>, <see cref="IImapsyncRunner"/>, <see cref="IReadpstRunner"/> and
+    /// Registers <see cref="IProcessRunner"/>, <see cref="IImapsyncRunner"/>, <see cref="IReadpstRunner"/>, <see cref="IDoveadmRunner"/> and
     /// <see cref="IToolInventory"/> (singletons, stateless), and binds <see cref="ImapsyncSettings"/>
     /// (<c>Tools:Imapsync</c>), <see cref="ReadpstSettings"/> (<c>Tools:Readpst</c>) and
     /// <see cref="DoveadmSettings"/> (<c>Tools:Doveadm</c>), validated at start.
@@ -24,6 +24,7 @@ public static class ExternalToolsServiceCollectionExtensions
         services.AddSingleton<IProcessRunner, CliWrapProcessRunner>();
         services.AddSingleton<IImapsyncRunner, ImapsyncRunner>();
         services.AddSingleton<IReadpstRunner, ReadpstRunner>();
+        services.AddSingleton<IDoveadmRunner, DoveadmRunner>();
         services.AddSingleton<IToolInventory, ToolInventory>();
         return services;
     }
