@@ -12,7 +12,11 @@ namespace Ligbox.Tools.Imapsync;
 /// </summary>
 public static partial class ImapsyncCommandBuilder
 {
-    /// <summary>Options accepted in <see cref="ImapsyncOptions.ExtraArguments"/>: none of them deletes on host1, touches credentials or moves files.</summary>
+    /// <summary>
+    /// Options accepted in <see cref="ImapsyncOptions.ExtraArguments"/>: none of them deletes on host1,
+    /// touches credentials or moves files. The <c>--debug*</c> options are left out because they write
+    /// IMAP traces, LOGIN included, into the raw log that is kept.
+    /// </summary>
     public static readonly IReadOnlySet<string> AllowedExtraOptions = new HashSet<string>(StringComparer.Ordinal)
     {
         "--automap", "--noautomap", "--syncinternaldates", "--nosyncinternaldates", "--skipsize", "--noskipsize",
@@ -22,7 +26,7 @@ public static partial class ImapsyncCommandBuilder
         "--resyncflags", "--noresyncflags", "--maxbytespersecond", "--maxmessagespersecond", "--exitwhenover",
         "--authmech1", "--authmech2", "--compress1", "--compress2", "--skipcrossduplicates", "--syncduplicates",
         "--noid", "--nocheckfoldersexist", "--nocheckselectable", "--nochecknoabletosearch", "--noreleasecheck",
-        "--debugimap1", "--debugimap2", "--nomodulesversion",
+        "--nomodulesversion",
     };
 
     private static readonly UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -171,6 +175,11 @@ public static partial class ImapsyncCommandBuilder
     {
         ValidateEndpoint(options.Host1, "Host1");
         ValidateEndpoint(options.Host2, "Host2");
+        if (options.ErrorsMax is < 1)
+        {
+            throw new ArgumentException($"ErrorsMax must be at least 1, not {options.ErrorsMax}.", nameof(options));
+        }
+
         if (options.RunName is { } name && !SafeRunName().IsMatch(name))
         {
             throw new ArgumentException($"Run name '{name}' may only contain letters, digits, '.', '_' and '-'.", nameof(options));

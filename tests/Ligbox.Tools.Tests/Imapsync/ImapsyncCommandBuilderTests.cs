@@ -118,6 +118,7 @@ public class ImapsyncCommandBuilderTests : IDisposable
     [InlineData("--pidfile")]
     [InlineData("--tmpdir")]
     [InlineData("--noexpunge1=0")]
+    [InlineData("--debugimap1")]
     public void RejectsExtraArgument_WhenNotOnAllowList(string extra)
     {
         var ex = Assert.Throws<ArgumentException>(() => Prepare(Options() with { ExtraArguments = [extra] }));
@@ -132,6 +133,12 @@ public class ImapsyncCommandBuilderTests : IDisposable
     public void RejectsPassword_WhenEmptyOrMultiLine(string password)
     {
         Assert.Throws<ArgumentException>(() => Prepare(Options(password1: password)));
+    }
+
+    [Fact]
+    public void RejectsErrorsMax_WhenBelowOne()
+    {
+        Assert.Throws<ArgumentException>(() => Prepare(Options() with { ErrorsMax = 0 }));
     }
 
     [Theory]
