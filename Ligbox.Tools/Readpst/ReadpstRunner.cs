@@ -52,8 +52,11 @@ public sealed class ReadpstRunner : IReadpstRunner
             Timeout = settings.Timeout,
             OnOutputLine = line =>
             {
-                lines.Add(line.Text);
-                if (ReadpstProgressParser.Parse(line.Text) is { } @event)
+                // readpst prints no credentials (it ignores PST passwords), but its lines end up in
+                // run logs like every tool's, so they go through the same redaction.
+                var text = SecretRedactor.Redact(line.Text);
+                lines.Add(text);
+                if (ReadpstProgressParser.Parse(text) is { } @event)
                 {
                     progress.Add(@event);
                     onProgress?.Invoke(@event);
