@@ -48,6 +48,24 @@ public sealed record SyncStatistics
     /// <summary>Plain-words meaning of <see cref="ExitCode"/> or of the failure.</summary>
     public string? ExitMeaning { get; init; }
 
+    /// <summary>Destination messages not found on the source ("in host2 not in host1"), when verified.</summary>
+    public int? MessagesOnlyOnDestination { get; init; }
+
+    /// <summary>Messages deleted on the destination because they are gone from the source (imapsync --delete2).</summary>
+    public int? MessagesDeletedOnDestination { get; init; }
+
+    /// <summary>Bytes of messages that were already present and not copied again, when known.</summary>
+    public long? BytesSkipped { get; init; }
+
+    /// <summary>Destination minus source message count at the end of the pass (imapsync "Final difference"), when known.</summary>
+    public long? FinalDifferenceMessages { get; init; }
+
+    /// <summary>Destination minus source bytes at the end of the pass, when known.</summary>
+    public long? FinalDifferenceBytes { get; init; }
+
+    /// <summary>The message rate as the engine itself reported it, when it did (imapsync "Message rate").</summary>
+    public double? ReportedMessagesPerSecond { get; init; }
+
     /// <summary>Per-folder figures.</summary>
     public IReadOnlyList<FolderStatistics> Folders { get; init; } = [];
 

@@ -1,0 +1,20 @@
+namespace Ligbox.Tools.Readpst;
+
+/// <summary>Extracts a PST with readpst. Core depends on this interface so its tests can fake it.</summary>
+public interface IReadpstRunner
+{
+    /// <summary>
+    /// Extracts every item of <paramref name="pstPath"/> as one file per item (<c>N.eml</c>, <c>N.ics</c>,
+    /// <c>N.vcf</c>; numbering can start at 2) in a folder tree under <paramref name="outputDirectory"/>,
+    /// including deleted items (<c>readpst -e -D -j 0</c>).
+    /// </summary>
+    /// <param name="pstPath">The PST file.</param>
+    /// <param name="outputDirectory">An empty or new directory (created when missing).</param>
+    /// <param name="onProgress">Receives per-folder progress as readpst prints it.</param>
+    /// <param name="cancellationToken">Cancelling kills readpst.</param>
+    /// <returns>Exit code, classified error, progress and the extracted items. A failed extraction is returned, not thrown.</returns>
+    /// <exception cref="Processes.ToolNotFoundException">readpst is not installed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="outputDirectory"/> is not empty (readpst would add duplicates beside earlier files).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Ligbox.Tools.Processes;
+
+namespace Ligbox.Tools.Tests.Processes;
+
+public class CliWrapProcessRunnerTests
+{
+    private readonly CliWrapProcessRunner _runner = new();
+
+    [Fact]
+    public async Task ReturnsExitCodeAndLinesOfBothStreams_WhenProcessExits()
+    {
+        var lines = new List<OutputLine>();
+        var spec = new ProcessSpec("bash", ["-c", "echo out1; echo err1 >&2; echo out2; exit 3"]) { OnOutputLine = lines.Add };
+
+        var result = await _runner.RunAsync(spec);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.False(result.Succeeded);
+        Assert.True(result.Duration > TimeSpan.Zero);
+        Assert.Equal(["out1", "out2"], lines.Where(l => l.Stream == OutputStream.StandardOutput).Select(l => l.Text));
+        Assert.Equal(["err1"], lines.Where(l => l.Stream == OutputStream.StandardError).Select(l => l.Text));
+    }
+
+    [Fact]
+    public async Task PassesEachArgumentVerbatim_WhenArgumentsContainShellCharacters()
+    {
+        var lines = new List<string>();
+        string[] args = ["-c", "printf '%s\\n' \"$@\"", "bash", "a b", "$(touch /tmp/ligbox-pwned)", "'quoted'", "semi;colon"];
+
+        await _runner.RunAsync(new ProcessSpec("bash", args) { OnOutputLine = l => lines.Add(l.Text) });
+
+        Assert.Equal(["a b", "$(touch /tmp/ligbox-pwned)", "'quoted'", "semi;colon"], lines);
+        Assert.False(File.Exists("/tmp/ligbox-pwned"));
+    }
+
+    [Fact]
+    public async Task DeliversLinesWhileRunning_WhenProcessIsSlow()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        TimeSpan? firstLineAt = null;
+        var spec = new ProcessSpec("bash", ["-c", "echo first; sleep 1.5; echo second"])
+        {
+            OnOutputLine = _ => firstLineAt ??= stopwatch.Elapsed,
+        };
+
+        var result = await _runner.RunAsync(spec);
+        var finishedAt = stopwatch.Elapsed;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.NotNull(firstLineAt);
+        Assert.True(firstLineAt < finishedAt - TimeSpan.FromSeconds(1), $"first line at {firstLineAt}, process finished at {finishedAt}");
+    }
+
+    [Fact]
+    public async Task KillsProcessTree_WhenCancelled()
+    {
+        using var cts = new CancellationTokenSource();
+        int? childPid = null;
+        var spec = new ProcessSpec("bash", ["-c", "sleep 300 & echo child $!; wait"])
+        {
+            OnOutputLine = line =>
+            {
+                childPid = int.Parse(line.Text.Split(' ')[1]);
+                cts.Cancel();
+            },
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _runner.RunAsync(spec, cts.Token));
+
+        Assert.NotNull(childPid);
+        await ProcessAssert.ExitsAsync(childPid.Value);
+    }
+
+    [Fact]
+    public async Task ThrowsTimeout_WhenProcessOutlivesItsTimeout()
+    {
+        var spec = new ProcessSpec("sleep", ["30"]) { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        await Assert.ThrowsAsync<TimeoutException>(() => _runner.RunAsync(spec));
+    }
+
+    [Fact]
+    public async Task ThrowsToolNotFound_WhenExecutableDoesNotExist()
+    {
+        var ex = await Assert.ThrowsAsync<ToolNotFoundException>(
+            () => _runner.RunAsync(new ProcessSpec("/nonexistent/ligbox-no-such-tool", [])));
+
+        Assert.Equal("/nonexistent/ligbox-no-such-tool", ex.Path);
+    }
+}
+
+internal static class ProcessAssert
+{
+    /// <summary>Waits up to 5 s for a process to be gone (a zombie counts as gone).</summary>
+    public static async Task ExitsAsync(int pid)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var stat = $"/proc/{pid}/stat";
+            if (!File.Exists(stat) || File.ReadAllText(stat).Split(' ')[2] == "Z")
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"process {pid} is still running");
+    }
+}
