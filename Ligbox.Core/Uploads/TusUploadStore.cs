@@ -58,6 +58,9 @@ public sealed partial class TusUploadStore
 
     public string DirectoryPath => _directory;
 
+    /// <summary>Free bytes on the uploads volume right now.</summary>
+    public long FreeSpace() => _freeSpace.GetAvailableFreeSpace(_directory);
+
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
 
     /// <summary>Path of the data file of an upload (for the import once it is completed).</summary>
