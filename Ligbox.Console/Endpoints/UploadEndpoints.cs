@@ -141,7 +141,7 @@ public static class UploadEndpoints
             {
                 return Results.Empty;
             }
-            catch (UploadException)
+            catch (Exception ex) when (ex is UploadException or Microsoft.AspNetCore.Http.BadHttpRequestException)
             {
                 // The upload exists; answer with what was kept (offset 0 after a checksum mismatch)
                 // so the client continues with PATCH from there.
@@ -222,6 +222,11 @@ public static class UploadEndpoints
         catch (UploadException ex)
         {
             return StoreError(http, ex);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex)
+        {
+            // Kestrel rejected the body (too slow, malformed chunking, over a limit); what arrived is kept.
+            return Error(http, ex.StatusCode, "Bad request body", ex.Message);
         }
         catch (IOException ex)
         {
@@ -347,9 +352,10 @@ public static class UploadEndpoints
     private static bool TryParseNonNegative(string? value, out long result) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out result);
 
-    // A client that disconnects mid-body surfaces as a cancelled read, a reset connection or a
-    // "request body incomplete" BadHttpRequestException; the store has already kept what arrived.
+    // A client that disconnects mid-body surfaces as a cancelled read, a reset connection or an
+    // "unexpected end of request content"; the store has already kept what arrived.
     private static bool IsClientGone(HttpContext http, Exception ex) =>
         http.RequestAborted.IsCancellationRequested
-        || ex is Microsoft.AspNetCore.Http.BadHttpRequestException or ConnectionResetException;
+        || ex is ConnectionResetException
+        || (ex is Microsoft.AspNetCore.Http.BadHttpRequestException bad && bad.Message.Contains("Unexpected end of request content", StringComparison.Ordinal));
 }

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using Xunit.Abstractions;
 
 namespace Ligbox.Console.Tests.Uploads;
 
 /// <summary>The real tus-js-client (Node) against the endpoints on Kestrel.</summary>
-public sealed class TusJsClientTests : IAsyncLifetime
+public sealed class TusJsClientTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int MiB = 1024 * 1024;
 
@@ -55,12 +56,14 @@ public sealed class TusJsClientTests : IAsyncLifetime
 
         // Killed mid-PATCH (inside the third 4 MB chunk), like a closed browser or a dropped VPN.
         var killed = await NodeTusClient.RunAsync(TusTestServer.TestHeaders("alice"), [.. arguments, "--exit-after-bytes", (10 * MiB).ToString()]);
+        output.WriteLine("killed run: " + killed);
         Assert.True(killed.ExitCode == 3, killed.ToString());
         var firstUrl = killed.Find("url")?.GetProperty("url").GetString();
         Assert.NotNull(firstUrl);
 
         var resumed = await NodeTusClient.RunAsync(TusTestServer.TestHeaders("alice"), arguments);
 
+        output.WriteLine("resumed run: " + resumed);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(firstUrl, resumed.Find("resume")?.GetProperty("url").GetString());
         Assert.Equal(firstUrl, resumed.Find("success")?.GetProperty("url").GetString());
