@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -83,6 +84,49 @@ public sealed class UploadEndpointsTests
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("3", Header(response, "Upload-Offset"));
         Assert.Equal("abc", await File.ReadAllTextAsync(server.Store.GetDataFilePath(Id(response.Headers.Location!.ToString()))));
+    }
+
+    [Fact]
+    public async Task Patch_Returns423_WhileAnotherPatchRuns_AndKeepsBytesOfAbortedPatch()
+    {
+        await using var server = await TusTestServer.StartAsync();
+        using var client = server.CreateClient("alice");
+        var location = await CreateAsync(client, 1_000_000);
+        var dataFile = server.Store.GetDataFilePath(Id(location));
+        var firstPart = new byte[300_000];
+        Random.Shared.NextBytes(firstPart);
+
+        // A raw PATCH that announces 1 MB, sends 300 KB and stalls: a client on a dying connection.
+        using (var socket = new TcpClient())
+        {
+            await socket.ConnectAsync(server.BaseUrl.Host, server.BaseUrl.Port);
+            var stream = socket.GetStream();
+            var head = $"PATCH {location} HTTP/1.1\r\nHost: {server.BaseUrl.Authority}\r\nTus-Resumable: 1.0.0\r\n"
+                + "X-Test-User: alice\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                + "Content-Length: 1000000\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            await stream.WriteAsync(firstPart);
+            await stream.FlushAsync();
+            await WaitUntilAsync(() => new FileInfo(dataFile).Length == firstPart.Length);
+
+            using var concurrent = await PatchAsync(client, location, 0, [1, 2, 3]);
+            Assert.Equal(HttpStatusCode.Locked, concurrent.StatusCode);
+        }
+
+        // The connection is gone: the server keeps the 300 KB and the client resumes from there.
+        await WaitUntilAsync(async () =>
+        {
+            using var probe = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, location));
+            return Header(probe, "Upload-Offset") == "300000";
+        });
+        var rest = new byte[700_000];
+        Random.Shared.NextBytes(rest);
+        using var resume = await PatchAsync(client, location, 300_000, rest);
+
+        Assert.Equal(HttpStatusCode.NoContent, resume.StatusCode);
+        Assert.Equal("1000000", Header(resume, "Upload-Offset"));
+        var stored = await File.ReadAllBytesAsync(dataFile);
+        Assert.Equal(firstPart.Concat(rest), stored);
     }
 
     [Fact]
@@ -305,6 +349,18 @@ public sealed class UploadEndpointsTests
         Assert.Equal(HttpStatusCode.NotFound, headAfterCleanup.StatusCode);
         Assert.Equal(HttpStatusCode.OK, headAlive.StatusCode);
         Assert.False(File.Exists(Path.Combine(server.Store.DirectoryPath, Id(expiring) + ".bin")));
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<string> CreateAsync(HttpClient client, long length, string? metadata = null)
