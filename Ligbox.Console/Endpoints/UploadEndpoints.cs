@@ -19,6 +19,12 @@ public static class UploadEndpoints
 {
     public const string AdminRole = "admin";
 
+    /// <summary>
+    /// Maps OPTIONS/POST on <paramref name="prefix"/> and HEAD/PATCH/DELETE/POST(+X-HTTP-Method-Override)
+    /// on <c>{prefix}/{id}</c>, all behind <paramref name="policyName"/>. Needs
+    /// <c>services.AddTusUploads(dataDir/uploads)</c>. The owner of an upload is the user's
+    /// ClaimTypes.NameIdentifier; other users get 404, users in role "admin" see every upload.
+    /// </summary>
     public static RouteGroupBuilder MapTusUploads(
         this IEndpointRouteBuilder app, string policyName, string prefix = "/api/migration/uploads")
     {

@@ -351,6 +351,24 @@ public sealed class UploadEndpointsTests
         Assert.False(File.Exists(Path.Combine(server.Store.DirectoryPath, Id(expiring) + ".bin")));
     }
 
+    [Fact]
+    public async Task CleanupService_RemovesExpiredUploadsInBackground()
+    {
+        await using var server = await TusTestServer.StartAsync(o =>
+        {
+            o.Expiration = TimeSpan.FromHours(1);
+            o.CleanupInterval = TimeSpan.FromSeconds(1);
+        });
+        using var client = server.CreateClient("alice");
+        var location = await CreateAsync(client, 10);
+
+        server.Clock.Advance(TimeSpan.FromHours(2));
+
+        await WaitUntilAsync(() => !File.Exists(server.Store.GetDataFilePath(Id(location))));
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, location));
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+    }
+
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
