@@ -8,6 +8,7 @@
 //                                the previous upload of the same file from it
 //     --metadata KEY=VALUE       Upload-Metadata pair (repeatable)
 //     --override-patch           send PATCH as POST + X-HTTP-Method-Override
+//     --data-during-creation     send the first chunk with the POST (creation-with-upload)
 //     --no-retry                 fail on the first error instead of retrying
 //
 // Secrets never go through argv (visible in ps): request headers come from the environment,
@@ -33,6 +34,7 @@ try {
       'url-storage': { type: 'string' },
       metadata: { type: 'string', multiple: true, default: [] },
       'override-patch': { type: 'boolean', default: false },
+      'data-during-creation': { type: 'boolean', default: false },
       'no-retry': { type: 'boolean', default: false },
     },
   }));
@@ -66,6 +68,7 @@ const upload = new Upload(fs.createReadStream(args.file), {
   metadata,
   uploadSize: size,
   overridePatchMethod: args['override-patch'],
+  uploadDataDuringCreation: args['data-during-creation'],
   retryDelays: args['no-retry'] ? [] : [0, 500, 1000, 2000],
   urlStorage: args['url-storage'] ? new FileUrlStorage(args['url-storage']) : undefined,
   storeFingerprintForResuming: Boolean(args['url-storage']),

@@ -90,6 +90,19 @@ public sealed class TusJsClientTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoresIdenticalFile_WhenFirstChunkIsSentWithCreation()
+    {
+        await using var server = await TusTestServer.StartAsync();
+        var file = CreateRandomFile("with-creation.pst", 2 * MiB + 5);
+
+        var run = await NodeTusClient.RunAsync(TusTestServer.TestHeaders("alice"),
+            ["--endpoint", server.Endpoint.ToString(), "--file", file, "--chunk-size", MiB.ToString(), "--data-during-creation"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(Sha256(file), Sha256(server.Store.GetDataFilePath(UploadId(run))));
+    }
+
+    [Fact]
     public async Task FailsWith413_WhenFileIsLargerThanMaxSize()
     {
         await using var server = await TusTestServer.StartAsync(o => o.MaxSize = MiB);
