@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ligbox.Core.Uploads;
+
+/// <summary>Settings of the resumable (tus) upload store, bound from <c>Ligbox:Uploads</c>.</summary>
+public sealed class UploadOptions
+{
+    public const string SectionName = "Ligbox:Uploads";
+
+    /// <summary>Directory holding one data file and one JSON metadata file per upload.</summary>
+    [Required]
+    public string Directory { get; set; } = "";
+
+    /// <summary>Largest declared Upload-Length accepted (tus Tus-Max-Size). Default 50 GB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxSize { get; set; } = 50L * 1024 * 1024 * 1024;
+
+    /// <summary>How long an unfinished upload lives after its last successful write.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan Expiration { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Free disk space that must remain after all unfinished uploads are complete.</summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>How often the background cleanup removes expired unfinished uploads.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(15);
+}
