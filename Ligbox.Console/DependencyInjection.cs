@@ -76,6 +76,7 @@ public static class DependencyInjection
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapJobsEndpoints();
+        app.MapTusUploads(Policies.JobsWrite);
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,8 +1,10 @@
 using Ligbox.Console;
 using Ligbox.Core;
+using Ligbox.Tools;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLigboxCore();
+builder.Services.AddLigboxTools();
 builder.AddLigboxConsole();
 
 var app = builder.Build();

@@ -5,6 +5,8 @@ using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
+using Ligbox.Core.Uploads;
+using Ligbox.Tools.Imapsync;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -58,6 +60,16 @@ public static class DependencyInjection
         services.AddScoped<MailboxService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
+
+        services.AddTusUploads(dataDir.Uploads);
+        // imapsync's own logs go to the data directory unless configured elsewhere.
+        services.PostConfigure<ImapsyncSettings>(o =>
+        {
+            if (o.LogDirectory == new ImapsyncSettings().LogDirectory)
+            {
+                o.LogDirectory = Path.Combine(dataDir.Logs, "imapsync");
+            }
+        });
 
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));

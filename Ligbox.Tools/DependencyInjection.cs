@@ -1,0 +1,15 @@
+using Ligbox.Tools.Processes;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ligbox.Tools;
+
+/// <summary>Registers the engines and external-tool wrappers.</summary>
+public static class DependencyInjection
+{
+    /// <summary>Adds every tool service of this assembly.</summary>
+    public static IServiceCollection AddLigboxTools(this IServiceCollection services)
+    {
+        services.AddExternalTools();
+        return services;
+    }
+}
