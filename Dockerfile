@@ -1,0 +1,30 @@
+# Multi-stage build of the Ligbox Migration Console.
+#   docker build -t ligbox-console .
+#   docker run -p 8080:8080 -v ligbox-data:/data/migrations -e Ligbox__Admin__Password=... ligbox-console
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig Ligbox.slnx ./
+COPY Ligbox.Tools/Ligbox.Tools.csproj Ligbox.Tools/
+COPY Ligbox.Core/Ligbox.Core.csproj Ligbox.Core/
+COPY Ligbox.Console/Ligbox.Console.csproj Ligbox.Console/
+RUN dotnet restore Ligbox.Console/Ligbox.Console.csproj
+COPY Ligbox.Tools/ Ligbox.Tools/
+COPY Ligbox.Core/ Ligbox.Core/
+COPY Ligbox.Console/ Ligbox.Console/
+RUN dotnet publish Ligbox.Console/Ligbox.Console.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# The same script an operator runs on a worker host installs readpst, doveadm and imapsync.
+COPY scripts/install-migration-tools.sh /tmp/install-migration-tools.sh
+RUN bash /tmp/install-migration-tools.sh && rm -rf /var/lib/apt/lists/* /tmp/install-migration-tools.sh
+RUN groupadd --system ligbox && useradd --system --gid ligbox --home-dir /app --shell /usr/sbin/nologin ligbox \
+    && mkdir -p /data/migrations && chown -R ligbox:ligbox /data/migrations
+WORKDIR /app
+COPY --from=build /app ./
+ENV ASPNETCORE_URLS=http://+:8080 \
+    Ligbox__DataDir=/data/migrations \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+VOLUME ["/data/migrations"]
+EXPOSE 8080
+USER ligbox
+ENTRYPOINT ["dotnet", "Ligbox.Console.dll"]
