@@ -34,7 +34,6 @@ public static class DependencyInjection
             .AddEntityFrameworkStores<LigboxDbContext>()
             .AddSignInManager<LigboxSignInManager>()
             .AddDefaultTokenProviders();
-        services.AddScoped<SignInManager<AppUser>>(sp => sp.GetRequiredService<LigboxSignInManager>());
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         // One default scheme that picks bearer tokens for API clients and the cookie for people.
