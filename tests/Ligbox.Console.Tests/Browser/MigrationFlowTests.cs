@@ -11,7 +11,7 @@ namespace Ligbox.Console.Tests.Browser;
 public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserSession>
 {
     [Fact]
-    public async Task ImportsTwoMailboxes_WhenTechnicianCreatesJobAndUploadsCsv()
+    public async Task ImportsAndListsMailboxes_WhenTechnicianCreatesJobAndUploadsCsv()
     {
         await session.App.CreateUserAsync("tech.browser@ligbox.test", Roles.Technician);
         var login = await session.Browser.NewPageAsync(new BrowserNewPageOptions
@@ -67,8 +67,33 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         Assert.DoesNotContain("Old-Secret-1", await page.ContentAsync());
         await BrowserSession.ScreenshotAsync(page, "05-job-detail");
 
+        // The same login again, one by one: the domain's refusal is shown in the dialog.
+        await page.GetByTestId("add-mailbox").ClickAsync();
+        await BrowserSession.Input(page, "source-user").FillAsync("ANNA@contoso-browser.example");
+        await BrowserSession.Input(page, "source-password").FillAsync("pw-1");
+        await BrowserSession.Input(page, "dest-user").FillAsync("anna2@new.example");
+        await BrowserSession.Input(page, "dest-password").FillAsync("pw-2");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("add-mailbox-save").ClickAsync();
+        await Expect(page.GetByTestId("add-mailbox-error")).ToContainTextAsync("is already in the job");
+        await BrowserSession.ScreenshotAsync(page, "05b-add-mailbox-duplicate");
+        await BrowserSession.Input(page, "source-user").FillAsync("carl@contoso-browser.example");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("add-mailbox-save").ClickAsync();
+        await Expect(page.GetByTestId("mailbox-source")).ToHaveCountAsync(3);
+
+        await page.GetByTestId("cancel-job").ClickAsync();
+        await BrowserSession.Input(page, "confirm-reason").FillAsync("Customer postponed");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(page.GetByTestId("phase-chip")).ToHaveAttributeAsync("data-phase", "Cancelled");
+        await Expect(page.GetByTestId("cancel-job")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("import-csv")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("Customer postponed");
+
         await page.GotoAsync("/migration/jobs");
         await Expect(page.GetByTestId("job-link")).ToHaveTextAsync("contoso-browser.example");
+        await Expect(page.GetByTestId("phase-chip")).ToHaveTextAsync("Cancelled");
         await Expect(page.GetByTestId("ticket-link")).ToHaveAttributeAsync("href", "https://helpdesk.example/tickets/HD-4711");
         await BrowserSession.ScreenshotAsync(page, "06-jobs-list");
         await page.Context.CloseAsync();
@@ -98,6 +123,34 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await Expect(page.GetByTestId("csv-errors")).ToContainTextAsync("spreadsheet formula");
         await Expect(page.GetByTestId("csv-commit")).ToBeDisabledAsync();
         await BrowserSession.ScreenshotAsync(page, "07-csv-errors");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ShowsFieldErrors_WhenCreateFormSubmittedWithBadValues()
+    {
+        var page = await session.SignInAsync(LigboxAppFactory.AdminEmail, LigboxAppFactory.AdminPassword, "/migration/jobs/new");
+        await BrowserSession.Input(page, "domain").FillAsync("not a domain");
+        await BrowserSession.Input(page, "source-port").FillAsync("70000");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("create-job").ClickAsync();
+
+        await Expect(page.GetByText("That is not a domain name")).ToBeVisibleAsync();
+        await Expect(page.GetByText("The port must be between 1 and 65535")).ToBeVisibleAsync();
+        await BrowserSession.ScreenshotAsync(page, "03b-create-job-errors");
+        await Expect(page.GetByText("Enter the IMAP server's host name, e.g. imap.example.com.")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("form-error")).ToBeVisibleAsync();
+        Assert.EndsWith("/migration/jobs/new", page.Url);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ShowsFriendlyMessage_WhenJobIdUnknown()
+    {
+        var page = await session.SignInAsync(LigboxAppFactory.AdminEmail, LigboxAppFactory.AdminPassword, $"/migration/jobs/{Guid.NewGuid()}");
+
+        await Expect(page.GetByTestId("job-not-found")).ToContainTextAsync("There is no migration job with this address");
+        Assert.DoesNotContain("Exception", await page.ContentAsync());
         await page.Context.CloseAsync();
     }
 
