@@ -162,6 +162,24 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await Expect(page.GetByTestId("user-email").Filter(new() { HasText = "ops.browser@ligbox.test" })).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(page, "08-users");
 
+        // Identity's password rules come back into the dialog, in its words.
+        await page.GetByTestId("create-user").ClickAsync();
+        await BrowserSession.Input(page, "new-user-email").FillAsync("new.tech@ligbox.test");
+        await BrowserSession.Input(page, "new-user-password").FillAsync("short");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("create-user-save").ClickAsync();
+        await Expect(page.GetByTestId("create-user-error")).ToContainTextAsync("at least 10 characters");
+        await BrowserSession.Input(page, "new-user-password").FillAsync("Str0ng-Passw0rd!");
+        await page.Keyboard.PressAsync("Tab");
+        await page.GetByTestId("create-user-save").ClickAsync();
+        await Expect(page.GetByTestId("user-email").Filter(new() { HasText = "new.tech@ligbox.test" })).ToBeVisibleAsync();
+
+        // The only admin cannot be disabled: the domain's refusal is shown, nothing changes.
+        await page.Locator("tr", new() { HasText = LigboxAppFactory.AdminEmail }).GetByTestId("user-toggle").ClickAsync();
+        await page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(page.GetByText("You cannot disable the last active admin")).ToBeVisibleAsync();
+        await Expect(page.Locator("tr", new() { HasText = LigboxAppFactory.AdminEmail })).ToContainTextAsync("Active");
+
         await page.GotoAsync("/admin/tokens");
         await BrowserSession.WaitInteractiveAsync(page);
         await page.GetByTestId("create-token").ClickAsync();
