@@ -28,6 +28,8 @@ public sealed class BrowserSession : IAsyncLifetime
         }
 
         await App.InitializeAsync();
+        // Two shared cores: a Blazor round trip can take longer than Playwright's 5 s default.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

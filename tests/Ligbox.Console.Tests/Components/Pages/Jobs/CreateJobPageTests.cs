@@ -11,6 +11,9 @@ namespace Ligbox.Console.Tests.Components.Pages.Jobs;
 
 public class CreateJobPageTests(LigboxAppFactory app) : IClassFixture<LigboxAppFactory>, IAsyncDisposable
 {
+    // Tests run in parallel on a small machine; the search field also waits out its 300 ms debounce.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
     private readonly PageTestContext _ctx = new(app);
 
     [Fact]
@@ -58,7 +61,7 @@ public class CreateJobPageTests(LigboxAppFactory app) : IClassFixture<LigboxAppF
 
         cut.Find("form").Submit();
 
-        cut.WaitForAssertion(() => Assert.Contains("Enter the IMAP server's host name or IP address", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("Enter the IMAP server's host name or IP address", cut.Markup), Patience);
         Assert.DoesNotContain("/migration/jobs/", _ctx.Services.GetRequiredService<NavigationManager>().Uri);
     }
 
@@ -84,7 +87,7 @@ public class CreateJobPageTests(LigboxAppFactory app) : IClassFixture<LigboxAppF
         cut.Find("form").Submit();
 
         var navigation = (BunitNavigationManager)_ctx.Services.GetRequiredService<NavigationManager>();
-        cut.WaitForAssertion(() => Assert.Matches("/migration/jobs/[0-9a-f-]{36}$", navigation.Uri));
+        cut.WaitForAssertion(() => Assert.Matches("/migration/jobs/[0-9a-f-]{36}$", navigation.Uri), Patience);
         var id = Guid.Parse(navigation.Uri[^36..]);
         await using var scope = app.Services.CreateAsyncScope();
         var job = await scope.ServiceProvider.GetRequiredService<JobService>().GetAsync(id);

@@ -39,6 +39,9 @@ public sealed class JobsPageData : LigboxAppFactory
 
 public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsyncDisposable
 {
+    // Tests run in parallel on a small machine; the search field also waits out its 300 ms debounce.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
     private readonly PageTestContext _ctx = new(app);
 
     [Fact]
@@ -46,7 +49,7 @@ public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsy
     {
         var cut = _ctx.RenderPage<JobsPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal(25, cut.FindAll("[data-testid=job-link]").Count));
+        cut.WaitForAssertion(() => Assert.Equal(25, cut.FindAll("[data-testid=job-link]").Count), Patience);
         Assert.Contains($"of {JobsPageData.JobCount}", cut.Markup);
     }
 
@@ -56,7 +59,7 @@ public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsy
         var cut = _ctx.RenderPage<JobsPage>();
         SetSearch(cut, "alpha");
 
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=job-link]")));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=job-link]")), Patience);
         var ticket = cut.Find("[data-testid=ticket-link]");
         Assert.Equal("https://helpdesk.example/tickets/HD-1001", ticket.GetAttribute("href"));
         Assert.Equal("HD-1001", ticket.TextContent.Trim());
@@ -68,12 +71,12 @@ public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsy
     public async Task ShowsOnlyCancelledJob_WhenPhaseFilterIsCancelled()
     {
         var cut = _ctx.RenderPage<JobsPage>();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=job-link]")));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=job-link]")), Patience);
 
         var phase = cut.FindComponent<MudSelect<MigrationPhase?>>();
         await cut.InvokeAsync(() => phase.Instance.ValueChanged.InvokeAsync(MigrationPhase.Cancelled));
 
-        cut.WaitForAssertion(() => Assert.Equal("zulu.example", Assert.Single(cut.FindAll("[data-testid=job-link]")).TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("zulu.example", Assert.Single(cut.FindAll("[data-testid=job-link]")).TextContent.Trim()), Patience);
         var chip = cut.FindComponent<PhaseChip>();
         Assert.Equal(MigrationPhase.Cancelled, chip.Instance.Phase);
         Assert.Equal(Color.Dark, PhaseChip.ColorOf(MigrationPhase.Cancelled));
@@ -85,19 +88,19 @@ public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsy
         var cut = _ctx.RenderPage<JobsPage>();
         SetSearch(cut, "no-such-customer");
 
-        cut.WaitForAssertion(() => Assert.Contains("No job matches these filters", cut.Find("[data-testid=jobs-empty]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("No job matches these filters", cut.Find("[data-testid=jobs-empty]").TextContent), Patience);
     }
 
     [Fact]
     public async Task SortsByDomainDescending_WhenDomainColumnSortedDescending()
     {
         var cut = _ctx.RenderPage<JobsPage>();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=job-link]")));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=job-link]")), Patience);
 
         var grid = cut.FindComponent<MudDataGrid<JobDto>>();
         await cut.InvokeAsync(() => grid.Instance.SetSortAsync(nameof(JobDto.Domain), SortDirection.Descending, j => j.Domain));
 
-        cut.WaitForAssertion(() => Assert.Equal("zulu.example", cut.FindAll("[data-testid=job-link]")[0].TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("zulu.example", cut.FindAll("[data-testid=job-link]")[0].TextContent.Trim()), Patience);
         // zulu, then customer27 down to customer04: 25 rows.
         Assert.Equal("customer04.example", cut.FindAll("[data-testid=job-link]")[^1].TextContent.Trim());
     }
