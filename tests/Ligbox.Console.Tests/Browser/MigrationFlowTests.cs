@@ -60,9 +60,10 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await BrowserSession.ScreenshotAsync(page, "04-csv-preview");
 
         await page.GetByTestId("csv-commit").ClickAsync();
+        // First: the snackbar hides itself after a few seconds.
+        await Expect(page.GetByText("Imported 2 mailboxes.")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("mailbox-source")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("mailbox-source").First).ToHaveTextAsync("anna@contoso-browser.example");
-        await Expect(page.GetByText("Imported 2 mailboxes.")).ToBeVisibleAsync();
         // Never a secret on the page.
         Assert.DoesNotContain("Old-Secret-1", await page.ContentAsync());
         await BrowserSession.ScreenshotAsync(page, "05-job-detail");
