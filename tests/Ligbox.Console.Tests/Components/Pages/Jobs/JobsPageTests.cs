@@ -105,6 +105,21 @@ public class JobsPageTests(JobsPageData app) : IClassFixture<JobsPageData>, IAsy
         Assert.Equal("customer04.example", cut.FindAll("[data-testid=job-link]")[^1].TextContent.Trim());
     }
 
+    [Fact]
+    public async Task ShowsFirstPageOfMatches_WhenSearchChangesOnSecondPage()
+    {
+        var cut = _ctx.RenderPage<JobsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(25, cut.FindAll("[data-testid=job-link]").Count), Patience);
+        var grid = cut.FindComponent<MudDataGrid<JobDto>>();
+        await cut.InvokeAsync(() => grid.Instance.NavigateTo(Page.Next));
+        cut.WaitForAssertion(() => Assert.Equal(JobsPageData.JobCount - 25, cut.FindAll("[data-testid=job-link]").Count), Patience);
+
+        SetSearch(cut, "customer0");
+
+        // customer00 … customer09: ten matches; the grid shows them from its first page, not an empty second one.
+        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("[data-testid=job-link]").Count), Patience);
+    }
+
     private static void SetSearch(IRenderedComponent<JobsPage> cut, string text)
     {
         // The search field is debounced; WaitForAssertion gives it the time it needs.
