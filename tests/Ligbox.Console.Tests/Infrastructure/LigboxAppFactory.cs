@@ -119,12 +119,11 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    public virtual Task InitializeAsync()
-    {
-        // Starts the host (migrations, roles, first admin) before the first test runs.
-        _ = Services;
-        return Task.CompletedTask;
-    }
+    /// <summary>Starts the host (migrations, roles, first admin) before the first test runs.</summary>
+    public virtual Task InitializeAsync() =>
+        // Off xunit's synchronization context: the host starts synchronously, and hosted services
+        // that continue on a captured context would wait for a thread the start is blocking.
+        Task.Run(() => _ = Services);
 
     async Task IAsyncLifetime.DisposeAsync()
     {
@@ -151,9 +150,5 @@ public class LigboxKestrelAppFactory : LigboxAppFactory
     }
 
     /// <summary>Kestrel mode must start explicitly; after this <see cref="LigboxAppFactory.ServerAddress"/> is set.</summary>
-    public override Task InitializeAsync()
-    {
-        StartServer();
-        return Task.CompletedTask;
-    }
+    public override Task InitializeAsync() => Task.Run(StartServer);
 }

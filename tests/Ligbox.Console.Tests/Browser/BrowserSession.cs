@@ -1,0 +1,97 @@
+using Ligbox.Console.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Ligbox.Console.Tests.Browser;
+
+/// <summary>
+/// The console on real Kestrel plus Debian's Chromium driven by Playwright. Browsers are never
+/// downloaded: Playwright's bundled driver launches /usr/bin/chromium.
+/// </summary>
+public sealed class BrowserSession : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public LigboxKestrelAppFactory App { get; } = new();
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary><c>artifacts/screenshots/</c> at the repository root (gitignored).</summary>
+    public static string ScreenshotDir { get; } = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: apt-get install chromium");
+        }
+
+        await App.InitializeAsync();
+        // Two shared cores: a Blazor round trip can take longer than Playwright's 5 s default.
+        Assertions.SetDefaultExpectTimeout(15_000);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        Directory.CreateDirectory(ScreenshotDir);
+    }
+
+    /// <summary>A fresh browser context (own cookies) with one page, signed in through the login form.</summary>
+    public async Task<IPage> SignInAsync(string email, string password, string path = "/migration/jobs")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = App.ServerAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+        });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await page.WaitForURLAsync("**/account/login**");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#sign-in");
+        await WaitInteractiveAsync(page);
+        return page;
+    }
+
+    /// <summary>Waits until the page runs on a live circuit (the layout marks it), so clicks reach their handlers.</summary>
+    public static Task WaitInteractiveAsync(IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+
+    /// <summary>A MudBlazor text field's input, found by the data-testid given to the component.</summary>
+    public static ILocator Input(IPage page, string testId) =>
+        page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input").First;
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        await ((IAsyncLifetime)App).DisposeAsync();
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Ligbox.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}
