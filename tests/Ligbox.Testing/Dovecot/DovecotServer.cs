@@ -241,6 +241,35 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes one message straight into a maildir from a writer callback (for huge messages that should
+    /// never be held in memory), then <c>doveadm force-resync</c>. The file mtime becomes INTERNALDATE.
+    /// </summary>
+    public async Task WriteMaildirMessageAsync(string user, string folder, Func<Stream, Task> write, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
+    {
+        var dir = folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
+            ? Path.Combine(MailRoot, user, "INBOX")
+            : Path.Combine([MailRoot, user, .. folder.Split('/')]);
+        foreach (var sub in new[] { "cur", "new", "tmp" })
+        {
+            Directory.CreateDirectory(Path.Combine(dir, sub));
+        }
+
+        var path = Path.Combine(dir, "cur", $"{internalDate.ToUnixTimeSeconds()}.M{Guid.NewGuid():N}P{Environment.ProcessId}.seed:2,");
+        await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            await write(stream);
+        }
+
+        File.SetLastWriteTimeUtc(path, internalDate.UtcDateTime);
+        Chown(Path.Combine(MailRoot, user));
+        var result = await DoveadmAsync(["force-resync", "-u", user, folder], cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"doveadm force-resync failed ({result.ExitCode}): {result.Output}");
+        }
+    }
+
     /// <summary>Runs <c>doveadm -c CONFIG ARGS</c> against this instance.</summary>
     public async Task<DoveadmResult> DoveadmAsync(IEnumerable<string> args, CancellationToken cancellationToken = default)
     {
