@@ -209,9 +209,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     /// </summary>
     public async Task SeedMaildirAsync(string user, string folder, IEnumerable<SeedRawMessage> messages, CancellationToken cancellationToken = default)
     {
-        var dir = folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
-            ? Path.Combine(MailRoot, user, "INBOX")
-            : Path.Combine([MailRoot, user, .. folder.Split('/')]);
+        var dir = MaildirPath(user, folder);
         foreach (var sub in new[] { "cur", "new", "tmp" })
         {
             Directory.CreateDirectory(Path.Combine(dir, sub));
@@ -247,9 +245,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     /// </summary>
     public async Task WriteMaildirMessageAsync(string user, string folder, Func<Stream, Task> write, DateTimeOffset internalDate, CancellationToken cancellationToken = default)
     {
-        var dir = folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
-            ? Path.Combine(MailRoot, user, "INBOX")
-            : Path.Combine([MailRoot, user, .. folder.Split('/')]);
+        var dir = MaildirPath(user, folder);
         foreach (var sub in new[] { "cur", "new", "tmp" })
         {
             Directory.CreateDirectory(Path.Combine(dir, sub));
@@ -268,6 +264,45 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         {
             throw new InvalidOperationException($"doveadm force-resync failed ({result.ExitCode}): {result.Output}");
         }
+    }
+
+    private string MaildirPath(string user, string folder) =>
+        folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
+            ? Path.Combine(MailRoot, user, "INBOX")
+            : Path.Combine([MailRoot, user, .. folder.Split('/').Select(EncodeModifiedUtf7)]);
+
+    /// <summary>RFC 3501 modified UTF-7, which Dovecot uses for maildir directory names.</summary>
+    internal static string EncodeModifiedUtf7(string name)
+    {
+        var result = new StringBuilder();
+        var pending = new StringBuilder();
+        void Flush()
+        {
+            if (pending.Length == 0)
+            {
+                return;
+            }
+
+            var bytes = Encoding.BigEndianUnicode.GetBytes(pending.ToString());
+            result.Append('&').Append(Convert.ToBase64String(bytes).TrimEnd('=').Replace('/', ',')).Append('-');
+            pending.Clear();
+        }
+
+        foreach (var c in name)
+        {
+            if (c >= 0x20 && c <= 0x7e)
+            {
+                Flush();
+                result.Append(c == '&' ? "&-" : c.ToString());
+            }
+            else
+            {
+                pending.Append(c);
+            }
+        }
+
+        Flush();
+        return result.ToString();
     }
 
     /// <summary>Runs <c>doveadm -c CONFIG ARGS</c> against this instance.</summary>
