@@ -139,12 +139,8 @@ internal sealed partial class MailboxSyncRun
     {
         var pairs = new ConcurrentBag<UidPair>();
         var failed = new ConcurrentBag<uint>();
+        // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
         var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
-        foreach (var missing in unit.ToCopy.Where(m => m.Bytes is null && m.File is null))
-        {
-            // The source returned no body (expunged meanwhile): nothing to copy, nothing to retry.
-            _ = missing;
-        }
 
         var multi = Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? _options.MultiAppendSize : 1;
         var groups = new ConcurrentQueue<PendingMessage[]>(ready.Chunk(multi));

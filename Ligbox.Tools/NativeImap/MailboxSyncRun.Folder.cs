@@ -115,7 +115,8 @@ internal sealed partial class MailboxSyncRun
 
         var alreadyDone = Math.Max(0, sourceInfo.Count - candidates.Count);
         long folderDone = alreadyDone;
-        run.Skipped += alreadyDone;
+        // After a reconnect, what earlier attempts copied is "already done" now but stays counted as transferred.
+        run.Skipped += Math.Max(0, alreadyDone - run.Transferred);
         Interlocked.Add(ref _mailboxDone, alreadyDone);
         var maxAppended = 0u;
         if (candidates.Count > 0)

@@ -126,29 +126,43 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     private async Task WithReconnectAsync(Func<int, CancellationToken, Task> action, CancellationToken cancellationToken)
     {
+        var reconnect = false;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
+                if (reconnect)
+                {
+                    await ConnectAsync(cancellationToken);
+                }
+
                 await action(attempt, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (ImapErrorClassifier.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsRetryable(ex) && !cancellationToken.IsCancellationRequested)
             {
                 var side = ex is ImapSyncException sync ? sync.Failure.Side : GuessSide();
                 var endpoint = side == ImapSide.Source ? _request.Source : _request.Destination;
                 if (attempt >= _options.ReconnectAttempts)
                 {
-                    throw new ImapSyncException(ImapErrorClassifier.Classify(ex, endpoint, side) with { Kind = ImapFailureKind.ConnectionLost }, ex);
+                    var failure = ImapErrorClassifier.Classify(ex, endpoint, side);
+                    throw new ImapSyncException(failure.Kind is ImapFailureKind.ConnectionRefused or ImapFailureKind.Timeout
+                        ? failure
+                        : failure with { Kind = ImapFailureKind.ConnectionLost }, ex);
                 }
 
                 var delay = _options.ReconnectDelay * Math.Pow(2, attempt);
-                Log(LogLevel.Warning, $"connection problem ({ex.Message}); reconnecting in {delay.TotalSeconds:0.#} s (attempt {attempt + 1} of {_options.ReconnectAttempts})");
+                Log(LogLevel.Warning, $"connection problem on the {side.ToString().ToLowerInvariant()} ({ex.Message}); reconnecting in {delay.TotalSeconds:0.#} s (attempt {attempt + 1} of {_options.ReconnectAttempts})");
                 await Task.Delay(delay, cancellationToken);
-                await ConnectAsync(cancellationToken);
+                reconnect = true;
             }
         }
     }
+
+    // A dropped connection, or a reconnect that could not get through yet (server restarting).
+    private static bool IsRetryable(Exception ex) =>
+        ImapErrorClassifier.IsTransient(ex)
+        || ex is ImapSyncException { Failure.Kind: ImapFailureKind.ConnectionRefused or ImapFailureKind.Timeout or ImapFailureKind.ConnectionLost };
 
     // Which connection died: the one no longer connected (the destination when unsure).
     private ImapSide GuessSide() => _source is { Client.IsConnected: false } ? ImapSide.Source : ImapSide.Destination;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Ligbox.Tools.NativeImap;
 
@@ -15,7 +17,9 @@ public static class NativeImapServiceCollectionExtensions
             .BindConfiguration("Tools:NativeImap")
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<NativeImapSyncEngine>();
+        // Explicit factory: the engine has a second, options-object constructor for tests and tools.
+        services.AddSingleton(sp => new NativeImapSyncEngine(
+            sp.GetRequiredService<IOptions<NativeImapOptions>>(), sp.GetService<ILogger<NativeImapSyncEngine>>()));
         services.AddSingleton<IImapSyncEngine>(sp => sp.GetRequiredService<NativeImapSyncEngine>());
         return services;
     }

@@ -217,6 +217,50 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
     }
 
     [Fact]
+    public async Task ReconnectsAndFinishesWithoutDuplicates_WhenServersDropTheConnections()
+    {
+        var (source, destination) = NewPair();
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", Enumerable.Range(1, 60).Select(i => Mailbox.Message($"drop {i}", day: 1 + i % 28)).ToArray());
+        var kicked = 0;
+        var warnings = new List<string>();
+        var progress = new SyncProgress(e =>
+        {
+            if (e.Stage == SyncProgressStage.Log && e.Message is { } line)
+            {
+                warnings.Add(line);
+            }
+
+            if (e.Stage == SyncProgressStage.FolderProgress && e.MailboxDone >= 20 && Interlocked.Exchange(ref kicked, 1) == 0)
+            {
+                // Dovecot closes every IMAP session of these users, as a server restart or a network cut would.
+                Assert.Equal(0, servers.Destination.DoveadmAsync(["kick", destination.User]).GetAwaiter().GetResult().ExitCode);
+                Assert.Equal(0, servers.Source.DoveadmAsync(["kick", source.User]).GetAwaiter().GetResult().ExitCode);
+            }
+        });
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { BatchSize = 10, MultiAppendSize = 4, ReconnectDelay = TimeSpan.FromMilliseconds(50) });
+
+        var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore(), progress);
+
+        Assert.Equal(1, kicked);
+        Assert.Contains(warnings, w => w.Contains("reconnecting", StringComparison.Ordinal));
+        Assert.Equal(60, stats.MessagesTransferred + stats.MessagesSkipped);
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+    }
+
+    [Fact]
+    public async Task KeepsUnderTheRateCap_WhenMessagesPerSecondIsLimited()
+    {
+        var (source, destination) = NewPair();
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", Enumerable.Range(1, 30).Select(i => Mailbox.Message($"slow {i}")).ToArray());
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { MaxMessagesPerSecond = 30, MultiAppendSize = 5 });
+
+        var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+        Assert.Equal(30, stats.MessagesTransferred);
+        Assert.True(stats.Duration >= TimeSpan.FromSeconds(0.8), $"30 messages at 30/s took {stats.Duration.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
     public async Task SyncsEveryMailboxAndReportsFailuresSeparately_WhenSyncingMany()
     {
         var (source1, destination1) = NewPair();
