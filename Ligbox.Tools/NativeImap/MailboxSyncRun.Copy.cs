@@ -142,6 +142,7 @@ internal sealed partial class MailboxSyncRun
         // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
         var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
 
+        await EnsureAppendersAsync(ct);
         var multi = Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? _options.MultiAppendSize : 1;
         var groups = new ConcurrentQueue<PendingMessage[]>(ready.Chunk(multi));
         var workers = _appenders.Select(connection => Task.Run(async () =>
@@ -299,7 +300,11 @@ internal sealed partial class MailboxSyncRun
     }
 
     /// <summary>Checks every source message has an identical (by identity) message on the destination.</summary>
-    private async Task VerifyFolderAsync(FolderRun run, IMailFolder src, IMailFolder dst, CancellationToken ct)
+    /// <remarks>
+    /// Missing messages are also queued for the next pass (pair dropped, UID added to the retries), so a
+    /// message deleted on the destination behind our back is copied again instead of only reported.
+    /// </remarks>
+    private async Task VerifyFolderAsync(FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint checkpoint, CancellationToken ct)
     {
         if (!src.IsOpen)
         {
@@ -313,11 +318,13 @@ internal sealed partial class MailboxSyncRun
 
         var destination = await IndexAsync(dst, null, withSubject: false, ct);
         var missing = 0;
+        var missingUids = new List<uint>();
         await foreach (var entry in ReadIdentitiesAsync(src, null, withSubject: true, hashAll: true, ct))
         {
             if (destination.Take(entry.Key) is null)
             {
                 missing++;
+                missingUids.Add(entry.Uid);
                 if (_missing.Count < _options.MaxMissingListed)
                 {
                     _missing.Add(new MissingMessage(run.Mapping.Source, entry.MessageId, entry.Subject, entry.Date));
@@ -329,7 +336,12 @@ internal sealed partial class MailboxSyncRun
         run.DestinationMessages = destination.Total;
         if (missing > 0)
         {
-            Log(Microsoft.Extensions.Logging.LogLevel.Warning, $"{run.Mapping.Source}: {missing} messages missing on {run.Mapping.Destination}");
+            Log(Microsoft.Extensions.Logging.LogLevel.Warning, $"{run.Mapping.Source}: {missing} messages missing on {run.Mapping.Destination}; they will be copied again by the next pass");
+            await _store.CommitAsync(_key, new FolderSyncCommit
+            {
+                Checkpoint = checkpoint with { RetryUids = checkpoint.RetryUids.Union(missingUids).ToList() },
+                RemovedSourceUids = missingUids,
+            }, ct);
         }
     }
 

@@ -47,7 +47,7 @@ internal sealed partial class MailboxSyncRun
             Interlocked.Add(ref _mailboxDone, sourceInfo.Count);
             if (Verify)
             {
-                await VerifyFolderAsync(run, src, dst, ct);
+                await VerifyFolderAsync(run, src, dst, cp!, ct);
             }
 
             Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count, $"{mapping.Source} → {mapping.Destination}: unchanged");
@@ -190,7 +190,7 @@ internal sealed partial class MailboxSyncRun
         run.DestinationMessages = destinationCount;
         if (Verify)
         {
-            await VerifyFolderAsync(run, src, dst, ct);
+            await VerifyFolderAsync(run, src, dst, checkpoint, ct);
         }
 
         Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count,

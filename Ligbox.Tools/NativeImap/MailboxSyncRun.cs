@@ -22,6 +22,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly List<MissingMessage> _missing = [];
     private ImapConnection? _source;
     private readonly List<ImapConnection> _appenders = [];
+    private bool _appendersOpened;
     private long _mailboxTotal;
     private long _mailboxDone;
     private long _bytes;
@@ -110,9 +111,23 @@ internal sealed partial class MailboxSyncRun : IDisposable
         Dispose();
         _source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
         _appenders.Add(await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken));
-        // Extra appenders only if slots are free right now: waiting for them could deadlock mailboxes
-        // that each hold part of what they need.
-        for (var i = 1; i < _options.AppendConnectionsPerMailbox; i++)
+        _appendersOpened = false;
+    }
+
+    /// <summary>
+    /// Opens the extra append connections the first time there is something to append (a no-change delta
+    /// never pays for them). Only slots free right now are taken: waiting could deadlock mailboxes that
+    /// each hold part of what they need.
+    /// </summary>
+    private async Task EnsureAppendersAsync(CancellationToken cancellationToken)
+    {
+        if (_appendersOpened)
+        {
+            return;
+        }
+
+        _appendersOpened = true;
+        for (var i = _appenders.Count; i < _options.AppendConnectionsPerMailbox; i++)
         {
             var extra = await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, cancellationToken);
             if (extra is null)

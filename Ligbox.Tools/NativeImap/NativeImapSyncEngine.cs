@@ -62,6 +62,13 @@ public sealed partial class NativeImapSyncEngine : IImapSyncEngine
                 {
                     results[i] = new MailboxSyncResult(requests[i], null, ex.Failure);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One broken mailbox (or state store hiccup) must not stop the others.
+                    _logger.LogError(ex, "{Mailbox}: sync failed", requests[i].EffectiveMailboxKey);
+                    results[i] = new MailboxSyncResult(requests[i], null,
+                        new ImapFailure(ImapFailureKind.Unknown, ImapSide.Destination, $"sync of {requests[i].Source.User} failed: {ex.Message}", ex.GetType().Name));
+                }
             });
         return results;
     }

@@ -112,6 +112,26 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
     }
 
     [Fact]
+    public async Task ReportsThenRecopiesAMessage_WhenItWasDeletedOnTheDestinationAfterBeingCopied()
+    {
+        var (source, destination) = NewPair();
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", Enumerable.Range(1, 5).Select(i => Mailbox.Message($"verify {i}", day: i)).ToArray());
+        var state = new InMemorySyncStateStore();
+        var engine = new NativeImapSyncEngine(SmallBatches);
+        await engine.SyncAsync(Request(source, destination), state);
+        await Mailbox.ExpungeAsync(servers.Destination, destination, "INBOX", "verify 3");
+
+        var final = await engine.SyncAsync(Request(source, destination, SyncKind.Final), state);
+        var next = await engine.SyncAsync(Request(source, destination, SyncKind.Delta), state);
+
+        Assert.Equal(1, final.MissingOnDestination);
+        var missing = Assert.Single(final.Missing);
+        Assert.Equal(("INBOX", "verify 3"), (missing.Folder, missing.Subject));
+        Assert.Equal(1, next.MessagesTransferred);
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+    }
+
+    [Fact]
     public async Task CopiesNoDuplicates_WhenSourceUidValidityChanges()
     {
         var (source, destination) = NewPair();
