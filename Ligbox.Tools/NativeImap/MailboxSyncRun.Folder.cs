@@ -149,7 +149,9 @@ internal sealed partial class MailboxSyncRun
 
                         retry.UnionWith(appended.Failed);
                         highest = Math.Max(highest, unit.HighestUid);
-                        if (valid && maxAppended > 0)
+                        // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
+                        // mode, or resuming one): it must stay so until the pass completes.
+                        if (valid && maxAppended > 0 && destinationUidNext > 1)
                         {
                             destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
                         }
@@ -178,7 +180,6 @@ internal sealed partial class MailboxSyncRun
         }
 
         var removed = Mirror ? await MirrorAsync(run, src, dst, pairs, ct) : [];
-        var destinationCount = destinationInfo.Count + run.Transferred - run.Deleted;
         checkpoint = checkpoint with
         {
             SourceUidNext = sourceInfo.UidNext,
@@ -187,7 +188,9 @@ internal sealed partial class MailboxSyncRun
             DestinationUidNext = Math.Max(Math.Max(destinationInfo.UidNext, maxAppended + 1), valid ? destinationUidNext : 1),
         };
         await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, RemovedSourceUids = removed }, ct);
-        run.DestinationMessages = destinationCount;
+        // NOOP makes the selected destination folder report its EXISTS count, appends from other connections included.
+        await Destination.Client.NoOpAsync(ct);
+        run.DestinationMessages = dst.Count;
         if (Verify)
         {
             await VerifyFolderAsync(run, src, dst, checkpoint, ct);

@@ -40,6 +40,8 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
 
         Assert.Equal("native", stats.Engine);
         Assert.Equal(8, stats.MessagesTransferred);
+        Assert.Equal(8, stats.SourceMessages);
+        Assert.Equal(8, stats.DestinationMessages);
         Assert.Equal(0, stats.Errors);
         Assert.True(stats.BytesTransferred > 0);
         Assert.Contains(stats.Folders, f => f.SourceFolder == "Itens Enviados" && f.DestinationFolder == "Sent" && f.Transferred == 2);
@@ -278,6 +280,33 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
 
         Assert.Equal(30, stats.MessagesTransferred);
         Assert.True(stats.Duration >= TimeSpan.FromSeconds(0.8), $"30 messages at 30/s took {stats.Duration.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
+    public async Task CopiesOnlyWhatIsMissing_WhenAnIdentityPassIsInterruptedTwice()
+    {
+        var (source, destination) = NewPair();
+        var messages = Enumerable.Range(1, 60).Select(i => Mailbox.Message($"twice {i}", day: 1 + i % 28)).ToArray();
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", messages);
+        await Mailbox.SeedAsync(servers.Destination, destination, "INBOX", messages.Where((_, i) => i % 3 == 0).ToArray());
+        var path = Path.Combine(Path.GetTempPath(), $"ligbox-state-{Guid.NewGuid():N}.json");
+        try
+        {
+            // No state and a half-filled destination: identity mode, killed after appending, twice.
+            await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                new NativeImapSyncEngine(SmallBatches).SyncAsync(Request(source, destination), new CrashingStore(new JsonFileSyncStateStore(path), crashOnCommit: 3)));
+            // The resumed pass matches batch 2 entirely, commits batch 3 with new appends, dies on batch 4.
+            await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                new NativeImapSyncEngine(SmallBatches).SyncAsync(Request(source, destination), new CrashingStore(new JsonFileSyncStateStore(path), crashOnCommit: 4)));
+
+            await new NativeImapSyncEngine(SmallBatches).SyncAsync(Request(source, destination), new JsonFileSyncStateStore(path));
+
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
