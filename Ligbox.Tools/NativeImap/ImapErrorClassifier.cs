@@ -24,6 +24,8 @@ internal static class ImapErrorClassifier
                 new(ImapFailureKind.Timeout, side, $"{server} did not answer in time on {where}: check the host, port and firewall", detail),
             SslHandshakeException or System.Security.Authentication.AuthenticationException =>
                 new(ImapFailureKind.Tls, side, $"TLS handshake with {server} failed on {where}: check the security mode (SSL/STARTTLS/none) and the certificate", detail),
+            NotSupportedException notSupported when notSupported.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) =>
+                new(ImapFailureKind.Tls, side, $"{server} does not offer STARTTLS on {where}: use SSL (usually port 993) or check the security mode", detail),
             MailKit.Security.AuthenticationException =>
                 new(ImapFailureKind.AuthenticationFailed, side, endpoint.Mechanism == ImapAuthMechanism.XOAuth2
                     ? $"authentication failed for {endpoint.User} on {where}: the access token was rejected (expired or missing IMAP scope)"

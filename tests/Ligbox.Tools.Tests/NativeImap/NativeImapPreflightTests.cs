@@ -66,6 +66,38 @@ public sealed class NativeImapPreflightTests(ImapServersFixture servers)
         Assert.Contains($"127.0.0.1:{destination.Port}", failure.Message);
     }
 
+    [Theory]
+    [InlineData(ImapSecurity.Ssl)]
+    [InlineData(ImapSecurity.StartTls)]
+    public async Task ReportsTls_WhenTlsIsAskedOfAPlainServer(ImapSecurity security)
+    {
+        var source = servers.NewAccount(servers.Source) with { Security = security };
+
+        var result = await new NativeImapSyncEngine(new NativeImapOptions { Timeout = TimeSpan.FromSeconds(5) })
+            .PreflightAsync(source, servers.NewAccount(servers.Destination));
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal(ImapFailureKind.Tls, failure.Kind);
+        Assert.Equal(ImapSide.Source, failure.Side);
+    }
+
+    [Fact]
+    public async Task ReportsTimeout_WhenTheServerNeverGreets()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var accept = silent.AcceptTcpClientAsync();
+        var destination = new ImapEndpoint("127.0.0.1", ((IPEndPoint)silent.LocalEndpoint).Port, ImapSecurity.None, "ana@example.com", "x");
+
+        var result = await new NativeImapSyncEngine(new NativeImapOptions { Timeout = TimeSpan.FromSeconds(1) })
+            .PreflightAsync(servers.NewAccount(servers.Source), destination);
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal(ImapFailureKind.Timeout, failure.Kind);
+        Assert.Equal(ImapSide.Destination, failure.Side);
+        (await accept).Dispose();
+    }
+
     [Fact]
     public async Task ThrowsClassifiedFailure_WhenSyncCannotLogIn()
     {
