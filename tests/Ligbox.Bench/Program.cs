@@ -76,7 +76,6 @@ var backup = await destination.DoveadmAsync(
 [
     "-o", $"imapc_host={source.Host}", "-o", $"imapc_port={source.Port}",
     "-o", "imapc_user=ana@example.com", "-o", "imapc_password=src-pw",
-    "-o", "imapc_features=rfc822.size fetch-headers",
     "backup", "-R", "-u", "doveadm@example.com", "imapc:",
 ]);
 doveadmClock.Stop();
