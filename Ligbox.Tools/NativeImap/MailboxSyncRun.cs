@@ -109,9 +109,29 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         Dispose();
-        _source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
-        _appenders.Add(await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken));
         _appendersOpened = false;
+        var sameServer = string.Equals($"{_request.Source.Host}:{_request.Source.Port}", $"{_request.Destination.Host}:{_request.Destination.Port}", StringComparison.OrdinalIgnoreCase);
+        while (true)
+        {
+            _source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
+            if (!sameServer)
+            {
+                _appenders.Add(await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken));
+                return;
+            }
+
+            // Both connections come from the same server's slots: holding one while waiting for the other
+            // could deadlock parallel mailboxes, so give the first back and retry when the second is taken.
+            if (await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, cancellationToken) is { } destination)
+            {
+                _appenders.Add(destination);
+                return;
+            }
+
+            _source.Dispose();
+            _source = null;
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 200)), cancellationToken);
+        }
     }
 
     /// <summary>

@@ -330,6 +330,25 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
     }
 
     [Fact]
+    public async Task FinishesEveryMailbox_WhenConnectionsPerServerAreScarceAndBothSidesShareAServer()
+    {
+        // Accounts moved within one server: source and destination take slots from the same cap of 2.
+        var requests = new List<SyncRequest>();
+        for (var i = 0; i < 3; i++)
+        {
+            var source = servers.NewAccount(servers.Source, "same-src");
+            var destination = servers.NewAccount(servers.Source, "same-dst");
+            await Mailbox.SeedAsync(servers.Source, source, "INBOX", Mailbox.Message($"same server {i} a"), Mailbox.Message($"same server {i} b"));
+            requests.Add(Request(source, destination));
+        }
+
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { MaxConnectionsPerServer = 2 });
+        var results = await engine.SyncManyAsync(requests, 3, new InMemorySyncStateStore()).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(results, r => Assert.Equal(2, r.Statistics!.MessagesTransferred));
+    }
+
+    [Fact]
     public async Task NeverWritesSecrets_WhenProtocolLogIsOn()
     {
         var (source, destination) = NewPair();
