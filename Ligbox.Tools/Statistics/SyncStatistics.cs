@@ -71,6 +71,12 @@ public sealed record SyncStatistics
 
     /// <summary>A capped list of source messages missing on the destination.</summary>
     public IReadOnlyList<MissingMessage> Missing { get; init; } = [];
+
+    /// <summary>Destination messages whose flags were brought in line with the source (delta passes).</summary>
+    public int FlagsUpdated { get; init; }
+
+    /// <summary>Destination messages deleted because they were expunged on the source (mirror).</summary>
+    public int MessagesDeleted { get; init; }
 }
 
 /// <summary>Figures for one source folder and the destination folder it maps to.</summary>
@@ -99,6 +105,12 @@ public sealed record FolderStatistics
 
     /// <summary>Bytes copied in this pass.</summary>
     public long BytesTransferred { get; init; }
+
+    /// <summary>Destination messages whose flags were updated in this pass.</summary>
+    public int FlagsUpdated { get; init; }
+
+    /// <summary>Destination messages deleted by mirror in this pass.</summary>
+    public int Deleted { get; init; }
 }
 
 /// <summary>A source message that is not on the destination.</summary>

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Net;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+
+namespace Ligbox.Tools.NativeImap;
+
+/// <summary>One authenticated connection holding one of its server's connection slots.</summary>
+internal sealed class ImapConnection : IDisposable
+{
+    private readonly SemaphoreSlim _slot;
+    private int _disposed;
+
+    public ImapConnection(ImapClient client, ImapEndpoint endpoint, ImapSide side, SemaphoreSlim slot)
+    {
+        Client = client;
+        Endpoint = endpoint;
+        Side = side;
+        _slot = slot;
+    }
+
+    public ImapClient Client { get; }
+
+    public ImapEndpoint Endpoint { get; }
+
+    public ImapSide Side { get; }
+
+    /// <summary>Destination folders opened on this connection, by full name.</summary>
+    public Dictionary<string, IMailFolder> Folders { get; } = new(StringComparer.Ordinal);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // No LOGOUT round trip: this also runs on cancellation and after a dropped connection.
+        Client.Dispose();
+        _slot.Release();
+    }
+}
+
+/// <summary>
+/// Opens connections, bounded per server (host:port) across every mailbox of the engine, and logs in
+/// with the endpoint's mechanism. Errors come out as <see cref="ImapSyncException"/> with a classified failure.
+/// </summary>
+internal sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter counter)
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
+    private int _logSequence;
+
+    /// <summary>Opens a connection, waiting for a free slot.</summary>
+    public async Task<ImapConnection> OpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken)
+    {
+        var slot = Slot(endpoint);
+        await slot.WaitAsync(cancellationToken);
+        return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
+    }
+
+    /// <summary>Opens a connection only if a slot is free right now (extra parallel appenders).</summary>
+    public async Task<ImapConnection?> TryOpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken)
+    {
+        var slot = Slot(endpoint);
+        if (!await slot.WaitAsync(0, cancellationToken))
+        {
+            return null;
+        }
+
+        return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
+    }
+
+    private SemaphoreSlim Slot(ImapEndpoint endpoint) =>
+        _slots.GetOrAdd($"{endpoint.Host}:{endpoint.Port}", _ => new SemaphoreSlim(options.MaxConnectionsPerServer, options.MaxConnectionsPerServer));
+
+    private async Task<ImapConnection> ConnectInSlotAsync(ImapEndpoint endpoint, ImapSide side, SemaphoreSlim slot, CancellationToken cancellationToken)
+    {
+        ImapClient? client = null;
+        try
+        {
+            client = new SpoolingImapClient(CreateLogger(endpoint, side), options.LargeMessageBytes)
+            {
+                Timeout = (int)options.Timeout.TotalMilliseconds,
+            };
+            if (endpoint.AcceptInvalidCertificates)
+            {
+                client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Timeout);
+            try
+            {
+                var security = endpoint.Security switch
+                {
+                    ImapSecurity.StartTls => SecureSocketOptions.StartTls,
+                    ImapSecurity.Ssl => SecureSocketOptions.SslOnConnect,
+                    _ => SecureSocketOptions.None,
+                };
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, security, timeout.Token);
+                await AuthenticateAsync(client, endpoint, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no answer from {endpoint.Host}:{endpoint.Port} within {options.Timeout.TotalSeconds:0} s");
+            }
+
+            return new ImapConnection(client, endpoint, side, slot);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            client?.Dispose();
+            slot.Release();
+            throw new ImapSyncException(ImapErrorClassifier.Classify(ex, endpoint, side), ex);
+        }
+        catch
+        {
+            client?.Dispose();
+            slot.Release();
+            throw;
+        }
+    }
+
+    private static async Task AuthenticateAsync(ImapClient client, ImapEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        switch (endpoint.Mechanism)
+        {
+            case ImapAuthMechanism.XOAuth2:
+                await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.User, endpoint.Secret), cancellationToken);
+                break;
+            case ImapAuthMechanism.Plain when client.AuthenticationMechanisms.Contains("PLAIN"):
+                await client.AuthenticateAsync(new SaslMechanismPlain(endpoint.User, endpoint.Secret), cancellationToken);
+                break;
+            case ImapAuthMechanism.Login when client.AuthenticationMechanisms.Contains("LOGIN"):
+                await client.AuthenticateAsync(new SaslMechanismLogin(endpoint.User, endpoint.Secret), cancellationToken);
+                break;
+            default:
+                // The server does not offer the SASL mechanism: MailKit falls back to the IMAP LOGIN command.
+                await client.AuthenticateAsync(new NetworkCredential(endpoint.User, endpoint.Secret), cancellationToken);
+                break;
+        }
+    }
+
+    private CountingProtocolLogger CreateLogger(ImapEndpoint endpoint, ImapSide side)
+    {
+        ProtocolLogger? file = null;
+        if (options.ProtocolLogDirectory is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            var n = Interlocked.Increment(ref _logSequence);
+            var name = $"{side.ToString().ToLowerInvariant()}-{Sanitize(endpoint.User)}-{n:D4}.log";
+            file = new ProtocolLogger(Path.Combine(dir, name)) { RedactSecrets = true };
+        }
+
+        return new CountingProtocolLogger(counter, file);
+    }
+
+    private static string Sanitize(string text) =>
+        string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_'));
+}
+
+/// <summary>
+/// An <see cref="ImapClient"/> whose folders spool large fetched bodies to a temp file instead of memory,
+/// so a 100 MB message does not cost 100 MB of heap.
+/// </summary>
+internal sealed class SpoolingImapClient(IProtocolLogger logger, long largeMessageBytes) : ImapClient(logger)
+{
+    protected override ImapFolder CreateImapFolder(ImapFolderConstructorArgs args) => new SpoolingImapFolder(args, largeMessageBytes);
+}
+
+internal sealed class SpoolingImapFolder(ImapFolderConstructorArgs args, long largeMessageBytes) : ImapFolder(args)
+{
+    protected override Stream CreateStream(UniqueId? uid, string section, int offset, int length) =>
+        length > largeMessageBytes ? TempFile.Create() : base.CreateStream(uid, section, offset, length);
+}
+
+internal static class TempFile
+{
+    /// <summary>A read/write temp file deleted when the stream is closed (or the process dies, on Linux once closed).</summary>
+    public static FileStream Create() =>
+        new(Path.Combine(Path.GetTempPath(), $"ligbox-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+}

@@ -1,0 +1,426 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using Ligbox.Tools.Statistics;
+using MimeKit;
+
+namespace Ligbox.Tools.NativeImap;
+
+internal sealed partial class MailboxSyncRun
+{
+    private static readonly HeaderSet IdentityHeaders = new([HeaderId.MessageId]);
+    private static readonly HeaderSet VerifyHeaders = new([HeaderId.MessageId, HeaderId.Subject]);
+    private const int IndexChunk = 1000;
+
+    /// <summary>
+    /// Reads the source (one connection): identity headers of a chunk of candidate UIDs, matches them
+    /// against the destination index, then fetches the bodies to copy in byte-bounded units. Runs one unit
+    /// ahead of the appenders, so reading and writing overlap.
+    /// </summary>
+    private async Task ProduceUnitsAsync(
+        ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct)
+    {
+        try
+        {
+            var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size)
+            {
+                Headers = IdentityHeaders,
+            };
+            foreach (var chunk in candidates.Chunk(_options.BatchSize))
+            {
+                var summaries = (await src.FetchAsync(chunk, request, ct)).OrderBy(s => s.UniqueId.Id).ToList();
+                var unit = new CopyUnit();
+                long unitBytes = 0;
+                var returned = new HashSet<uint>(summaries.Select(s => s.UniqueId.Id));
+                foreach (var summary in summaries)
+                {
+                    var match = index is { IsEmpty: false } ? await MatchAsync(src, summary, index, ct) : null;
+                    if (match is { } destination)
+                    {
+                        unit.Matched.Add(new UidPair(summary.UniqueId.Id, destination.Uid, copiedBefore.Contains(destination.Uid)));
+                        var flags = CleanFlags(summary.Flags);
+                        var keywords = summary.Keywords.ToHashSet(StringComparer.Ordinal);
+                        if (destination.Flags != flags || !destination.Keywords.SetEquals(keywords))
+                        {
+                            unit.FlagFixes.Add(new FlagFix(destination.Uid, flags, keywords));
+                        }
+                    }
+                    else
+                    {
+                        var size = (long)(summary.Size ?? 0);
+                        if (unit.ToCopy.Count > 0 && (unitBytes + size > _options.BatchBytes || size > _options.LargeMessageBytes))
+                        {
+                            unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
+                            await FetchBodiesAsync(src, unit, ct);
+                            await writer.WriteAsync(unit, ct);
+                            unit = new CopyUnit();
+                            unitBytes = 0;
+                        }
+
+                        unit.ToCopy.Add(new PendingMessage(summary));
+                        unitBytes += size;
+                    }
+
+                    unit.HandledUids.Add(summary.UniqueId.Id);
+                }
+
+                // UIDs that vanished between SEARCH and FETCH are done with as well.
+                unit.HandledUids.AddRange(chunk.Select(u => u.Id).Where(u => !returned.Contains(u)));
+                unit.HighestUid = chunk.Max(u => u.Id);
+                await FetchBodiesAsync(src, unit, ct);
+                await writer.WriteAsync(unit, ct);
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    private async Task<IndexEntry?> MatchAsync(ImapFolder src, IMessageSummary summary, IdentityIndex index, CancellationToken ct)
+    {
+        var messageId = MessageIdentity.MessageId(summary);
+        string? hash = null;
+        if (messageId is null)
+        {
+            if (!index.HasHashes)
+            {
+                return null;
+            }
+
+            await using var stream = await src.GetStreamAsync(summary.UniqueId, ct);
+            hash = await MessageIdentity.HashAsync(stream, ct);
+        }
+
+        return index.Take(MessageIdentity.Key(messageId, hash, summary.InternalDate, summary.Size));
+    }
+
+    private async Task FetchBodiesAsync(ImapFolder src, CopyUnit unit, CancellationToken ct)
+    {
+        if (unit.ToCopy.Count == 0)
+        {
+            return;
+        }
+
+        var byUid = unit.ToCopy.ToDictionary(m => m.Summary.UniqueId.Id);
+        // One FETCH BODY.PEEK[] for the whole unit; big bodies are spooled to disk by SpoolingImapFolder
+        // and copied to our own temp file, small ones kept as byte arrays.
+        await src.GetStreamsAsync(unit.ToCopy.Select(m => m.Summary.UniqueId).ToList(), async (_, _, uid, stream, token) =>
+        {
+            var pending = byUid[uid.Id];
+            if (stream.CanSeek && stream.Length > _options.LargeMessageBytes)
+            {
+                var file = TempFile.Create();
+                await stream.CopyToAsync(file, token);
+                file.Position = 0;
+                pending.File = file;
+            }
+            else
+            {
+                using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 8192);
+                await stream.CopyToAsync(buffer, token);
+                pending.Bytes = buffer.ToArray();
+            }
+        }, ct);
+    }
+
+    private readonly record struct AppendOutcome(List<UidPair> Pairs, List<uint> Failed);
+
+    /// <summary>
+    /// Appends a unit's messages over every destination connection of the mailbox in parallel, each taking
+    /// MULTIAPPEND groups from a shared queue. A rejected group is retried message by message so one bad
+    /// message (over quota, too big) becomes one counted error.
+    /// </summary>
+    private async Task<AppendOutcome> AppendUnitAsync(FolderRun run, CopyUnit unit, string destination, CancellationToken ct)
+    {
+        var pairs = new ConcurrentBag<UidPair>();
+        var failed = new ConcurrentBag<uint>();
+        // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
+        var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
+
+        await EnsureAppendersAsync(ct);
+        var multi = Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? _options.MultiAppendSize : 1;
+        var groups = new ConcurrentQueue<PendingMessage[]>(ready.Chunk(multi));
+        var workers = _appenders.Select(connection => Task.Run(async () =>
+        {
+            var folder = await GetOrCreateFolderAsync(connection, destination, ct);
+            while (groups.TryDequeue(out var group))
+            {
+                await AppendGroupAsync(run, connection, folder, group, pairs, failed, ct);
+            }
+        }, ct)).ToList();
+        await Task.WhenAll(workers);
+        return new AppendOutcome([.. pairs], [.. failed]);
+    }
+
+    private async Task AppendGroupAsync(
+        FolderRun run, ImapConnection connection, IMailFolder folder, PendingMessage[] group,
+        ConcurrentBag<UidPair> pairs, ConcurrentBag<uint> failed, CancellationToken ct)
+    {
+        var bytes = group.Sum(m => (long)(m.Summary.Size ?? 0));
+        await _throttle.WaitAsync(group.Length, bytes, ct);
+        var messages = new List<MimeMessage>(group.Length);
+        try
+        {
+            var requests = new List<IAppendRequest>(group.Length);
+            foreach (var pending in group)
+            {
+                var message = await MimeMessage.LoadAsync(pending.Open(), persistent: true, ct);
+                messages.Add(message);
+                requests.Add(new AppendRequest(message, CleanFlags(pending.Summary.Flags))
+                {
+                    InternalDate = pending.Summary.InternalDate,
+                    Keywords = pending.Summary.Keywords.Count > 0 ? pending.Summary.Keywords.ToHashSet(StringComparer.Ordinal) : null,
+                });
+            }
+
+            if (group.Length == 1)
+            {
+                try
+                {
+                    var uid = await folder.AppendAsync(requests[0], ct);
+                    Record(run, group[0], uid, pairs);
+                }
+                catch (ImapCommandException ex)
+                {
+                    RecordError(run, group[0], ex, failed);
+                }
+
+                return;
+            }
+
+            IList<UniqueId> uids;
+            try
+            {
+                uids = await folder.AppendAsync(requests, ct);
+            }
+            catch (ImapCommandException)
+            {
+                // MULTIAPPEND is all or nothing: find the bad message(s) one by one.
+                foreach (var single in group)
+                {
+                    await AppendGroupAsync(run, connection, folder, [single], pairs, failed, ct);
+                }
+
+                return;
+            }
+
+            for (var i = 0; i < group.Length; i++)
+            {
+                Record(run, group[i], i < uids.Count ? uids[i] : null, pairs);
+            }
+        }
+        finally
+        {
+            foreach (var message in messages)
+            {
+                message.Dispose();
+            }
+        }
+    }
+
+    private void Record(FolderRun run, PendingMessage pending, UniqueId? destinationUid, ConcurrentBag<UidPair> pairs)
+    {
+        pairs.Add(new UidPair(pending.Summary.UniqueId.Id, destinationUid?.Id ?? 0, CopiedByUs: true));
+        var size = (long)(pending.Summary.Size ?? 0);
+        Interlocked.Increment(ref run.Transferred);
+        Interlocked.Add(ref run.Bytes, size);
+        Interlocked.Increment(ref _transferred);
+        Interlocked.Add(ref _bytes, size);
+    }
+
+    private void RecordError(FolderRun run, PendingMessage pending, ImapCommandException ex, ConcurrentBag<uint> failed)
+    {
+        failed.Add(pending.Summary.UniqueId.Id);
+        Interlocked.Increment(ref run.Errors);
+        var errors = Interlocked.Increment(ref _errors);
+        var kind = ImapErrorClassifier.IsOverQuota(ex) ? ImapFailureKind.QuotaExceeded : ImapFailureKind.MessageRejected;
+        _lastErrorKind = kind;
+        var what = kind == ImapFailureKind.QuotaExceeded ? "over quota" : "rejected";
+        Log(Microsoft.Extensions.Logging.LogLevel.Warning,
+            $"{run.Mapping.Source}: message UID {pending.Summary.UniqueId.Id} ({pending.Summary.Size} bytes) not copied, destination {what}: {ex.ResponseText}");
+        if (errors > _options.MaxErrors)
+        {
+            var message = kind == ImapFailureKind.QuotaExceeded
+                ? $"{_request.Destination.User} is over quota on the destination: {errors} messages could not be copied; raise the quota or free space"
+                : $"{errors} messages could not be copied to {_request.Destination.User} on the destination (more than the {_options.MaxErrors} allowed); last: {ex.ResponseText}";
+            throw new ImapSyncException(new ImapFailure(_lastErrorKind == ImapFailureKind.QuotaExceeded ? ImapFailureKind.QuotaExceeded : ImapFailureKind.TooManyErrors,
+                ImapSide.Destination, message, ex.Message), ex);
+        }
+    }
+
+    /// <summary>Identity of messages in a folder (all of it, or a UID range): key → destination UIDs with flags.</summary>
+    private async Task<IdentityIndex> IndexAsync(IMailFolder folder, UniqueIdRange? range, bool withSubject, CancellationToken ct)
+    {
+        var index = new IdentityIndex();
+        await foreach (var entry in ReadIdentitiesAsync(folder, range, withSubject, hashAll: true, ct))
+        {
+            index.Add(entry);
+        }
+
+        return index;
+    }
+
+    private async IAsyncEnumerable<IndexEntry> ReadIdentitiesAsync(
+        IMailFolder folder, UniqueIdRange? range, bool withSubject, bool hashAll, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var uids = range is null
+            ? await folder.SearchAsync(SearchQuery.All, ct)
+            : (await folder.SearchAsync(SearchQuery.Uids(range), ct)).Where(u => range.Contains(u)).ToList();
+        var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size)
+        {
+            Headers = withSubject ? VerifyHeaders : IdentityHeaders,
+        };
+        foreach (var chunk in uids.Chunk(IndexChunk))
+        {
+            foreach (var summary in await folder.FetchAsync(chunk, request, ct))
+            {
+                var messageId = MessageIdentity.MessageId(summary);
+                string? hash = null;
+                if (messageId is null && hashAll)
+                {
+                    await using var stream = await folder.GetStreamAsync(summary.UniqueId, ct);
+                    hash = await MessageIdentity.HashAsync(stream, ct);
+                }
+
+                yield return new IndexEntry(
+                    summary.UniqueId.Id,
+                    MessageIdentity.Key(messageId, hash, summary.InternalDate, summary.Size),
+                    CleanFlags(summary.Flags),
+                    summary.Keywords.ToHashSet(StringComparer.Ordinal),
+                    messageId,
+                    withSubject ? summary.Headers?[HeaderId.Subject] : null,
+                    summary.InternalDate);
+            }
+        }
+    }
+
+    /// <summary>Checks every source message has an identical (by identity) message on the destination.</summary>
+    /// <remarks>
+    /// Missing messages are also queued for the next pass (pair dropped, UID added to the retries), so a
+    /// message deleted on the destination behind our back is copied again instead of only reported.
+    /// </remarks>
+    private async Task VerifyFolderAsync(FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint checkpoint, CancellationToken ct)
+    {
+        if (!src.IsOpen)
+        {
+            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        }
+
+        if (!dst.IsOpen)
+        {
+            await dst.OpenAsync(FolderAccess.ReadOnly, ct);
+        }
+
+        var destination = await IndexAsync(dst, null, withSubject: false, ct);
+        var missing = 0;
+        var missingUids = new List<uint>();
+        await foreach (var entry in ReadIdentitiesAsync(src, null, withSubject: true, hashAll: true, ct))
+        {
+            if (destination.Take(entry.Key) is null)
+            {
+                missing++;
+                missingUids.Add(entry.Uid);
+                if (_missing.Count < _options.MaxMissingListed)
+                {
+                    _missing.Add(new MissingMessage(run.Mapping.Source, entry.MessageId, entry.Subject, entry.Date));
+                }
+            }
+        }
+
+        _missingCount += missing;
+        run.DestinationMessages = destination.Total;
+        if (missing > 0)
+        {
+            Log(Microsoft.Extensions.Logging.LogLevel.Warning, $"{run.Mapping.Source}: {missing} messages missing on {run.Mapping.Destination}; they will be copied again by the next pass");
+            await _store.CommitAsync(_key, new FolderSyncCommit
+            {
+                Checkpoint = checkpoint with { RetryUids = checkpoint.RetryUids.Union(missingUids).ToList() },
+                RemovedSourceUids = missingUids,
+            }, ct);
+        }
+    }
+
+    private sealed record IndexEntry(uint Uid, string Key, MessageFlags Flags, HashSet<string> Keywords, string? MessageId, string? Subject, DateTimeOffset? Date);
+
+    /// <summary>A multiset of identities: each destination message can match one source message only.</summary>
+    private sealed class IdentityIndex
+    {
+        private readonly Dictionary<string, Queue<IndexEntry>> _entries = new(StringComparer.Ordinal);
+
+        public bool HasHashes { get; private set; }
+
+        public bool IsEmpty => _entries.Count == 0;
+
+        public int Total { get; private set; }
+
+        public void Add(IndexEntry entry)
+        {
+            if (!_entries.TryGetValue(entry.Key, out var queue))
+            {
+                _entries[entry.Key] = queue = new Queue<IndexEntry>();
+            }
+
+            queue.Enqueue(entry);
+            HasHashes |= entry.MessageId is null;
+            Total++;
+        }
+
+        public IndexEntry? Take(string key)
+        {
+            if (!_entries.TryGetValue(key, out var queue) || !queue.TryDequeue(out var entry))
+            {
+                return null;
+            }
+
+            if (queue.Count == 0)
+            {
+                _entries.Remove(key);
+            }
+
+            return entry;
+        }
+    }
+
+    private sealed class PendingMessage(IMessageSummary summary)
+    {
+        public IMessageSummary Summary { get; } = summary;
+        public byte[]? Bytes { get; set; }
+        public FileStream? File { get; set; }
+
+        public Stream Open()
+        {
+            if (File is not null)
+            {
+                File.Position = 0;
+                return File;
+            }
+
+            return new MemoryStream(Bytes ?? [], writable: false);
+        }
+    }
+
+    /// <summary>A batch handed from the reader to the appenders, committed as one.</summary>
+    private sealed class CopyUnit : IDisposable
+    {
+        public List<PendingMessage> ToCopy { get; } = [];
+        public List<UidPair> Matched { get; } = [];
+        public List<FlagFix> FlagFixes { get; } = [];
+        public List<uint> HandledUids { get; } = [];
+        public uint HighestUid { get; set; }
+
+        public void Dispose()
+        {
+            foreach (var message in ToCopy)
+            {
+                message.File?.Dispose();
+                message.File = null;
+                message.Bytes = null;
+            }
+        }
+    }
+}

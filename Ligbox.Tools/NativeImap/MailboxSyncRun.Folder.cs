@@ -1,0 +1,381 @@
+using System.Threading.Channels;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+
+namespace Ligbox.Tools.NativeImap;
+
+internal sealed partial class MailboxSyncRun
+{
+    private static readonly StatusItems FolderStatusItems = StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity;
+
+    /// <summary>
+    /// Syncs one folder. Fast path: when the source's UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ
+    /// (from LIST-STATUS) equal the last complete checkpoint, nothing is selected or fetched. Otherwise
+    /// copies source UIDs above the checkpoint (or, without usable state, everything not found on the
+    /// destination by identity), updates changed flags (CHANGEDSINCE), mirrors expunges, and verifies.
+    /// </summary>
+    private async Task SyncFolderAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, CancellationToken ct)
+    {
+        var mapping = run.Mapping;
+        var src = await Source.Client.GetFolderAsync(mapping.Source, ct);
+        sourceInfo ??= await StatusAsync(Source, src, ct);
+        var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
+        if (destinationInfo is null || destinationInfo.UidValidity == 0)
+        {
+            destinationInfo = await StatusAsync(Destination, dst, ct);
+        }
+
+        run.Skipped = 0;
+        run.SourceMessages = sourceInfo.Count;
+        run.SourceBytes = sourceInfo.Size;
+        var state = await _store.GetFolderAsync(_key, mapping.Source, ct);
+        var cp = state?.Checkpoint;
+        ulong? modSeq = Source.Client.Capabilities.HasFlag(ImapCapabilities.CondStore) && sourceInfo.HighestModSeq > 0 ? sourceInfo.HighestModSeq : null;
+        var valid = cp is not null
+            && cp.SourceUidValidity == sourceInfo.UidValidity
+            && cp.DestinationFolder == mapping.Destination
+            && cp.DestinationUidValidity == destinationInfo.UidValidity;
+
+        if (valid && cp!.SourceUidNext != 0 && cp.SourceUidNext == sourceInfo.UidNext && cp.SourceMessageCount == sourceInfo.Count
+            && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0
+            // Expunges already seen by a delta leave pairs behind for the mirror of the final pass.
+            && (!Mirror || state!.Pairs.Count == sourceInfo.Count))
+        {
+            run.Skipped = sourceInfo.Count;
+            run.DestinationMessages = destinationInfo.Count;
+            Interlocked.Add(ref _mailboxDone, sourceInfo.Count);
+            if (Verify)
+            {
+                await VerifyFolderAsync(run, src, dst, cp!, ct);
+            }
+
+            Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count, $"{mapping.Source} → {mapping.Destination}: unchanged");
+            return;
+        }
+
+        Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
+        await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        await OpenReadWriteAsync(dst, ct);
+        var pairs = valid ? new Dictionary<uint, UidPair>(state!.Pairs) : [];
+        var copiedBefore = new HashSet<uint>();
+        IdentityIndex? index = null;
+        var replaceAll = !valid;
+        var highest = valid ? cp!.HighestSyncedUid : 0;
+        var retry = valid ? cp!.RetryUids.ToHashSet() : [];
+        // In identity mode the whole destination folder must be re-matched if this pass is interrupted,
+        // so the in-progress checkpoint says "everything from UID 1 is unaccounted for".
+        var destinationUidNext = valid ? cp!.DestinationUidNext : 1;
+        if (!valid)
+        {
+            Log(Microsoft.Extensions.Logging.LogLevel.Information, cp is null
+                ? $"{mapping.Source}: no sync state, matching by message identity against {destinationInfo.Count} messages in {mapping.Destination}"
+                : $"{mapping.Source}: UIDVALIDITY or destination changed since the last pass, matching by message identity");
+            if (cp is not null && cp.DestinationFolder == mapping.Destination && cp.DestinationUidValidity == destinationInfo.UidValidity)
+            {
+                copiedBefore = state!.Pairs.Values.Where(p => p.CopiedByUs && p.DestinationUid != 0).Select(p => p.DestinationUid).ToHashSet();
+            }
+
+            if (destinationInfo.Count > 0)
+            {
+                index = await IndexAsync(dst, null, withSubject: false, ct);
+            }
+        }
+        else if (cp!.SourceUidNext == 0 && (destinationInfo.UidNext == 0 || destinationInfo.UidNext > cp.DestinationUidNext))
+        {
+            // The last pass stopped between an APPEND and its commit: whatever reached the destination
+            // after the last checkpoint is matched by identity instead of being copied again.
+            Log(Microsoft.Extensions.Logging.LogLevel.Information, $"{mapping.Source}: resuming an interrupted pass, matching messages appended after the last checkpoint");
+            index = await IndexAsync(dst, new UniqueIdRange(UniqueId.MinValue.Validity, cp.DestinationUidNext, uint.MaxValue), withSubject: false, ct);
+        }
+
+        if (valid && _request.Kind != SyncKind.Initial && highest > 0)
+        {
+            await SyncFlagsAsync(run, src, dst, pairs, cp!, modSeq, highest, ct);
+        }
+
+        var candidates = await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
+        var checkpoint = new FolderCheckpoint
+        {
+            SourceFolder = mapping.Source,
+            DestinationFolder = mapping.Destination,
+            SourceUidValidity = sourceInfo.UidValidity,
+            DestinationUidValidity = destinationInfo.UidValidity,
+            HighestSyncedUid = highest,
+            SourceUidNext = 0,
+            SourceMessageCount = cp?.SourceMessageCount ?? 0,
+            HighestModSeq = valid ? cp!.HighestModSeq : null,
+            DestinationUidNext = destinationUidNext,
+            RetryUids = retry.ToList(),
+        };
+        if (candidates.Count > 0 || replaceAll)
+        {
+            await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, ReplaceAll = replaceAll }, ct);
+        }
+
+        var alreadyDone = Math.Max(0, sourceInfo.Count - candidates.Count);
+        long folderDone = alreadyDone;
+        // After a reconnect, what earlier attempts copied is "already done" now but stays counted as transferred.
+        run.Skipped += Math.Max(0, alreadyDone - run.Transferred);
+        Interlocked.Add(ref _mailboxDone, alreadyDone);
+        var maxAppended = 0u;
+        if (candidates.Count > 0)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var channel = Channel.CreateBounded<CopyUnit>(1);
+            var producer = ProduceUnitsAsync((ImapFolder)src, candidates, index, copiedBefore, channel.Writer, stop.Token);
+            try
+            {
+                await foreach (var unit in channel.Reader.ReadAllAsync(ct))
+                {
+                    using (unit)
+                    {
+                        var appended = await AppendUnitAsync(run, unit, mapping.Destination, ct);
+                        if (unit.FlagFixes.Count > 0)
+                        {
+                            await ApplyFlagsAsync(run, dst, unit.FlagFixes, ct);
+                        }
+
+                        foreach (var pair in unit.Matched.Concat(appended.Pairs))
+                        {
+                            pairs[pair.SourceUid] = pair;
+                            maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
+                        }
+
+                        foreach (var uid in unit.HandledUids)
+                        {
+                            retry.Remove(uid);
+                        }
+
+                        retry.UnionWith(appended.Failed);
+                        highest = Math.Max(highest, unit.HighestUid);
+                        // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
+                        // mode, or resuming one): it must stay so until the pass completes.
+                        if (valid && maxAppended > 0 && destinationUidNext > 1)
+                        {
+                            destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
+                        }
+
+                        checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
+                        await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
+                        run.Skipped += unit.Matched.Count;
+                        var handled = unit.Matched.Count + unit.ToCopy.Count;
+                        folderDone += handled;
+                        Interlocked.Add(ref _mailboxDone, handled);
+                        Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
+                    }
+                }
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                try
+                {
+                    await producer;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        var removed = Mirror ? await MirrorAsync(run, src, dst, pairs, ct) : [];
+        checkpoint = checkpoint with
+        {
+            SourceUidNext = sourceInfo.UidNext,
+            SourceMessageCount = sourceInfo.Count,
+            HighestModSeq = modSeq,
+            DestinationUidNext = Math.Max(Math.Max(destinationInfo.UidNext, maxAppended + 1), valid ? destinationUidNext : 1),
+        };
+        await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, RemovedSourceUids = removed }, ct);
+        // NOOP makes the selected destination folder report its EXISTS count, appends from other connections included.
+        await Destination.Client.NoOpAsync(ct);
+        run.DestinationMessages = dst.Count;
+        if (Verify)
+        {
+            await VerifyFolderAsync(run, src, dst, checkpoint, ct);
+        }
+
+        Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count,
+            $"{mapping.Source} → {mapping.Destination}: {run.Transferred} copied, {run.Skipped} skipped, {run.FlagsUpdated} flag updates, {run.Deleted} deleted, {run.Errors} errors");
+    }
+
+    private static async Task<List<UniqueId>> CandidatesAsync(IMailFolder src, bool valid, uint highest, uint uidNext, HashSet<uint> retry, CancellationToken ct)
+    {
+        if (!valid)
+        {
+            return (await src.SearchAsync(SearchQuery.All, ct)).OrderBy(u => u.Id).ToList();
+        }
+
+        var result = new List<UniqueId>();
+        if (uidNext == 0 || highest + 1 < uidNext)
+        {
+            // "n:*" also returns the last message when n is above every UID, hence the filter.
+            var found = await src.SearchAsync(SearchQuery.Uids(new UniqueIdRange(0, highest + 1, uint.MaxValue)), ct);
+            result.AddRange(found.Where(u => u.Id > highest));
+        }
+
+        result.AddRange(retry.Select(u => new UniqueId(u)));
+        return result.DistinctBy(u => u.Id).OrderBy(u => u.Id).ToList();
+    }
+
+    private static async Task<FolderInfo> StatusAsync(ImapConnection connection, IMailFolder folder, CancellationToken ct)
+    {
+        var items = FolderStatusItems;
+        if (connection.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
+        {
+            items |= StatusItems.HighestModSeq;
+        }
+
+        if (connection.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
+        {
+            items |= StatusItems.Size;
+        }
+
+        await folder.StatusAsync(items, ct);
+        return ToInfo(folder);
+    }
+
+    private static async Task OpenReadWriteAsync(IMailFolder folder, CancellationToken ct)
+    {
+        if (!folder.IsOpen || folder.Access != FolderAccess.ReadWrite)
+        {
+            await folder.OpenAsync(FolderAccess.ReadWrite, ct);
+        }
+    }
+
+    /// <summary>Gets a folder on a destination connection, creating it (and missing parents) first.</summary>
+    private async Task<IMailFolder> GetOrCreateFolderAsync(ImapConnection connection, string fullName, CancellationToken ct)
+    {
+        if (connection.Folders.TryGetValue(fullName, out var cached))
+        {
+            return cached;
+        }
+
+        var client = connection.Client;
+        IMailFolder folder;
+        try
+        {
+            folder = await client.GetFolderAsync(fullName, ct);
+        }
+        catch (FolderNotFoundException)
+        {
+            var ns = client.PersonalNamespaces[0];
+            var separator = ns.DirectorySeparator;
+            IMailFolder parent = await client.GetFolderAsync(ns.Path, ct);
+            var parts = fullName.Split(separator);
+            folder = parent;
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var path = string.Join(separator, parts[..(i + 1)]);
+                try
+                {
+                    folder = await client.GetFolderAsync(path, ct);
+                }
+                catch (FolderNotFoundException)
+                {
+                    try
+                    {
+                        folder = await parent.CreateAsync(parts[i], true, ct)
+                            ?? throw new ImapProtocolException($"CREATE {path} returned no folder");
+                        await folder.SubscribeAsync(ct);
+                        Log(Microsoft.Extensions.Logging.LogLevel.Information, $"created folder {path} on the destination");
+                    }
+                    catch (ImapCommandException ex)
+                    {
+                        throw new ImapSyncException(new ImapFailure(ImapFailureKind.Folder, ImapSide.Destination,
+                            $"could not create folder {path} for {connection.Endpoint.User} on the destination: {ex.ResponseText}", ex.Message), ex);
+                    }
+                }
+
+                parent = folder;
+            }
+        }
+
+        connection.Folders[fullName] = folder;
+        return folder;
+    }
+
+    private async Task SyncFlagsAsync(
+        FolderRun run, IMailFolder src, IMailFolder dst, Dictionary<uint, UidPair> pairs, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
+    {
+        if (modSeq is not null && cp.HighestModSeq == modSeq)
+        {
+            return;
+        }
+
+        var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+        if (modSeq is not null && cp.HighestModSeq is { } since)
+        {
+            request.ChangedSince = since;
+        }
+
+        // Without CONDSTORE every synced message's flags are read (flags only, never headers) and set.
+        var changed = await src.FetchAsync(new UniqueIdRange(0, 1, highest), request, ct);
+        var fixes = new List<FlagFix>();
+        foreach (var summary in changed)
+        {
+            if (pairs.TryGetValue(summary.UniqueId.Id, out var pair) && pair.DestinationUid != 0)
+            {
+                fixes.Add(new FlagFix(pair.DestinationUid, CleanFlags(summary.Flags), summary.Keywords.ToHashSet(StringComparer.Ordinal)));
+            }
+        }
+
+        await ApplyFlagsAsync(run, dst, fixes, ct);
+    }
+
+    private static MessageFlags CleanFlags(MessageFlags? flags) => (flags ?? MessageFlags.None) & ~MessageFlags.Recent;
+
+    private async Task ApplyFlagsAsync(FolderRun run, IMailFolder dst, IReadOnlyList<FlagFix> fixes, CancellationToken ct)
+    {
+        if (fixes.Count == 0)
+        {
+            return;
+        }
+
+        await OpenReadWriteAsync(dst, ct);
+        foreach (var group in fixes.GroupBy(f => f.GroupKey))
+        {
+            var first = group.First();
+            var uids = group.Select(f => new UniqueId(f.DestinationUid)).ToList();
+            await dst.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Set, first.Flags, first.Keywords) { Silent = true }, ct);
+        }
+
+        run.FlagsUpdated += fixes.Count;
+    }
+
+    private async Task<List<uint>> MirrorAsync(FolderRun run, IMailFolder src, IMailFolder dst, Dictionary<uint, UidPair> pairs, CancellationToken ct)
+    {
+        var present = (await src.SearchAsync(SearchQuery.All, ct)).Select(u => u.Id).ToHashSet();
+        var gone = pairs.Values.Where(p => !present.Contains(p.SourceUid)).ToList();
+        // Only what this engine copied is deleted: messages that were already on the destination stay.
+        var toDelete = gone.Where(p => p.CopiedByUs && p.DestinationUid != 0).Select(p => new UniqueId(p.DestinationUid)).ToList();
+        if (toDelete.Count > 0)
+        {
+            await OpenReadWriteAsync(dst, ct);
+            await dst.AddFlagsAsync(toDelete, MessageFlags.Deleted, true, ct);
+            if (Destination.Client.Capabilities.HasFlag(ImapCapabilities.UidPlus))
+            {
+                await dst.ExpungeAsync(toDelete, ct);
+            }
+            else
+            {
+                Log(Microsoft.Extensions.Logging.LogLevel.Warning, $"{run.Mapping.Destination}: the destination has no UIDPLUS, {toDelete.Count} messages were flagged \\Deleted but not expunged");
+            }
+
+            run.Deleted += toDelete.Count;
+        }
+
+        foreach (var pair in gone)
+        {
+            pairs.Remove(pair.SourceUid);
+        }
+
+        return gone.Select(p => p.SourceUid).ToList();
+    }
+
+    private readonly record struct FlagFix(uint DestinationUid, MessageFlags Flags, HashSet<string> Keywords)
+    {
+        public string GroupKey => $"{(int)Flags}|{string.Join(' ', Keywords.Order(StringComparer.Ordinal))}";
+    }
+}

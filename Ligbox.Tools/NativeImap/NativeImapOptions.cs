@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ligbox.Tools.NativeImap;
+
+/// <summary>Tuning of the native engine, bound from <c>Tools:NativeImap</c>.</summary>
+public sealed class NativeImapOptions
+{
+    /// <summary>Most connections open at once to one server (host:port), across all mailboxes.</summary>
+    [Range(2, 1000)]
+    public int MaxConnectionsPerServer { get; set; } = 16;
+
+    /// <summary>Destination connections one mailbox appends on in parallel (APPEND is the bottleneck).</summary>
+    [Range(1, 32)]
+    public int AppendConnectionsPerMailbox { get; set; } = 4;
+
+    /// <summary>Messages per batch: appended, then recorded in the state store together.</summary>
+    [Range(1, 100_000)]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Most bytes of message data held per batch (bounds memory with large messages).</summary>
+    [Range(1024, long.MaxValue)]
+    public long BatchBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Messages per MULTIAPPEND command when the server supports it (1 disables it).</summary>
+    [Range(1, 1000)]
+    public int MultiAppendSize { get; set; } = 25;
+
+    /// <summary>Messages larger than this are spooled to a temp file instead of memory.</summary>
+    [Range(1024, long.MaxValue)]
+    public long LargeMessageBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Per-message errors tolerated in one mailbox before it is aborted.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxErrors { get; set; } = 50;
+
+    /// <summary>Optional cap on messages appended per second per mailbox (0 = none).</summary>
+    [Range(0, double.MaxValue)]
+    public double MaxMessagesPerSecond { get; set; }
+
+    /// <summary>Optional cap on bytes appended per second per mailbox (0 = none).</summary>
+    [Range(0, double.MaxValue)]
+    public double MaxBytesPerSecond { get; set; }
+
+    /// <summary>Reconnect attempts after a dropped connection, with exponential backoff.</summary>
+    [Range(0, 100)]
+    public int ReconnectAttempts { get; set; } = 4;
+
+    /// <summary>First reconnect delay; doubles each attempt.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Connect and command timeout.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Missing messages listed in <c>SyncStatistics.Missing</c> at most.</summary>
+    [Range(0, 100_000)]
+    public int MaxMissingListed { get; set; } = 100;
+
+    /// <summary>
+    /// Directory for per-connection IMAP protocol logs (secrets redacted by MailKit); <c>null</c> for none.
+    /// </summary>
+    public string? ProtocolLogDirectory { get; set; }
+}
