@@ -1,3 +1,4 @@
+using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Processes;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,6 +11,7 @@ public static class DependencyInjection
     public static IServiceCollection AddLigboxTools(this IServiceCollection services)
     {
         services.AddExternalTools();
+        services.AddNativeImapEngine();
         return services;
     }
 }
