@@ -183,6 +183,11 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await Expect(page.GetByTestId("token-name").Filter(new() { HasText = "helpdesk automation" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("token-secret")).ToHaveCountAsync(0);
         await BrowserSession.ScreenshotAsync(page, "10-tokens");
+
+        await page.GetByTestId("token-revoke").ClickAsync();
+        await page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(page.GetByTestId("token-status")).ToHaveTextAsync("Revoked");
+        await Expect(page.GetByTestId("token-revoke")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 }
