@@ -1,3 +1,4 @@
+using System.Text;
 using Ligbox.Console.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -70,6 +71,28 @@ public sealed class BrowserSession : IAsyncLifetime
     /// <summary>A MudBlazor text field's input, found by the data-testid given to the component.</summary>
     public static ILocator Input(IPage page, string testId) =>
         page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input").First;
+
+    /// <summary>
+    /// Chooses a CSV file in the import dialog. Blazor's InputFile starts listening for the change
+    /// only after its first render reaches the browser; on a busy machine a file set earlier is
+    /// missed, so set it again until the dialog shows the file's name.
+    /// </summary>
+    public static async Task ChooseCsvAsync(IPage page, string name, string content)
+    {
+        var file = new FilePayload { Name = name, MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(content) };
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Locator("#csv-file").SetInputFilesAsync(file);
+            try
+            {
+                await Assertions.Expect(page.GetByTestId("csv-file-name")).ToHaveTextAsync(name, new() { Timeout = 3_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 5)
+            {
+            }
+        }
+    }
 
     public async Task DisposeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
@@ -48,12 +47,7 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         var csv = "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
                   "anna@contoso-browser.example,Old-Secret-1,anna@new.example,New-Secret-1,\n" +
                   "bert@contoso-browser.example,\"Old,Secret-2\",bert@new.example,New-Secret-2,Imported\n";
-        await page.Locator("#csv-file").SetInputFilesAsync(new FilePayload
-        {
-            Name = "mailboxes.csv",
-            MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes(csv),
-        });
+        await BrowserSession.ChooseCsvAsync(page, "mailboxes.csv", csv);
         await Expect(page.GetByTestId("csv-row")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("csv-commit")).ToBeEnabledAsync();
         await Expect(page.GetByTestId("csv-commit")).ToContainTextAsync("Import 2");
@@ -113,12 +107,8 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await BrowserSession.WaitInteractiveAsync(page);
 
         await page.GetByTestId("import-csv").ClickAsync();
-        await page.Locator("#csv-file").SetInputFilesAsync(new FilePayload
-        {
-            Name = "bad.csv",
-            MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes("source_user,source_password,dest_user,dest_password\nok@badcsv.example,pw,ok@new.example,pw\n=cmd,pw,x@new.example,\n"),
-        });
+        await BrowserSession.ChooseCsvAsync(page, "bad.csv",
+            "source_user,source_password,dest_user,dest_password\nok@badcsv.example,pw,ok@new.example,pw\n=cmd,pw,x@new.example,\n");
 
         await Expect(page.GetByTestId("csv-errors")).ToContainTextAsync("dest_password");
         await Expect(page.GetByTestId("csv-errors")).ToContainTextAsync("spreadsheet formula");
@@ -193,6 +183,11 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await Expect(page.GetByTestId("token-name").Filter(new() { HasText = "helpdesk automation" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("token-secret")).ToHaveCountAsync(0);
         await BrowserSession.ScreenshotAsync(page, "10-tokens");
+
+        await page.GetByTestId("token-revoke").ClickAsync();
+        await page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(page.GetByTestId("token-status")).ToHaveTextAsync("Revoked");
+        await Expect(page.GetByTestId("token-revoke")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 }

@@ -130,13 +130,21 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         // Pooled SQLite connections keep the file open; release them so the directory can go.
         SqliteConnection.ClearAllPools();
-        try
+        // Closing connections removes SQLite's -wal/-shm files while we delete: retry briefly.
+        for (var attempt = 1; Directory.Exists(DataDir); attempt++)
         {
-            Directory.Delete(DataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held by a finishing background task; the temp directory is cleaned eventually.
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                await Task.Delay(200);
+            }
+            catch (IOException)
+            {
+                return; // Still held open; it is only a temp directory.
+            }
         }
     }
 }
