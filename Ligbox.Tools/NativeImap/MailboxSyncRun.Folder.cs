@@ -179,6 +179,11 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
+        // Every message this pass handled was either copied by this run, failed, or already there. Deriving
+        // "skipped" from that stays right when a reconnect retried the folder: a message appended (and
+        // counted) just before the connection dropped is matched by identity on the retry, not copied again.
+        run.Skipped = (int)Math.Max(0, folderDone - run.Transferred - run.Errors);
+
         var removed = Mirror ? await MirrorAsync(run, src, dst, pairs, ct) : [];
         checkpoint = checkpoint with
         {
