@@ -133,6 +133,17 @@ public class ApiPermissionMatrixTests(ApiPermissionMatrixTests.Fixture fixture) 
             Scopes.JobsWrite, HttpStatusCode.OK);
     }
 
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public Task CreateUpload(string caller)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/migration/uploads");
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        request.Headers.Add("Upload-Length", "10");
+        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("mail.pst"u8.ToArray()));
+        return AssertStatus(caller, request, Scopes.JobsWrite, HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task OpenApiDocument_IsServed_AndListsTheJobsEndpoints()
     {

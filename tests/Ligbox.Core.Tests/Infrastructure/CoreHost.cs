@@ -22,7 +22,7 @@ public sealed class CoreHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ligbox-core-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
@@ -38,6 +38,7 @@ public sealed class CoreHost : IAsyncDisposable
         }
 
         builder.AddLigboxCore();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync();
         return new CoreHost(host, dataDir);
