@@ -1,6 +1,7 @@
+using Ligbox.Testing.Dovecot;
 using Ligbox.Tools.Doveadm;
 using Ligbox.Tools.Processes;
-using Ligbox.Tools.Tests.Support;
+using MailKit;
 using Microsoft.Extensions.Options;
 
 namespace Ligbox.Tools.Tests.Doveadm;
@@ -9,18 +10,34 @@ namespace Ligbox.Tools.Tests.Doveadm;
 public class DoveadmRunnerTests : IAsyncLifetime
 {
     private const string SourcePassword = @"s3c\ret!";
-    private DovecotInstance _dovecot = null!;
+    private readonly DovecotServer _dovecot = new();
     private readonly RecordingProcessRunner _processRunner = new();
 
     public async Task InitializeAsync()
     {
-        _dovecot = await DovecotInstance.StartAsync(new Dictionary<string, string> { ["mig"] = SourcePassword, ["dest"] = "x" });
+        await _dovecot.StartAsync();
+        _dovecot.AddUser("mig", SourcePassword);
+        _dovecot.AddUser("dest", "x");
     }
 
-    public async Task DisposeAsync() => await _dovecot.DisposeAsync();
+    public Task DisposeAsync()
+    {
+        _dovecot.Dispose();
+        return Task.CompletedTask;
+    }
 
     private DoveadmRunner Runner(string? configFile = null) =>
-        new(_processRunner, Options.Create(new DoveadmSettings { ConfigFile = configFile ?? _dovecot.ConfigFile }));
+        new(_processRunner, Options.Create(new DoveadmSettings { ConfigFile = configFile ?? _dovecot.ConfigPath }));
+
+    /// <summary>Appends one small message to a folder of mig (created if missing) over IMAP.</summary>
+    private Task SaveAsync(string folder, string subject) =>
+        _dovecot.AppendAsync("mig", SourcePassword, folder, [new SeedMessage(TestMessages.Create(subject), MessageFlags.None, DateTimeOffset.UtcNow)]);
+
+    private async Task CreateMailboxAsync(string user, string mailbox)
+    {
+        var result = await _dovecot.DoveadmAsync(["mailbox", "create", "-u", user, mailbox]);
+        Assert.True(result.ExitCode == 0, $"doveadm mailbox create exited with {result.ExitCode}: {result.Output}");
+    }
 
     [Fact]
     public async Task ReturnsDovecotVersion_WhenDovecotIsInstalled()
@@ -31,9 +48,9 @@ public class DoveadmRunnerTests : IAsyncLifetime
     [Fact]
     public async Task ReturnsCountsPerMailbox_WhenUserHasMail()
     {
-        await _dovecot.SaveAsync("mig", "INBOX", "one");
-        await _dovecot.SaveAsync("mig", "INBOX", "two");
-        await _dovecot.CreateMailboxAsync("mig", "Work");
+        await SaveAsync("INBOX", "one");
+        await SaveAsync("INBOX", "two");
+        await CreateMailboxAsync("mig", "Work");
 
         var status = (await Runner().MailboxStatusAsync("mig")).ToDictionary(s => s.Mailbox);
 
@@ -47,17 +64,17 @@ public class DoveadmRunnerTests : IAsyncLifetime
     [Fact]
     public async Task CopiesRemoteAccountWithoutPasswordInArgv_WhenBackingUpFromImapc()
     {
-        await _dovecot.SaveAsync("mig", "INBOX", "one");
-        await _dovecot.SaveAsync("mig", "INBOX", "two");
-        await _dovecot.CreateMailboxAsync("mig", "Work");
-        await _dovecot.SaveAsync("mig", "Work", "three");
+        await SaveAsync("INBOX", "one");
+        await SaveAsync("INBOX", "two");
+        await CreateMailboxAsync("mig", "Work");
+        await SaveAsync("Work", "three");
         _processRunner.OnStart = spec =>
         {
             var config = spec.Arguments[spec.Arguments.ToList().IndexOf("-c") + 1];
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
         };
 
-        var result = await Runner().BackupFromImapcAsync("dest", new ImapcSource("127.0.0.1", _dovecot.Port, "mig"), SourcePassword);
+        var result = await Runner().BackupFromImapcAsync("dest", new ImapcSource(_dovecot.Host, _dovecot.Port, "mig"), SourcePassword);
         _processRunner.OnStart = null;
 
         Assert.True(result.Succeeded, string.Join('\n', result.Output));
