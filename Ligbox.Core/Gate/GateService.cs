@@ -38,7 +38,9 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
     private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>The gate now; moves Blocked ↔ Ready when the figures say so (the run executor may call it after a final sync).</summary>
-    public async Task<GateView> GetAsync(Guid jobId, CancellationToken ct = default)
+    public async Task<GateView> GetAsync(Guid jobId, CancellationToken ct = default) => await GetAsync(jobId, true, ct);
+
+    public async Task<GateView> GetAsync(Guid jobId, bool includeEvents, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (job, gate, result) = await LoadAsync(db, jobId, ct);
@@ -59,7 +61,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
             await db.SaveChangesAsync(ct);
         }
 
-        return await ViewAsync(job, gate, result, ct);
+        return await ViewAsync(job, gate, result, ct, includeEvents);
     }
 
     /// <summary>The most recent job for the domain that is not cancelled; null when there is none.</summary>
@@ -216,9 +218,11 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         }
     }
 
-    private async Task<GateView> ViewAsync(MigrationJob job, MigrationGate gate, GateResult result, CancellationToken ct)
+    private async Task<GateView> ViewAsync(MigrationJob job, MigrationGate gate, GateResult result, CancellationToken ct, bool includeEvents = true)
     {
-        var events = (await audit.ListAsync(job.Id, 200, ct)).Where(e => e.Action.StartsWith("gate.", StringComparison.Ordinal)).ToList();
+        var events = includeEvents
+            ? (await audit.ListAsync(job.Id, 200, ct)).Where(e => e.Action.StartsWith("gate.", StringComparison.Ordinal)).ToList()
+            : [];
         return new GateView(job.Id, job.Domain, job.Name, job.Phase, gate.State, result, gate.ApprovedBy, gate.ApprovedAtUtc,
             gate.DecidedBy, gate.DecidedAtUtc, gate.Comment, gate.AcceptedMissing, events);
     }
