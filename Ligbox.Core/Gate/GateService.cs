@@ -214,7 +214,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         // The gate is the authority; the phase follows where the job's life cycle allows it.
         if (job.Phase != target && MigrationJob.CanMoveTo(job.Phase, target))
         {
-            job.MoveTo(target, Now, "gate");
+            job.MoveTo(target, Now);
         }
     }
 

@@ -29,7 +29,7 @@ public class GateFlowTests(BrowserSession session) : IClassFixture<BrowserSessio
 
         await Expect(page.GetByTestId("gate-state")).ToHaveTextAsync("Approved");
         await Expect(page.GetByTestId("gate-approved-by")).ToContainTextAsync("lead.browser@ligbox.test");
-        await Expect(page.GetByTestId("gate-panel").GetByTestId("audit-trail")).ToContainTextAsync("gate.approved");
+        await Expect(page.GetByTestId("gate-events")).ToContainTextAsync("gate.approved");
         await BrowserSession.ScreenshotAsync(page, "gate-03-approved");
     }
 
