@@ -42,6 +42,19 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
 
     public async Task<GateView> GetAsync(Guid jobId, bool includeEvents, CancellationToken ct = default)
     {
+        try
+        {
+            return await RefreshAsync(jobId, includeEvents, ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Two first looks at the same job raced to create its gate row; the other one won, read it.
+            return await RefreshAsync(jobId, includeEvents, ct);
+        }
+    }
+
+    private async Task<GateView> RefreshAsync(Guid jobId, bool includeEvents, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (job, gate, result) = await LoadAsync(db, jobId, ct);
         if (gate.Follow(result, Now))
