@@ -1,11 +1,13 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
+using Ligbox.Core.Webhooks;
 using Ligbox.Tools.Imapsync;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -74,7 +76,22 @@ public static class DependencyInjection
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
+        services.AddGate();
         return builder;
+    }
+}
+
+internal static class GateRegistration
+{
+    /// <summary>Gate and webhooks. Registered after the database initializer: the webhook sender reads the database at start.</summary>
+    public static void AddGate(this IServiceCollection services)
+    {
+        services.AddOptions<GateOptions>().BindConfiguration(GateOptions.Section);
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<GateService>();
+        services.AddHostedService<WebhookDispatcher>();
     }
 }
 

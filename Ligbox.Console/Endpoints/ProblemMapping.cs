@@ -31,6 +31,11 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             Title = title,
             Detail = exception is ValidationFailedException ? "Correct the fields listed in 'errors' and send the request again." : exception.Message,
         };
+        if (exception is Core.Gate.GateRefusedException { Reasons.Count: > 0 } refused)
+        {
+            problem.Extensions["reasons"] = refused.Reasons;
+        }
+
         if (errors is not null)
         {
             problem.Extensions["errors"] = errors.ToDictionary(e => e.Key, e => e.Value);

@@ -1,8 +1,10 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Runs;
+using Ligbox.Core.Webhooks;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,6 +22,9 @@ public sealed class LigboxDbContext(DbContextOptions<LigboxDbContext> options) :
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<MigrationGate> Gates => Set<MigrationGate>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Ligbox.Core.Audit;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace Ligbox.Core.Webhooks;
+
+public sealed record WebhookEndpointDto(Guid Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTime CreatedAtUtc);
+
+public sealed record WebhookDeliveryDto(Guid Id, Guid EndpointId, string Url, Guid EventId, string Type, WebhookDeliveryStatus Status,
+    int Attempts, DateTime? NextAttemptAtUtc, DateTime? LastAttemptAtUtc, int? LastStatusCode, string? LastError, DateTime CreatedAtUtc);
+
+/// <summary>Wakes the sender when a delivery is queued, so it need not wait for its next poll.</summary>
+public sealed class WebhookSignal
+{
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Wake() => _channel.Writer.TryWrite(true);
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _channel.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Timed out: time for the regular poll.
+        }
+    }
+}
+
+/// <summary>Registers receivers and queues signed event deliveries; <see cref="WebhookDispatcher"/> sends them.</summary>
+public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit,
+    TimeProvider clock, WebhookSignal signal)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public async Task<IReadOnlyList<WebhookEndpointDto>> ListEndpointsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.WebhookEndpoints.AsNoTracking().ToListAsync(ct);
+        return rows.OrderBy(e => e.CreatedAtUtc).Select(ToDto).ToList();
+    }
+
+    public async Task<WebhookEndpointDto> AddEndpointAsync(string url, string secret, IReadOnlyCollection<string> events, string by, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        if (!Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            errors.Add("url", "Enter an absolute http:// or https:// URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(secret) || secret.Length < 16)
+        {
+            errors.Add("secret", "The signing secret must have at least 16 characters.");
+        }
+
+        if (events is null || events.Count == 0 || events.Any(e => !WebhookEvents.All.Contains(e)))
+        {
+            errors.Add("events", "Choose one or more of: " + string.Join(", ", WebhookEvents.All) + ".");
+        }
+
+        ValidationFailedException.ThrowIfAny(errors);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var endpoint = new WebhookEndpoint(uri!.ToString(), protector.Protect(secret), events!, by, Now);
+        db.WebhookEndpoints.Add(endpoint);
+        audit.Add(db, by, "webhook.added", "WebhookEndpoint", endpoint.Id, new { endpoint.Url, events });
+        await db.SaveChangesAsync(ct);
+        return ToDto(endpoint);
+    }
+
+    public async Task DeleteEndpointAsync(Guid id, string by, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var endpoint = await db.WebhookEndpoints.FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException("Webhook endpoint", id);
+        db.WebhookEndpoints.Remove(endpoint);
+        audit.Add(db, by, "webhook.deleted", "WebhookEndpoint", id, new { endpoint.Url });
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<WebhookDeliveryDto>> ListDeliveriesAsync(int take = 100, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await (from d in db.WebhookDeliveries.AsNoTracking()
+                          join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
+                          select new { d, e.Url }).ToListAsync(ct);
+        return rows.OrderByDescending(r => r.d.CreatedAtUtc).Take(take)
+            .Select(r => new WebhookDeliveryDto(r.d.Id, r.d.EndpointId, r.Url, r.d.EventId, r.d.Type, r.d.Status, r.d.Attempts,
+                r.d.NextAttemptAtUtc, r.d.LastAttemptAtUtc, r.d.LastStatusCode, r.d.LastError, r.d.CreatedAtUtc))
+            .ToList();
+    }
+
+    /// <summary>Queues one event for every endpoint that subscribes to it. For other features (runs) to call.</summary>
+    public async Task<Guid> PublishAsync(string type, Guid? jobId, object? payload, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var eventId = await EnqueueAsync(db, type, jobId, payload, ct);
+        await db.SaveChangesAsync(ct);
+        signal.Wake();
+        return eventId;
+    }
+
+    /// <summary>Adds the deliveries to the caller's context, so they commit with the change they announce. Call <see cref="Wake"/> after saving.</summary>
+    public async Task<Guid> EnqueueAsync(LigboxDbContext db, string type, Guid? jobId, object? payload, CancellationToken ct = default)
+    {
+        if (!WebhookEvents.All.Contains(type))
+        {
+            throw new ArgumentException($"Unknown webhook event type '{type}'.", nameof(type));
+        }
+
+        var eventId = Guid.NewGuid();
+        var now = Now;
+        var body = JsonSerializer.Serialize(new { id = eventId, type, timestamp = now, jobId, data = payload }, Json);
+        var endpoints = await db.WebhookEndpoints.AsNoTracking().ToListAsync(ct);
+        foreach (var endpoint in endpoints.Where(e => e.Subscribes(type)))
+        {
+            db.WebhookDeliveries.Add(new WebhookDelivery(endpoint.Id, eventId, type, jobId, body, now));
+        }
+
+        return eventId;
+    }
+
+    public void Wake() => signal.Wake();
+
+    public async Task RedeliverAsync(Guid deliveryId, string by = "system", CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct) ?? throw new NotFoundException("Webhook delivery", deliveryId);
+        delivery.Redeliver(Now);
+        audit.Add(db, by, "webhook.redeliver", "WebhookDelivery", deliveryId, new { delivery.Type, delivery.EventId }, delivery.JobId);
+        await db.SaveChangesAsync(ct);
+        signal.Wake();
+    }
+
+    /// <summary><c>t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 over "&lt;t&gt;.&lt;body&gt;"&gt;</c>.</summary>
+    public static string Signature(string secret, long unixSeconds, string body)
+    {
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{unixSeconds}.{body}"));
+        return $"t={unixSeconds},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private static WebhookEndpointDto ToDto(WebhookEndpoint e) => new(e.Id, e.Url, e.Events, e.CreatedBy, e.CreatedAtUtc);
+}
