@@ -3,6 +3,7 @@ using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
+using Ligbox.Core.Runs;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
@@ -74,6 +75,7 @@ public static class DependencyInjection
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
+        services.AddLigboxRuns(dataDir, connectionString);
         return builder;
     }
 }
