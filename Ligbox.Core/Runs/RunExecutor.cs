@@ -42,6 +42,23 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
 
     public async Task ExecuteAsync(Guid runId, CancellationToken cancellationToken)
     {
+        // Registered before the run is read, so a cancel that arrives while it starts is never lost.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var active = new ActiveRun(cts);
+        _active[runId] = active;
+        try
+        {
+            await ExecuteRegisteredAsync(runId, active, cancellationToken);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+    }
+
+    private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active, CancellationToken cancellationToken)
+    {
+        var cts = active.Cts;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Interrupted))
@@ -56,9 +73,6 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         var logPath = RunLog.PathFor(dataDir, job.Id, run.Id);
         using var log = new RunLog(logPath, secrets.Values.SelectMany(s => new[] { s.Source, s.Destination }), clock);
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var active = new ActiveRun(cts);
-        _active[runId] = active;
         try
         {
             var resumed = run.Status == RunStatus.Interrupted;
@@ -103,7 +117,6 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         }
         finally
         {
-            _active.TryRemove(runId, out _);
             notifier.ClearProgress(runId);
             notifier.RunChanged(job.Id, runId);
         }
@@ -337,14 +350,13 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var run = await db.Runs.SingleAsync(r => r.Id == runId);
         var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync();
-        if (run.Status != RunStatus.Running)
-        {
-            return;
-        }
-
         if (cancelledBy is not null)
         {
-            run.Cancel(Now, cancelledBy);
+            if (run.IsActive)
+            {
+                run.Cancel(Now, cancelledBy);
+            }
+
             foreach (var item in items)
             {
                 item.Close(RunStatus.Cancelled);
@@ -358,7 +370,7 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
 
             Line(log, run, null, $"Cancelled by {cancelledBy}.");
         }
-        else
+        else if (run.Status == RunStatus.Running)
         {
             run.Interrupt("The console stopped during the run; it is resumed at the next start.");
             Line(log, run, null, "The console is stopping: the run is interrupted and resumes at the next start.");

@@ -99,7 +99,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new NotFoundException("Run", runId);
-        if (run.Status == RunStatus.Running && executor.RequestCancel(runId, actor))
+        if (run.IsActive && executor.RequestCancel(runId, actor))
         {
             // The executor stops the engine and records the cancellation itself.
             audit.Add(db, actor, "run.cancelled", "run", run.Id, new { kind = run.Kind.ToString() }, run.JobId);
@@ -116,6 +116,8 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         audit.Add(db, actor, "run.cancelled", "run", run.Id, new { kind = run.Kind.ToString() }, run.JobId);
         await db.SaveChangesAsync(ct);
         await scheduler.UnscheduleAsync(runId, ct);
+        // The executor may have picked the run up meanwhile: it stops and records the cancellation.
+        executor.RequestCancel(runId, actor);
         notifier.RunChanged(run.JobId, run.Id);
         return await GetAsync(runId, ct);
     }
