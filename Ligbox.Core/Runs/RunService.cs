@@ -160,6 +160,30 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         return RunDto.From(run, await db.Set<RunMailbox>().AsNoTracking().Where(m => m.RunId == runId).ToListAsync(ct));
     }
 
+    /// <summary>The last lines of the run's log file (for runs that are not live in this process).</summary>
+    public async Task<IReadOnlyList<string>> ReadLogTailAsync(Guid runId, int maxLines = RunProgressNotifier.MaxLines, CancellationToken ct = default)
+    {
+        var path = await GetLogPathAsync(runId, ct);
+        if (path is null)
+        {
+            return [];
+        }
+
+        var lines = new Queue<string>();
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            lines.Enqueue(line);
+            if (lines.Count > maxLines)
+            {
+                lines.Dequeue();
+            }
+        }
+
+        return lines.ToList();
+    }
+
     /// <summary>The run's log file, or <c>null</c> when it has not written one yet.</summary>
     public async Task<string?> GetLogPathAsync(Guid runId, CancellationToken ct = default)
     {
