@@ -250,6 +250,7 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             {
                 SyncProgressStage.Log => e.Message,
                 SyncProgressStage.MailboxStarted => $"Started: {e.MailboxTotal} messages in the selected folders.",
+                SyncProgressStage.FolderProgress => $"{e.Folder}: {e.FolderDone}/{e.FolderTotal} ({e.MailboxDone}/{e.MailboxTotal} in the mailbox, {e.MessagesPerSecond:N0} msg/s).",
                 SyncProgressStage.FolderCompleted => $"Folder {e.Folder} done: {e.FolderDone}/{e.FolderTotal}.",
                 SyncProgressStage.MailboxCompleted => $"Mailbox done: {e.MailboxDone}/{e.MailboxTotal} messages, {e.BytesTransferred:N0} bytes.",
                 _ => null,
