@@ -78,6 +78,7 @@ public static class DependencyInjection
         app.MapAccountEndpoints();
         app.MapJobsEndpoints();
         app.MapGateEndpoints();
+        app.MapRunsEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;

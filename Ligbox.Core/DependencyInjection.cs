@@ -4,6 +4,7 @@ using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
+using Ligbox.Core.Runs;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
@@ -77,6 +78,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
         services.AddGate();
+        services.AddLigboxRuns(dataDir, connectionString);
         return builder;
     }
 }

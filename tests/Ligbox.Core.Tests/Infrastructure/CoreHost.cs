@@ -1,3 +1,4 @@
+using Ligbox.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,8 @@ public sealed class CoreHost : IAsyncDisposable
 
         builder.AddLigboxCore();
         configure?.Invoke(builder);
+        // As Program does: the run executor needs the engines.
+        builder.Services.AddLigboxTools();
         var host = builder.Build();
         await host.StartAsync();
         return new CoreHost(host, dataDir);

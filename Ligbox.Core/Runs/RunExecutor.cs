@@ -1,0 +1,415 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Mailboxes;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Security;
+using Ligbox.Core.Storage;
+using Ligbox.Core.Sync;
+using Ligbox.Tools.NativeImap;
+using Ligbox.Tools.Statistics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Ligbox.Core.Runs;
+
+/// <summary>
+/// Executes one run: pre-flight or a sync pass of its mailboxes on the native engine, with a log file,
+/// live progress and the outcome stored on the run, its mailboxes and the job's phase.
+/// </summary>
+public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, EfSyncStateStore state,
+    SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IOptions<RunsOptions> options,
+    IHostApplicationLifetime lifetime, ILogger<RunExecutor> logger)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
+
+    /// <summary>Asks a running run to stop; false when this process is not running it.</summary>
+    public bool RequestCancel(Guid runId, string by)
+    {
+        if (!_active.TryGetValue(runId, out var active))
+        {
+            return false;
+        }
+
+        active.CancelledBy = by;
+        active.Cts.Cancel();
+        return true;
+    }
+
+    public async Task ExecuteAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        // Registered before the run is read, so a cancel that arrives while it starts is never lost.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var active = new ActiveRun(cts);
+        _active[runId] = active;
+        try
+        {
+            await ExecuteRegisteredAsync(runId, active, cancellationToken);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+    }
+
+    private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active, CancellationToken cancellationToken)
+    {
+        var cts = active.Cts;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null || run.Status is not (RunStatus.Queued or RunStatus.Interrupted))
+        {
+            return;
+        }
+
+        var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, cancellationToken);
+        var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(cancellationToken);
+        var mailboxes = items.Select(i => job.Mailboxes.Single(m => m.Id == i.MailboxId)).ToList();
+        var secrets = mailboxes.ToDictionary(m => m.Id, m => (Source: protector.Unprotect(m.SourceSecretProtected), Destination: protector.Unprotect(m.DestinationSecretProtected)));
+        var logPath = RunLog.PathFor(dataDir, job.Id, run.Id);
+        using var log = new RunLog(logPath, secrets.Values.SelectMany(s => new[] { s.Source, s.Destination }), clock);
+
+        try
+        {
+            var resumed = run.Status == RunStatus.Interrupted;
+            run.Start(Now, logPath);
+            foreach (var item in items)
+            {
+                item.MarkRunning();
+            }
+
+            if (run.Kind != RunKind.Preflight && !run.DryRun)
+            {
+                foreach (var m in mailboxes.Where(m => m.Status != MailboxStatus.Syncing))
+                {
+                    m.MarkSyncing();
+                }
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            notifier.RunChanged(job.Id, run.Id);
+            Line(log, run, null, $"{(resumed ? "Resuming" : "Starting")} {run.Kind.ToString().ToLowerInvariant()}{(run.DryRun ? " (dry run)" : "")} of {items.Count} mailbox(es): " +
+                $"{job.Source} → {job.Destination}, requested by {run.RequestedBy}.");
+
+            if (run.Kind == RunKind.Preflight)
+            {
+                await PreflightAsync(db, job, run, items, mailboxes, secrets, log, cts.Token);
+            }
+            else
+            {
+                await SyncAsync(db, job, run, items, mailboxes, secrets, log, cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            db.ChangeTracker.Clear();
+            await RecordStopAsync(runId, active.CancelledBy, log);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Run {RunId} failed", runId);
+            db.ChangeTracker.Clear();
+            await RecordFailureAsync(runId, log.Redact(ex.Message), log);
+        }
+        finally
+        {
+            notifier.ClearProgress(runId);
+            notifier.RunChanged(job.Id, runId);
+        }
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private string Line(RunLog log, Run run, string? mailbox, string message)
+    {
+        var line = log.Write(mailbox, message);
+        notifier.Line(run.JobId, run.Id, line);
+        return line;
+    }
+
+    private static ImapEndpoint Endpoint(ServerEndpoint server, string user, string secret) => new(server.Host, server.Port,
+        server.Security switch
+        {
+            ImapSecurityMode.None => ImapSecurity.None,
+            ImapSecurityMode.StartTls => ImapSecurity.StartTls,
+            _ => ImapSecurity.Ssl,
+        }, user, secret,
+        server.Auth switch
+        {
+            ImapAuthMode.Login => ImapAuthMechanism.Login,
+            ImapAuthMode.XOAuth2 => ImapAuthMechanism.XOAuth2,
+            _ => ImapAuthMechanism.Plain,
+        });
+
+    private static FolderMappingOptions Mapping(MigrationJob job, Mailbox m) => new()
+    {
+        Include = job.Options.IncludeFolders,
+        Exclude = job.Options.ExcludeFolders,
+        Overrides = job.Options.FolderMappings,
+        DestinationPrefix = m.DestinationFolderPrefix,
+    };
+
+    private async Task PreflightAsync(LigboxDbContext db, MigrationJob job, Run run, List<RunMailbox> items, List<Mailbox> mailboxes,
+        Dictionary<Guid, (string Source, string Destination)> secrets, RunLog log, CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var (item, m) in items.Zip(mailboxes))
+        {
+            var s = secrets[m.Id];
+            var result = await engine.PreflightAsync(Endpoint(job.Source, m.SourceLogin, s.Source), Endpoint(job.Destination, m.DestinationLogin, s.Destination),
+                Mapping(job, m), ct);
+            var summary = new
+            {
+                succeeded = result.Succeeded,
+                folders = result.Folders.Count,
+                messages = result.Folders.Sum(f => f.Messages),
+                bytes = result.Folders.Sum(f => f.Bytes),
+                quota = result.Quota,
+                failures = result.Failures.Select(f => new { kind = f.Kind.ToString(), side = f.Side.ToString(), message = log.Redact(f.Message) }),
+            };
+            var message = result.Succeeded
+                ? $"Pre-flight OK: {summary.folders} folders, {summary.messages} messages, {summary.bytes:N0} bytes."
+                : string.Join("; ", result.Failures.Select(f => log.Redact(f.Message)));
+            item.Record(result.Succeeded, message, JsonSerializer.Serialize(summary, Json));
+            if (result.Succeeded)
+            {
+                m.MarkReady(message);
+            }
+            else
+            {
+                m.MarkFailed(message);
+                failures.Add(message);
+            }
+
+            Line(log, run, m.SourceLogin, message);
+            await db.SaveChangesAsync(ct);
+            notifier.RunChanged(job.Id, run.Id);
+        }
+
+        var stats = JsonSerializer.Serialize(new { mailboxes = items.Count, failed = failures.Count }, Json);
+        if (failures.Count == 0)
+        {
+            run.Complete(Now, stats, $"Pre-flight OK for {items.Count} mailbox(es).");
+        }
+        else
+        {
+            run.Fail(Now, $"Pre-flight failed for {failures.Count} of {items.Count} mailbox(es): {string.Join("; ", failures)}", stats);
+            RecordPhaseReason(job, run.Message!);
+        }
+
+        Line(log, run, null, run.Message!);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private async Task SyncAsync(LigboxDbContext db, MigrationJob job, Run run, List<RunMailbox> items, List<Mailbox> mailboxes,
+        Dictionary<Guid, (string Source, string Destination)> secrets, RunLog log, CancellationToken ct)
+    {
+        var kind = run.Kind switch
+        {
+            RunKind.Delta => SyncKind.Delta,
+            RunKind.Final => SyncKind.Final,
+            _ => SyncKind.Initial,
+        };
+        var requests = mailboxes.Select(m => new SyncRequest
+        {
+            Source = Endpoint(job.Source, m.SourceLogin, secrets[m.Id].Source),
+            Destination = Endpoint(job.Destination, m.DestinationLogin, secrets[m.Id].Destination),
+            Kind = kind,
+            Verify = kind == SyncKind.Final,
+            Mapping = Mapping(job, m),
+            MailboxKey = m.Id.ToString(),
+        }).ToList();
+        var logins = mailboxes.ToDictionary(m => m.Id.ToString(), m => m.SourceLogin);
+
+        if (run.DryRun)
+        {
+            var plans = new List<object>();
+            foreach (var (request, item) in requests.Zip(items))
+            {
+                var plan = await engine.PlanAsync(request, state, ct);
+                var message = $"Dry run: {plan.Folders.Count} folders, {plan.SourceMessages} messages on the source, at most {plan.ToCopy} to copy.";
+                item.Record(true, message, JsonSerializer.Serialize(plan, Json));
+                Line(log, run, item.SourceLogin, message);
+                plans.Add(new { item.SourceLogin, plan.SourceMessages, plan.ToCopy });
+            }
+
+            run.Complete(Now, JsonSerializer.Serialize(plans, Json), "Dry run: nothing was written.");
+            await db.SaveChangesAsync(CancellationToken.None);
+            return;
+        }
+
+        var progress = new SyncProgress(e =>
+        {
+            var login = logins.GetValueOrDefault(e.MailboxKey, e.MailboxKey);
+            notifier.Report(job.Id, run.Id, login, e);
+            var text = e.Stage switch
+            {
+                SyncProgressStage.Log => e.Message,
+                SyncProgressStage.MailboxStarted => $"Started: {e.MailboxTotal} messages in the selected folders.",
+                SyncProgressStage.FolderProgress => $"{e.Folder}: {e.FolderDone}/{e.FolderTotal} ({e.MailboxDone}/{e.MailboxTotal} in the mailbox, {e.MessagesPerSecond:N0} msg/s).",
+                SyncProgressStage.FolderCompleted => $"Folder {e.Folder} done: {e.FolderDone}/{e.FolderTotal}.",
+                SyncProgressStage.MailboxCompleted => $"Mailbox done: {e.MailboxDone}/{e.MailboxTotal} messages, {e.BytesTransferred:N0} bytes.",
+                _ => null,
+            };
+            if (text is not null)
+            {
+                Line(log, run, login, text);
+            }
+        });
+
+        var max = Math.Max(1, options.Value.MaxConcurrentMailboxes);
+        var results = await engine.SyncManyAsync(requests, max, state, progress, ct);
+        ct.ThrowIfCancellationRequested();
+
+        var failed = new List<string>();
+        var unverified = new List<string>();
+        var total = new List<SyncStatistics>();
+        foreach (var ((result, item), m) in results.Zip(items).Zip(mailboxes))
+        {
+            if (result is { Succeeded: true, Statistics: { } st })
+            {
+                total.Add(st);
+                var verified = kind != SyncKind.Final || st.MissingOnDestination is null or 0;
+                var message = $"{st.MessagesTransferred} copied, {st.MessagesSkipped} already there, {st.Errors} errors" +
+                    (st.SourceMessages is { } sm ? $"; source {sm}, destination {st.DestinationMessages}" : "") +
+                    (kind == SyncKind.Final ? $"; missing on the destination: {st.MissingOnDestination ?? 0}" : "") + ".";
+                item.Record(verified, message, JsonSerializer.Serialize(st, Json));
+                if (st.SourceMessages is { } src && st.DestinationMessages is { } dst)
+                {
+                    m.RecordCounts(src, dst, Now);
+                }
+                else
+                {
+                    m.MarkReady(message);
+                }
+
+                if (!verified)
+                {
+                    unverified.Add($"{m.SourceLogin}: {st.MissingOnDestination} messages missing on the destination");
+                    m.MarkFailed(unverified[^1]);
+                }
+
+                Line(log, run, m.SourceLogin, message);
+            }
+            else
+            {
+                var message = log.Redact(result.Failure?.Message ?? "the pass did not complete");
+                item.Record(false, message, result.Statistics is null ? null : JsonSerializer.Serialize(result.Statistics, Json));
+                m.MarkFailed(message);
+                failed.Add($"{m.SourceLogin}: {message}");
+                Line(log, run, m.SourceLogin, "Failed: " + message);
+            }
+        }
+
+        var summary = JsonSerializer.Serialize(new
+        {
+            mailboxes = items.Count,
+            failed = failed.Count + unverified.Count,
+            messagesTransferred = total.Sum(s => s.MessagesTransferred),
+            messagesSkipped = total.Sum(s => s.MessagesSkipped),
+            bytesTransferred = total.Sum(s => s.BytesTransferred),
+            errors = total.Sum(s => s.Errors),
+            sourceMessages = total.Sum(s => s.SourceMessages ?? 0),
+            destinationMessages = total.Sum(s => s.DestinationMessages ?? 0),
+            missingOnDestination = kind == SyncKind.Final ? total.Sum(s => s.MissingOnDestination ?? 0) : (int?)null,
+        }, Json);
+        var problems = failed.Concat(unverified).ToList();
+        if (problems.Count == 0)
+        {
+            run.Complete(Now, summary, $"{run.Kind} sync of {items.Count} mailbox(es) done: {total.Sum(s => s.MessagesTransferred)} messages copied" +
+                (kind == SyncKind.Final ? ", every message verified on the destination." : "."));
+            if (kind == SyncKind.Final && items.Count == job.Mailboxes.Count && MigrationJob.CanMoveTo(job.Phase, MigrationPhase.GateReady))
+            {
+                job.MoveTo(MigrationPhase.GateReady, Now, "Final sync verified.");
+            }
+        }
+        else
+        {
+            run.Fail(Now, $"{problems.Count} of {items.Count} mailbox(es) failed: {string.Join("; ", problems)}", summary);
+            RecordPhaseReason(job, run.Message!);
+        }
+
+        Line(log, run, null, run.Message!);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    /// <summary>A failed run keeps the job's phase and records why.</summary>
+    private void RecordPhaseReason(MigrationJob job, string reason)
+    {
+        if (MigrationJob.CanMoveTo(job.Phase, job.Phase))
+        {
+            job.MoveTo(job.Phase, Now, reason.Length > 1000 ? reason[..1000] : reason);
+        }
+    }
+
+    private async Task RecordStopAsync(Guid runId, string? cancelledBy, RunLog log)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var run = await db.Runs.SingleAsync(r => r.Id == runId);
+        var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync();
+        if (cancelledBy is not null)
+        {
+            if (run.IsActive)
+            {
+                run.Cancel(Now, cancelledBy);
+            }
+
+            foreach (var item in items)
+            {
+                item.Close(RunStatus.Cancelled);
+            }
+
+            var ids = items.Select(i => i.MailboxId).ToList();
+            foreach (var m in await db.Mailboxes.Where(m => ids.Contains(m.Id) && m.Status == MailboxStatus.Syncing).ToListAsync())
+            {
+                m.MarkReady("The sync was cancelled; the next pass continues where it stopped.");
+            }
+
+            Line(log, run, null, $"Cancelled by {cancelledBy}.");
+        }
+        else if (run.Status == RunStatus.Running)
+        {
+            run.Interrupt("The console stopped during the run; it is resumed at the next start.");
+            Line(log, run, null, "The console is stopping: the run is interrupted and resumes at the next start.");
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    private async Task RecordFailureAsync(Guid runId, string reason, RunLog log)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var run = await db.Runs.SingleAsync(r => r.Id == runId);
+        if (!run.IsActive)
+        {
+            return;
+        }
+
+        run.Fail(Now, reason);
+        foreach (var item in await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync())
+        {
+            item.Close(RunStatus.Failed);
+        }
+
+        var job = await db.Jobs.SingleAsync(j => j.Id == run.JobId);
+        RecordPhaseReason(job, reason);
+        Line(log, run, null, "Failed: " + reason);
+        await db.SaveChangesAsync();
+    }
+
+    private sealed class ActiveRun(CancellationTokenSource cts)
+    {
+        public CancellationTokenSource Cts { get; } = cts;
+        public string? CancelledBy { get; set; }
+    }
+
+    /// <summary>Reports synchronously on the engine's thread (Progress&lt;T&gt; would reorder events).</summary>
+    private sealed class SyncProgress(Action<SyncProgressEvent> report) : IProgress<SyncProgressEvent>
+    {
+        public void Report(SyncProgressEvent value) => report(value);
+    }
+}

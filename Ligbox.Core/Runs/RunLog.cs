@@ -1,0 +1,54 @@
+using Ligbox.Core.Storage;
+
+namespace Ligbox.Core.Runs;
+
+/// <summary>A run's readable log file <c>logs/{jobId}/{runId}.log</c>; known secrets are replaced before writing.</summary>
+public sealed class RunLog : IDisposable
+{
+    private readonly StreamWriter _writer;
+    private readonly Lock _lock = new();
+    private readonly IReadOnlyList<string> _secrets;
+    private readonly TimeProvider _clock;
+
+    public RunLog(string path, IEnumerable<string> secrets, TimeProvider clock)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+        _secrets = secrets.Where(s => s.Length >= 3).Distinct().OrderByDescending(s => s.Length).ToList();
+        _clock = clock;
+    }
+
+    public static string PathFor(DataDirectory dataDir, Guid jobId, Guid runId) =>
+        Path.Combine(dataDir.Logs, jobId.ToString("N"), runId.ToString("N") + ".log");
+
+    /// <summary>Writes one line and returns it as written (redacted, with its time stamp).</summary>
+    public string Write(string? mailbox, string message)
+    {
+        var text = Redact(message.ReplaceLineEndings(" "));
+        var line = $"{_clock.GetUtcNow().UtcDateTime:yyyy-MM-dd HH:mm:ss} {(mailbox is null ? "" : $"[{mailbox}] ")}{text}";
+        lock (_lock)
+        {
+            _writer.WriteLine(line);
+        }
+
+        return line;
+    }
+
+    public string Redact(string text)
+    {
+        foreach (var secret in _secrets)
+        {
+            text = text.Replace(secret, "*****", StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _writer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Ligbox.Core.Runs;
+
+/// <summary>Settings of migration runs, bound from <c>Ligbox:Runs</c>.</summary>
+public sealed class RunsOptions
+{
+    public const string Section = "Ligbox:Runs";
+
+    /// <summary>Mailboxes one run syncs at the same time.</summary>
+    public int MaxConcurrentMailboxes { get; set; } = 4;
+
+    /// <summary>At start-up, runs the previous process left running are started again.</summary>
+    public bool AutoResume { get; set; } = true;
+}
+
+/// <summary>The kinds of sync a technician can start.</summary>
+public enum SyncRunKind
+{
+    Initial,
+    Delta,
+    Final,
+}
+
+public sealed record StartSyncRequest(string? Kind, IReadOnlyList<Guid>? Mailboxes, bool DryRun = false);
+
+public sealed record RunMailboxDto(Guid MailboxId, string SourceLogin, RunStatus Status, string? Message, JsonElement? Result);
+
+public sealed record RunDto(
+    Guid Id,
+    Guid JobId,
+    RunKind Kind,
+    RunStatus Status,
+    RunTrigger Trigger,
+    bool DryRun,
+    string RequestedBy,
+    DateTime QueuedAtUtc,
+    DateTime? StartedAtUtc,
+    DateTime? EndedAtUtc,
+    double? DurationSeconds,
+    string? Message,
+    IReadOnlyList<RunMailboxDto> Mailboxes)
+{
+    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
+
+    internal static RunDto From(Run r, IEnumerable<RunMailbox> mailboxes) => new(r.Id, r.JobId, r.Kind, r.Status, r.Trigger, r.DryRun, r.RequestedBy,
+        r.QueuedAtUtc, r.StartedAtUtc, r.EndedAtUtc, r.Duration?.TotalSeconds, r.Message,
+        mailboxes.OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
+            .Select(m => new RunMailboxDto(m.MailboxId, m.SourceLogin, m.Status, m.Message,
+                m.ResultJson is null ? null : JsonSerializer.Deserialize<JsonElement>(m.ResultJson)))
+            .ToList());
+}

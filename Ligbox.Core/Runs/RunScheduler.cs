@@ -1,0 +1,34 @@
+using Quartz;
+
+namespace Ligbox.Core.Runs;
+
+/// <summary>Puts runs on Quartz (persistent store in the console database), one job per run.</summary>
+public sealed class RunScheduler(ISchedulerFactory schedulers)
+{
+    internal const string RunIdKey = "runId";
+    private const string Group = "runs";
+
+    public async Task ScheduleAsync(Guid runId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var key = new JobKey(runId.ToString("N"), Group);
+        var job = JobBuilder.Create<SyncRunJob>().WithIdentity(key).UsingJobData(RunIdKey, runId.ToString()).Build();
+        var trigger = TriggerBuilder.Create().WithIdentity(runId.ToString("N"), Group).ForJob(key).StartNow()
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+        await scheduler.ScheduleJob(job, [trigger], new ScheduleJobOptions { Replace = true }, ct);
+    }
+
+    public async Task UnscheduleAsync(Guid runId, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await scheduler.DeleteJob(new JobKey(runId.ToString("N"), Group), ct);
+    }
+}
+
+/// <summary>Thin Quartz adapter: runs one <see cref="Run"/> through the <see cref="RunExecutor"/>.</summary>
+[DisallowConcurrentExecution]
+public sealed class SyncRunJob(RunExecutor executor) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await executor.ExecuteAsync(Guid.Parse(context.MergedJobDataMap.GetString(RunScheduler.RunIdKey)!), cancellationToken);
+}
