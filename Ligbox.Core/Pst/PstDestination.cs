@@ -128,7 +128,7 @@ internal sealed class PstDestination : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    // Identities of what is already there, read once per folder: Message-ID and Date headers plus size;
+    // Identities of what is already there, read once per folder: Message-ID and Date headers;
     // messages without a Message-ID are downloaded once to hash them.
     private static async Task<HashSet<string>> LoadKeysAsync(IMailFolder folder, CancellationToken cancellationToken)
     {
@@ -138,7 +138,7 @@ internal sealed class PstDestination : IDisposable
             return keys;
         }
 
-        var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size)
+        var request = new FetchRequest(MessageSummaryItems.UniqueId)
         {
             Headers = new HeaderSet([HeaderId.MessageId, HeaderId.Date]),
         };
@@ -149,13 +149,11 @@ internal sealed class PstDestination : IDisposable
             string? hash = null;
             if (messageId is null)
             {
-                await using var stream = await folder.GetStreamAsync(summary.UniqueId, cancellationToken);
-                using var buffer = new MemoryStream();
-                await stream.CopyToAsync(buffer, cancellationToken);
-                hash = PstMessage.Hash(buffer.ToArray());
+                using var message = await folder.GetMessageAsync(summary.UniqueId, cancellationToken);
+                hash = PstMessage.ContentHash(message);
             }
 
-            keys.Add(PstMessage.Identity(messageId, date, (long)(summary.Size ?? 0), () => hash!));
+            keys.Add(PstMessage.Identity(messageId, date, () => hash!));
         }
 
         return keys;

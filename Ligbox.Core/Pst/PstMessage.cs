@@ -36,15 +36,46 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
         message.WriteTo(Format, buffer);
         var bytes = buffer.ToArray();
         var date = ParseDate(message.Headers[HeaderId.Date]);
-        var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, bytes.Length, () => Hash(bytes));
+        var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, () => ContentHash(message));
         return new PstMessage(message, bytes, flags, date, key);
     }
 
-    /// <summary>Message-ID + Date header + size; a content hash stands in when there is no Message-ID.</summary>
-    public static string Identity(string? messageId, DateTimeOffset? date, long size, Func<string> hash)
+    /// <summary>
+    /// Message-ID + Date header; a content hash stands in when there is no Message-ID. No size and no
+    /// hash of the raw bytes: readpst writes a random MIME boundary on every extraction, so the same PST
+    /// message comes out a few bytes different each time.
+    /// </summary>
+    public static string Identity(string? messageId, DateTimeOffset? date, Func<string> contentHash)
     {
         var seconds = date?.ToUnixTimeSeconds() ?? 0;
-        return messageId is not null ? $"{messageId}\n{seconds}\n{size}" : $"#{hash()}\n{seconds}\n{size}";
+        return messageId is not null ? $"{messageId}\n{seconds}" : $"#{contentHash()}\n{seconds}";
+    }
+
+    /// <summary>SHA-256 of the addressing headers and every leaf part's decoded content: independent of boundaries, folding and line endings.</summary>
+    public static string ContentHash(MimeMessage message)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var id in new[] { HeaderId.From, HeaderId.To, HeaderId.Cc, HeaderId.Subject, HeaderId.Date })
+        {
+            var value = string.Join(' ', (message.Headers[id] ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(value + "\n"));
+        }
+
+        using var buffer = new MemoryStream();
+        foreach (var part in message.BodyParts.OfType<MimePart>())
+        {
+            buffer.SetLength(0);
+            part.Content?.DecodeTo(buffer);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(part.ContentType.MimeType + "\n"));
+            // Line endings differ between the extracted file (LF) and what the server stores (CRLF).
+            var content = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            foreach (var line in content.Split((byte)'\r'))
+            {
+                hash.AppendData(content[line]);
+            }
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     public static string? NormalizeMessageId(string? raw)
@@ -60,8 +91,6 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
 
     public static DateTimeOffset? ParseDate(string? raw) =>
         raw is not null && DateUtils.TryParse(raw, out var date) ? date : null;
-
-    public static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
 
     private static FormatOptions CreateFormat()
     {
