@@ -3,6 +3,7 @@ using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
+using Ligbox.Core.Pst;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
@@ -62,6 +63,7 @@ public static class DependencyInjection
         services.AddScoped<UserAdminService>();
 
         services.AddTusUploads(dataDir.Uploads);
+        services.AddPstImport();
         // imapsync's own logs go to the data directory unless configured elsewhere.
         services.PostConfigure<ImapsyncSettings>(o =>
         {
