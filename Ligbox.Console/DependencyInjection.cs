@@ -77,6 +77,7 @@ public static class DependencyInjection
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapJobsEndpoints();
+        app.MapPstEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
