@@ -33,6 +33,7 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<MailboxService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<AuditLog>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());
         AddAuthorization().SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
