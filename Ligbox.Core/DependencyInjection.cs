@@ -63,7 +63,6 @@ public static class DependencyInjection
         services.AddScoped<UserAdminService>();
 
         services.AddTusUploads(dataDir.Uploads);
-        services.AddPstImport();
         // imapsync's own logs go to the data directory unless configured elsewhere.
         services.PostConfigure<ImapsyncSettings>(o =>
         {
@@ -76,6 +75,8 @@ public static class DependencyInjection
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
+        // After the database initializer: the PST worker re-queues pending runs from the database at start.
+        services.AddPstImport();
         return builder;
     }
 }

@@ -1,5 +1,8 @@
 using System.Threading.Channels;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Runs;
 using Ligbox.Tools.Readpst;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +24,17 @@ internal sealed class PstImportWorker(PstImportQueue queue, IServiceScopeFactory
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The queue lives in memory: after a restart, runs still queued or interrupted are queued again
+        // (an interrupted import starts over and skips what it had appended).
+        try
+        {
+            await RequeuePendingAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Pending PST runs could not be re-queued");
+        }
+
         await foreach (var runId in queue.ReadAllAsync(stoppingToken))
         {
             try
@@ -32,6 +46,18 @@ internal sealed class PstImportWorker(PstImportQueue queue, IServiceScopeFactory
             {
                 logger.LogError(ex, "PST run {RunId} could not be executed", runId);
             }
+        }
+    }
+
+    private async Task RequeuePendingAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<LigboxDbContext>>().CreateDbContextAsync(stoppingToken);
+        var pending = await db.Runs.Where(r => r.Kind == RunKind.Pst && (r.Status == RunStatus.Queued || r.Status == RunStatus.Interrupted))
+            .OrderBy(r => r.QueuedAtUtc).Select(r => r.Id).ToListAsync(stoppingToken);
+        foreach (var runId in pending)
+        {
+            await queue.EnqueueAsync(runId, stoppingToken);
         }
     }
 }

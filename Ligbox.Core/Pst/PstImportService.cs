@@ -89,6 +89,11 @@ public sealed class PstImportService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.SingleAsync(r => r.Id == runId, ct);
+        if (run.Status is not (RunStatus.Queued or RunStatus.Interrupted))
+        {
+            return; // cancelled while queued, or already done
+        }
+
         var parameters = ReadParameters(run.JobId, runId);
         var stats = Live.GetOrAdd(runId, _ => new PstImportStatistics { SourceName = parameters.SourceName });
         Directory.CreateDirectory(data.Logs);
