@@ -5,6 +5,7 @@ using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
+using Ligbox.Core.Pst;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
@@ -79,6 +80,8 @@ public static class DependencyInjection
         services.AddHostedService<DatabaseInitializer>();
         services.AddGate();
         services.AddLigboxRuns(dataDir, connectionString);
+        // After the database initializer: the PST worker re-queues pending runs from the database at start.
+        services.AddPstImport();
         return builder;
     }
 }

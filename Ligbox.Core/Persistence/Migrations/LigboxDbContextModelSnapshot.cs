@@ -402,6 +402,122 @@ namespace Ligbox.Core.Persistence.Migrations
                     b.ToTable("Runs", (string)null);
                 });
 
+            modelBuilder.Entity("Ligbox.Core.Runs.RunMailbox", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MailboxId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceLogin")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MailboxId");
+
+                    b.HasIndex("RunId", "MailboxId")
+                        .IsUnique();
+
+                    b.ToTable("RunMailboxes", (string)null);
+                });
+
+            modelBuilder.Entity("Ligbox.Core.Sync.FolderSyncStateRow", b =>
+                {
+                    b.Property<string>("MailboxKey")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceFolder")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DestinationFolder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DestinationUidNext")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DestinationUidValidity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("HighestModSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HighestSyncedUid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RetryUidsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SourceMessageCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SourceUidNext")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SourceUidValidity")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MailboxKey", "SourceFolder");
+
+                    b.ToTable("SyncFolderStates", (string)null);
+                });
+
+            modelBuilder.Entity("Ligbox.Core.Sync.UidPairRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CopiedByUs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DestinationUid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MailboxKey")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceFolder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SourceUid")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MailboxKey", "SourceFolder", "SourceUid")
+                        .IsUnique();
+
+                    b.ToTable("SyncUidPairs", (string)null);
+                });
+
             modelBuilder.Entity("Ligbox.Core.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -719,6 +835,15 @@ namespace Ligbox.Core.Persistence.Migrations
                     b.HasOne("Ligbox.Core.Jobs.MigrationJob", null)
                         .WithMany()
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ligbox.Core.Runs.RunMailbox", b =>
+                {
+                    b.HasOne("Ligbox.Core.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Ligbox.Console.Auth;
+using Ligbox.Core.Pst;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ligbox.Console.Endpoints;
+
+/// <summary>Body of <c>POST /jobs/{id}/mailboxes/{mailboxId}/import</c>.</summary>
+/// <param name="UploadId">A finished tus upload of a .pst/.ost/.mbox file.</param>
+/// <param name="RootFolder">Destination folder for the PST's ordinary folders; omitted = "Imported PST", empty = top level.</param>
+public sealed record PstImportRequestBody(string UploadId, string? RootFolder = PstImportService.DefaultRootFolder);
+
+/// <summary>Where the run was queued.</summary>
+public sealed record PstImportAccepted(Guid RunId, string Location);
+
+public static class PstEndpoints
+{
+    public static IEndpointRouteBuilder MapPstEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/migration").RequireAuthorization().WithTags("PST import");
+        api.MapPost("/jobs/{id:guid}/mailboxes/{mailboxId:guid}/import", StartImport).RequireAuthorization(Policies.JobsWrite)
+            .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox into the mailbox's destination account; 202 with the run.");
+        api.MapGet("/runs/{runId:guid}/pst", GetReport).RequireAuthorization(Policies.JobsRead)
+            .WithName("GetPstRun").WithSummary("Per-folder counts (live while running) and the quarantine list of a PST run.");
+        api.MapGet("/runs/{runId:guid}/quarantine/{n:int}", DownloadQuarantined).RequireAuthorization(Policies.JobsRead)
+            .WithName("DownloadQuarantinedMessage").WithSummary("One quarantined message as .eml.");
+        api.MapPost("/runs/{runId:guid}/quarantine/retry", RetryQuarantine).RequireAuthorization(Policies.JobsWrite)
+            .WithName("RetryPstQuarantine").WithSummary("Append the run's quarantined messages again (e.g. after the quota was raised); 202 with the new run.");
+        return app;
+    }
+
+    private static async Task<Accepted<PstImportAccepted>> StartImport(Guid id, Guid mailboxId, PstImportRequestBody body, PstImportService service, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var runId = await service.StartImportAsync(id, mailboxId, new PstImportStart(body.UploadId, RootFolder: body.RootFolder), user.Actor(), ct);
+        return Accepted(runId);
+    }
+
+    private static async Task<Ok<PstRunReport>> GetReport(Guid runId, PstImportService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.GetReportAsync(runId, ct));
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadQuarantined(Guid runId, int n, PstImportService service, CancellationToken ct) =>
+        await service.QuarantineFileAsync(runId, n, ct) is { } path
+            ? TypedResults.PhysicalFile(path, "message/rfc822", $"quarantine-{n}.eml")
+            : TypedResults.NotFound();
+
+    private static async Task<Accepted<PstImportAccepted>> RetryQuarantine(Guid runId, PstImportService service, ClaimsPrincipal user, CancellationToken ct) =>
+        Accepted(await service.RetryQuarantineAsync(runId, user.Actor(), ct));
+
+    private static Accepted<PstImportAccepted> Accepted(Guid runId)
+    {
+        var location = $"/api/migration/runs/{runId}/pst";
+        return TypedResults.Accepted(location, new PstImportAccepted(runId, location));
+    }
+}

@@ -1,0 +1,86 @@
+using Ligbox.Tools.NativeImap;
+
+namespace Ligbox.Core.Pst;
+
+/// <summary>What an import reads.</summary>
+public enum PstSourceKind
+{
+    /// <summary>An Outlook PST/OST, extracted with readpst.</summary>
+    Pst,
+
+    /// <summary>A Unix mbox, streamed with MimeKit.</summary>
+    Mbox,
+}
+
+/// <summary>One import to execute.</summary>
+/// <param name="SourcePath">The PST/OST/mbox file.</param>
+/// <param name="SourceName">The name the user gave the file (decides mbox vs PST by extension and names an mbox's folder).</param>
+/// <param name="Destination">The destination IMAP account.</param>
+/// <param name="WorkDirectory">Where readpst extracts (deleted afterwards).</param>
+/// <param name="QuarantineDirectory">Where rejected messages go.</param>
+/// <param name="RootFolder">Ordinary folders go under this destination folder; <c>null</c> for the top level.</param>
+public sealed record PstImportRequest(
+    string SourcePath,
+    string SourceName,
+    ImapEndpoint Destination,
+    string WorkDirectory,
+    string QuarantineDirectory,
+    string? RootFolder);
+
+/// <summary>Counts for one source folder.</summary>
+public sealed class PstFolderStatistics
+{
+    public required string Source { get; init; }
+    public string Destination { get; set; } = "";
+
+    /// <summary>Items readpst wrote for this folder (messages, calendar entries, contacts).</summary>
+    public int Extracted { get; set; }
+
+    /// <summary>Calendar entries and contacts: not e-mail, not imported.</summary>
+    public int NotMail { get; set; }
+    public int Parsed { get; set; }
+    public int Appended { get; set; }
+
+    /// <summary>Already in the destination folder (same identity).</summary>
+    public int Skipped { get; set; }
+    public int Quarantined { get; set; }
+
+    /// <summary>The destination folder's STATUS MESSAGES after the import.</summary>
+    public int? DestinationMessages { get; set; }
+}
+
+/// <summary>The statistics stored on a PST run (<c>Run.StatisticsJson</c>).</summary>
+public sealed class PstImportStatistics
+{
+    public string Engine { get; init; } = "pst";
+    public PstSourceKind SourceKind { get; set; }
+    public string SourceName { get; set; } = "";
+    public long SourceBytes { get; set; }
+    public string? RootFolder { get; set; }
+
+    /// <summary>"extracting", "importing", "done".</summary>
+    public string Phase { get; set; } = "starting";
+
+    /// <summary>readpst's own "N items done, M skipped" lines, by PST folder name.</summary>
+    public List<ReadpstFolderReport> Readpst { get; init; } = [];
+    public List<PstFolderStatistics> Folders { get; init; } = [];
+    public int Appended => Folders.Sum(f => f.Appended);
+    public int Skipped => Folders.Sum(f => f.Skipped);
+    public int Quarantined => Folders.Sum(f => f.Quarantined);
+    public int Parsed => Folders.Sum(f => f.Parsed);
+}
+
+/// <summary>One readpst completion line.</summary>
+public sealed record ReadpstFolderReport(string Folder, int ItemsDone, int ItemsSkipped);
+
+/// <summary>One quarantined message (a line of <c>quarantine.jsonl</c>).</summary>
+/// <param name="Number">1-based; the file is <c>{Number}.eml</c>.</param>
+/// <param name="SourceFolder">The PST/mbox folder it came from.</param>
+/// <param name="DestinationFolder">Where it was to be appended.</param>
+/// <param name="Subject">Its subject, when it could be parsed.</param>
+/// <param name="Reason">Why it is here (parse error, server response).</param>
+/// <param name="AtUtc">When.</param>
+public sealed record QuarantineEntry(int Number, string SourceFolder, string DestinationFolder, string? Subject, string Reason, DateTime AtUtc);
+
+/// <summary>The import cannot go on (not a PST, readpst failed, cannot log in); the run fails with this message.</summary>
+public sealed class PstImportException(string message, Exception? inner = null) : Exception(message, inner);
