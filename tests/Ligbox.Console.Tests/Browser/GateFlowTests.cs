@@ -1,6 +1,8 @@
 using Ligbox.Console.Tests.Gate;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
+using Ligbox.Core.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 using static Microsoft.Playwright.Assertions;
 
 namespace Ligbox.Console.Tests.Browser;
@@ -49,5 +51,18 @@ public class GateFlowTests(BrowserSession session) : IClassFixture<BrowserSessio
         await BrowserSession.WaitInteractiveAsync(page);
         await Expect(page.GetByTestId("gate-state").First).ToBeVisibleAsync();
         await BrowserSession.ScreenshotAsync(page, "gate-05-job-list");
+    }
+
+    [Fact]
+    public async Task AdminSeesWebhookEndpointsAndDeliveries()
+    {
+        var webhooks = session.App.Services.GetRequiredService<WebhookService>();
+        await webhooks.AddEndpointAsync("http://127.0.0.1:1/unreachable", "secret-secret-secret", [WebhookEvents.GateApproved, WebhookEvents.RunFailed], LigboxAppFactory.AdminEmail);
+        await webhooks.PublishAsync(WebhookEvents.RunFailed, null, new { reason = "test" });
+        var page = await session.SignInAsync(LigboxAppFactory.AdminEmail, LigboxAppFactory.AdminPassword, "/admin/webhooks");
+
+        await Expect(page.GetByTestId("webhooks-table")).ToContainTextAsync("http://127.0.0.1:1/unreachable");
+        await Expect(page.GetByTestId("deliveries-table")).ToContainTextAsync(WebhookEvents.RunFailed);
+        await BrowserSession.ScreenshotAsync(page, "gate-06-webhooks");
     }
 }
