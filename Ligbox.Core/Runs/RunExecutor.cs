@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
+using Ligbox.Core.Webhooks;
 using Ligbox.Core.Sync;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Statistics;
@@ -22,7 +24,7 @@ namespace Ligbox.Core.Runs;
 /// </summary>
 public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, EfSyncStateStore state,
     SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IOptions<RunsOptions> options,
-    IHostApplicationLifetime lifetime, ILogger<RunExecutor> logger)
+    IHostApplicationLifetime lifetime, GateService gate, WebhookService webhooks, ILogger<RunExecutor> logger)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
@@ -53,6 +55,45 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         finally
         {
             _active.TryRemove(runId, out _);
+        }
+
+        await AnnounceOutcomeAsync(runId);
+    }
+
+    /// <summary>
+    /// Tells the gate and the helpdesk how the run ended: a failed run revokes an approved gate, and
+    /// every finished run is a webhook event; a job that reached GateReady has its gate evaluated
+    /// (which queues <c>migration.gate_ready</c>).
+    /// </summary>
+    private async Task AnnounceOutcomeAsync(Guid runId)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+            if (run is null || run.DryRun || run.Status is not (RunStatus.Succeeded or RunStatus.Failed))
+            {
+                return;
+            }
+
+            var payload = new { runId = run.Id, jobId = run.JobId, kind = run.Kind.ToString(), status = run.Status.ToString(), message = run.Message, endedAt = run.EndedAtUtc };
+            if (run.Status == RunStatus.Failed)
+            {
+                await gate.OnRunFailedAsync(run.JobId);
+                await webhooks.PublishAsync(WebhookEvents.RunFailed, run.JobId, payload);
+                return;
+            }
+
+            await webhooks.PublishAsync(WebhookEvents.RunCompleted, run.JobId, payload);
+            if (run.Kind == RunKind.Final)
+            {
+                await gate.GetAsync(run.JobId, includeEvents: false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The run's own outcome is already stored; a failed notification must not turn it into an error.
+            logger.LogWarning(ex, "Could not announce the outcome of run {RunId} to the gate and webhooks", runId);
         }
     }
 

@@ -77,6 +77,11 @@ public class RunsApiTests(RunsApiTests.Fixture fixture) : IClassFixture<RunsApiT
 
         var runs = await Api.GetFromJsonAsync<JsonElement>($"/api/migration/jobs/{jobId}/runs");
         Assert.Equal(new[] { "Final", "Delta", "Initial", "Preflight" }, runs.EnumerateArray().Select(r => r.GetProperty("kind").GetString()!).ToArray());
+
+        // The final pass feeds the gate: every message is there, so it is ready for an ops lead.
+        var gate = await Api.GetFromJsonAsync<JsonElement>($"/api/migration/jobs/{jobId}/gate");
+        Assert.Equal("ready", gate.GetProperty("state").GetString(), ignoreCase: true);
+        Assert.Equal("perfect", gate.GetProperty("result").GetProperty("grade").GetString(), ignoreCase: true);
     }
 
     [Fact]
