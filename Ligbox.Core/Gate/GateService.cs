@@ -153,6 +153,19 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         var final = runs.Where(r => r.Kind == RunKind.Final && r.Status == RunStatus.Succeeded)
             .OrderByDescending(r => r.EndedAtUtc).FirstOrDefault();
         var statistics = ReadStatistics(final?.StatisticsJson, job.Mailboxes);
+        if (final is not null)
+        {
+            // The run executor keeps each mailbox's statistics (bytes, the named missing messages) on its run row.
+            var perMailbox = await db.Set<RunMailbox>().AsNoTracking().Where(m => m.RunId == final.Id && m.ResultJson != null).ToListAsync(ct);
+            foreach (var row in perMailbox)
+            {
+                if (TryReadStatistics(row.ResultJson!) is { } stats)
+                {
+                    statistics[Mailbox.NormalizeLogin(row.SourceLogin)] = stats;
+                }
+            }
+        }
+
         var input = new GateInput(
             job.GateThreshold,
             TimeSpan.FromHours(options.Value.MaxVerificationAgeHours),
@@ -173,6 +186,18 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         stats?.SourceBytes,
         stats?.DestinationBytes,
         stats?.Missing.Select(x => new GateMissingMessage(m.SourceLogin, x.Folder, x.MessageId, x.Subject, x.Date)).ToList());
+
+    private static SyncStatistics? TryReadStatistics(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SyncStatistics>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// A final run stores either one <see cref="SyncStatistics"/> (a one-mailbox job) or an object of

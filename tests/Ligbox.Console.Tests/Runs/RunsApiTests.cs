@@ -82,6 +82,8 @@ public class RunsApiTests(RunsApiTests.Fixture fixture) : IClassFixture<RunsApiT
         var gate = await Api.GetFromJsonAsync<JsonElement>($"/api/migration/jobs/{jobId}/gate");
         Assert.Equal("ready", gate.GetProperty("state").GetString(), ignoreCase: true);
         Assert.Equal("perfect", gate.GetProperty("result").GetProperty("grade").GetString(), ignoreCase: true);
+        // ...and the final run's per-mailbox statistics reach it (the source bytes the engine measured).
+        Assert.True(gate.GetProperty("result").GetProperty("mailboxes")[0].GetProperty("sourceBytes").GetInt64() > 0, gate.ToString());
     }
 
     [Fact]
