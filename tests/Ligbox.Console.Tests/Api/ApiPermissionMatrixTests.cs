@@ -20,27 +20,19 @@ public class ApiPermissionMatrixTests(ApiPermissionMatrixTests.Fixture fixture) 
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            await CreateUserAsync("tech@ligbox.test", Roles.Technician);
-            await CreateUserAsync("lead@ligbox.test", Roles.OpsLead);
-            Callers["anonymous"] = CreateClient();
-            Callers["technician"] = await SignInAsync("tech@ligbox.test", DefaultPassword);
-            Callers["ops_lead"] = await SignInAsync("lead@ligbox.test", DefaultPassword);
-            Callers["admin"] = await SignInAsync(AdminEmail, AdminPassword);
-            Callers["token:jobs:read"] = Bearer(await CreateTokenAsync(Scopes.JobsRead));
-            Callers["token:jobs:write"] = Bearer(await CreateTokenAsync(Scopes.JobsWrite));
-            Callers["token:gate"] = Bearer(await CreateTokenAsync(Scopes.GateRead, Scopes.GateApprove));
-            Callers["token:bogus"] = Bearer("lgbx_not-a-real-token");
+            foreach (var (name, client) in await CreatePeopleClientsAsync())
+            {
+                Callers[name] = client;
+            }
+
+            Callers["token:jobs:read"] = await CreateTokenClientAsync(Scopes.JobsRead);
+            Callers["token:jobs:write"] = await CreateTokenClientAsync(Scopes.JobsWrite);
+            Callers["token:gate"] = await CreateTokenClientAsync(Scopes.GateRead, Scopes.GateApprove);
+            Callers["token:bogus"] = CreateBearerClient("lgbx_not-a-real-token");
 
             using var created = await Callers["admin"].PostAsJsonAsync("/api/migration/jobs", NewJob("matrix.example.com"));
             created.EnsureSuccessStatusCode();
             JobId = (await created.Content.ReadFromJsonAsync<IdOnly>())!.Id;
-        }
-
-        private HttpClient Bearer(string token)
-        {
-            var client = CreateClient();
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -17,8 +16,7 @@ public class JobsApiTests(JobsApiTests.Fixture fixture) : IClassFixture<JobsApiT
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            Api = CreateClient();
-            Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateTokenAsync(Scopes.JobsRead, Scopes.JobsWrite));
+            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
 using Ligbox.Testing.Dovecot;
@@ -27,8 +26,7 @@ public sealed class RunsPanelBrowserTests(BrowserSession session) : IClassFixtur
     {
         var (user, sp, dp) = NewPair(_source, _destination);
         await SeedAsync(_source, user, "INBOX", 4000);
-        using var api = session.App.CreateClient();
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await session.App.CreateTokenAsync(Scopes.JobsRead, Scopes.JobsWrite));
+        using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
         var jobId = await CreateJobAsync(api, _source, _destination, "runs-browser.example");
         await AddMailboxAsync(api, jobId, user, sp, user, dp);
         await session.App.CreateUserAsync("tech.runs@ligbox.test", Roles.Technician);

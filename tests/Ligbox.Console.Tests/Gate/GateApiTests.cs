@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ligbox.Console.Tests.Infrastructure;
@@ -21,23 +20,15 @@ public class GateApiTests(GateApiTests.Fixture fixture) : IClassFixture<GateApiT
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
-            await CreateUserAsync("tech@ligbox.test", Roles.Technician);
-            await CreateUserAsync("lead@ligbox.test", Roles.OpsLead);
-            Callers["anonymous"] = CreateClient();
-            Callers["technician"] = await SignInAsync("tech@ligbox.test", DefaultPassword);
-            Callers["ops_lead"] = await SignInAsync("lead@ligbox.test", DefaultPassword);
-            Callers["admin"] = await SignInAsync(AdminEmail, AdminPassword);
-            Callers["token:jobs:read"] = Bearer(await CreateTokenAsync(Scopes.JobsRead));
-            Callers["token:gate:read"] = Bearer(await CreateTokenAsync(Scopes.GateRead));
-            Callers["token:gate:approve"] = Bearer(await CreateTokenAsync(Scopes.GateApprove));
-            Callers["token:jobs:write"] = Bearer(await CreateTokenAsync(Scopes.JobsWrite));
-        }
+            foreach (var (name, client) in await CreatePeopleClientsAsync())
+            {
+                Callers[name] = client;
+            }
 
-        private HttpClient Bearer(string token)
-        {
-            var client = CreateClient();
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
+            Callers["token:jobs:read"] = await CreateTokenClientAsync(Scopes.JobsRead);
+            Callers["token:gate:read"] = await CreateTokenClientAsync(Scopes.GateRead);
+            Callers["token:gate:approve"] = await CreateTokenClientAsync(Scopes.GateApprove);
+            Callers["token:jobs:write"] = await CreateTokenClientAsync(Scopes.JobsWrite);
         }
     }
 

@@ -94,6 +94,34 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return created.Secret;
     }
 
+    /// <summary>A client that sends <c>Authorization: Bearer</c> with the given token secret.</summary>
+    public HttpClient CreateBearerClient(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A client with a new API token holding these scopes.</summary>
+    public async Task<HttpClient> CreateTokenClientAsync(params string[] scopes) => CreateBearerClient(await CreateTokenAsync(scopes));
+
+    /// <summary>
+    /// The people callers of a permission matrix: "anonymous", and a signed-in "technician",
+    /// "ops_lead" and "admin" (the first two are created here).
+    /// </summary>
+    public async Task<Dictionary<string, HttpClient>> CreatePeopleClientsAsync()
+    {
+        await CreateUserAsync("tech@ligbox.test", Roles.Technician);
+        await CreateUserAsync("lead@ligbox.test", Roles.OpsLead);
+        return new()
+        {
+            ["anonymous"] = CreateClient(),
+            ["technician"] = await SignInAsync("tech@ligbox.test", DefaultPassword),
+            ["ops_lead"] = await SignInAsync("lead@ligbox.test", DefaultPassword),
+            ["admin"] = await SignInAsync(AdminEmail, AdminPassword),
+        };
+    }
+
     /// <summary>
     /// A client signed in through the real login form (antiforgery token included); its cookie
     /// container keeps the auth cookie. Throws when the sign-in is refused.

@@ -22,8 +22,7 @@ public sealed class PstApiTests(PstApiTests.Fixture fixture) : IClassFixture<Pst
         {
             await Dovecot.StartAsync();
             await base.InitializeAsync();
-            Api = CreateClient();
-            Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateTokenAsync(Scopes.JobsRead, Scopes.JobsWrite));
+            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
         }
 
         public override async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ligbox.Console.Tests.Infrastructure;
@@ -112,12 +111,7 @@ public sealed class RunRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         return summaries.Select(s => s.Envelope?.MessageId ?? "").Distinct(StringComparer.Ordinal).Count();
     }
 
-    private static HttpClient Client(LigboxAppFactory factory, string token)
-    {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private static HttpClient Client(LigboxAppFactory factory, string token) => factory.CreateBearerClient(token);
 
     /// <summary>The app on a data directory that outlives the host, as a restarted console sees it.</summary>
     private sealed class SharedDataDirFactory(string dataDir) : LigboxAppFactory

@@ -23,8 +23,7 @@ public class RunsApiTests(RunsApiTests.Fixture fixture) : IClassFixture<RunsApiT
         {
             await Task.WhenAll(Source.StartAsync(), Destination.StartAsync());
             await base.InitializeAsync();
-            Api = CreateClient();
-            Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateTokenAsync(Scopes.JobsRead, Scopes.JobsWrite));
+            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
         }
 
         public override async ValueTask DisposeAsync()
