@@ -66,13 +66,16 @@ public static class DependencyInjection
         services.AddScoped<UserAdminService>();
 
         services.AddTusUploads(dataDir.Uploads);
-        // imapsync's own logs go to the data directory unless configured elsewhere.
+        // imapsync's own logs, and the private per-run directories with its passfiles and pidfile, go to
+        // the data directory unless configured elsewhere (runs pass their own logs/imapsync/{job}/{run}).
         services.PostConfigure<ImapsyncSettings>(o =>
         {
             if (o.LogDirectory == new ImapsyncSettings().LogDirectory)
             {
                 o.LogDirectory = Path.Combine(dataDir.Logs, "imapsync");
             }
+
+            o.WorkDirectory ??= Path.Combine(dataDir.Work, "imapsync");
         });
 
         // First: the data directory must exist and be writable before anything opens the database.

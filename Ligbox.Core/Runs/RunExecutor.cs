@@ -19,10 +19,12 @@ using Microsoft.Extensions.Options;
 namespace Ligbox.Core.Runs;
 
 /// <summary>
-/// Executes one run: pre-flight or a sync pass of its mailboxes on the native engine, with a log file,
-/// live progress and the outcome stored on the run, its mailboxes and the job's phase.
+/// Executes one run: pre-flight or a sync pass of its mailboxes on the job's engine (native, or imapsync
+/// through <see cref="ImapsyncPass"/>), with a log file, live progress and the outcome stored on the run,
+/// its mailboxes and the job's phase. Both engines give the same result types, so everything after the
+/// engine call is shared.
 /// </summary>
-public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, EfSyncStateStore state,
+public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, ImapsyncPass imapsync, EfSyncStateStore state,
     SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IOptions<RunsOptions> options,
     IHostApplicationLifetime lifetime, GateService gate, WebhookService webhooks, ILogger<RunExecutor> logger)
 {
@@ -116,6 +118,12 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
 
         try
         {
+            if (job.Engine == SyncEngineKind.Imapsync && !run.DryRun)
+            {
+                // Checked again here: imapsync may have been removed since the run was queued.
+                imapsync.EnsureAvailable();
+            }
+
             var resumed = run.Status == RunStatus.Interrupted;
             run.Start(Now, logPath);
             foreach (var item in items)
@@ -149,6 +157,12 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         {
             db.ChangeTracker.Clear();
             await RecordStopAsync(runId, active.CancelledBy, log);
+        }
+        catch (DomainException ex)
+        {
+            logger.LogWarning("Run {RunId} failed: {Reason}", runId, ex.Message);
+            db.ChangeTracker.Clear();
+            await RecordFailureAsync(runId, log.Redact(ex.Message), log);
         }
         catch (Exception ex)
         {
@@ -198,25 +212,17 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         Dictionary<Guid, (string Source, string Destination)> secrets, RunLog log, CancellationToken ct)
     {
         var failures = new List<string>();
-        foreach (var (item, m) in items.Zip(mailboxes))
+        var viaImapsync = job.Engine == SyncEngineKind.Imapsync
+            ? await imapsync.PreflightManyAsync(new ImapsyncPassContext(job, run.Id, "preflight"), Requests(job, mailboxes, secrets, SyncKind.Initial),
+                Math.Max(1, options.Value.MaxConcurrentMailboxes), Progress(job, run, log, mailboxes), ct)
+            : null;
+        foreach (var ((item, m), i) in items.Zip(mailboxes).Select((pair, i) => (pair, i)))
         {
-            var s = secrets[m.Id];
-            var result = await engine.PreflightAsync(Endpoint(job.Source, m.SourceLogin, s.Source), Endpoint(job.Destination, m.DestinationLogin, s.Destination),
-                Mapping(job, m), ct);
-            var summary = new
-            {
-                succeeded = result.Succeeded,
-                folders = result.Folders.Count,
-                messages = result.Folders.Sum(f => f.Messages),
-                bytes = result.Folders.Sum(f => f.Bytes),
-                quota = result.Quota,
-                failures = result.Failures.Select(f => new { kind = f.Kind.ToString(), side = f.Side.ToString(), message = log.Redact(f.Message) }),
-            };
-            var message = result.Succeeded
-                ? $"Pre-flight OK: {summary.folders} folders, {summary.messages} messages, {summary.bytes:N0} bytes."
-                : string.Join("; ", result.Failures.Select(f => log.Redact(f.Message)));
-            item.Record(result.Succeeded, message, JsonSerializer.Serialize(summary, Json));
-            if (result.Succeeded)
+            var (succeeded, message, summary) = viaImapsync is null
+                ? await NativePreflightAsync(job, m, secrets[m.Id], log, ct)
+                : ImapsyncPreflightOutcome(viaImapsync[i], log);
+            item.Record(succeeded, message, JsonSerializer.Serialize(summary, Json));
+            if (succeeded)
             {
                 m.MarkReady(message);
             }
@@ -246,6 +252,82 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
         await db.SaveChangesAsync(CancellationToken.None);
     }
 
+    private async Task<(bool Succeeded, string Message, object Summary)> NativePreflightAsync(MigrationJob job, Mailbox m,
+        (string Source, string Destination) s, RunLog log, CancellationToken ct)
+    {
+        var result = await engine.PreflightAsync(Endpoint(job.Source, m.SourceLogin, s.Source), Endpoint(job.Destination, m.DestinationLogin, s.Destination),
+            Mapping(job, m), ct);
+        var summary = new
+        {
+            succeeded = result.Succeeded,
+            folders = result.Folders.Count,
+            messages = result.Folders.Sum(f => f.Messages),
+            bytes = result.Folders.Sum(f => f.Bytes),
+            quota = result.Quota,
+            failures = result.Failures.Select(f => new { kind = f.Kind.ToString(), side = f.Side.ToString(), message = log.Redact(f.Message) }),
+        };
+        var message = result.Succeeded
+            ? $"Pre-flight OK: {summary.folders} folders, {summary.messages} messages, {summary.bytes:N0} bytes."
+            : string.Join("; ", result.Failures.Select(f => log.Redact(f.Message)));
+        return (result.Succeeded, message, summary);
+    }
+
+    /// <summary>imapsync's --justlogin checks the logins only: no folder counts or quota to report.</summary>
+    private static (bool Succeeded, string Message, object Summary) ImapsyncPreflightOutcome(MailboxSyncResult result, RunLog log)
+    {
+        var failures = result.Failure is { } f ? new[] { new { kind = f.Kind.ToString(), side = f.Side.ToString(), message = log.Redact(f.Message) } } : [];
+        var summary = new
+        {
+            succeeded = result.Succeeded,
+            engine = "imapsync",
+            exitCode = result.Statistics?.ExitCode,
+            exitMeaning = result.Statistics?.ExitMeaning,
+            failures,
+        };
+        var message = result.Succeeded
+            ? "Pre-flight OK: imapsync logged in to the source and the destination."
+            : string.Join("; ", failures.Select(x => x.message));
+        return (result.Succeeded, message, summary);
+    }
+
+    private static List<SyncRequest> Requests(MigrationJob job, List<Mailbox> mailboxes, Dictionary<Guid, (string Source, string Destination)> secrets, SyncKind kind) =>
+        mailboxes.Select(m => new SyncRequest
+        {
+            Source = Endpoint(job.Source, m.SourceLogin, secrets[m.Id].Source),
+            Destination = Endpoint(job.Destination, m.DestinationLogin, secrets[m.Id].Destination),
+            Kind = kind,
+            Verify = kind == SyncKind.Final,
+            Mapping = Mapping(job, m),
+            MailboxKey = m.Id.ToString(),
+        }).ToList();
+
+    /// <summary>
+    /// Engine progress into the live figures and the run log. The native engine's figures become log lines;
+    /// imapsync prints its own lines (one per message), which go to the log as they are.
+    /// </summary>
+    private SyncProgress Progress(MigrationJob job, Run run, RunLog log, List<Mailbox> mailboxes)
+    {
+        var logins = mailboxes.ToDictionary(m => m.Id.ToString(), m => m.SourceLogin);
+        var figuresAsLines = job.Engine == SyncEngineKind.Native;
+        return new SyncProgress(e =>
+        {
+            var login = logins.GetValueOrDefault(e.MailboxKey, e.MailboxKey);
+            notifier.Report(job.Id, run.Id, login, e);
+            var text = e.Stage == SyncProgressStage.Log ? e.Message : !figuresAsLines ? null : e.Stage switch
+            {
+                SyncProgressStage.MailboxStarted => $"Started: {e.MailboxTotal} messages in the selected folders.",
+                SyncProgressStage.FolderProgress => $"{e.Folder}: {e.FolderDone}/{e.FolderTotal} ({e.MailboxDone}/{e.MailboxTotal} in the mailbox, {e.MessagesPerSecond:N0} msg/s).",
+                SyncProgressStage.FolderCompleted => $"Folder {e.Folder} done: {e.FolderDone}/{e.FolderTotal}.",
+                SyncProgressStage.MailboxCompleted => $"Mailbox done: {e.MailboxDone}/{e.MailboxTotal} messages, {e.BytesTransferred:N0} bytes.",
+                _ => null,
+            };
+            if (text is not null)
+            {
+                Line(log, run, login, text);
+            }
+        });
+    }
+
     private async Task SyncAsync(LigboxDbContext db, MigrationJob job, Run run, List<RunMailbox> items, List<Mailbox> mailboxes,
         Dictionary<Guid, (string Source, string Destination)> secrets, RunLog log, CancellationToken ct)
     {
@@ -255,17 +337,10 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             RunKind.Final => SyncKind.Final,
             _ => SyncKind.Initial,
         };
-        var requests = mailboxes.Select(m => new SyncRequest
-        {
-            Source = Endpoint(job.Source, m.SourceLogin, secrets[m.Id].Source),
-            Destination = Endpoint(job.Destination, m.DestinationLogin, secrets[m.Id].Destination),
-            Kind = kind,
-            Verify = kind == SyncKind.Final,
-            Mapping = Mapping(job, m),
-            MailboxKey = m.Id.ToString(),
-        }).ToList();
-        var logins = mailboxes.ToDictionary(m => m.Id.ToString(), m => m.SourceLogin);
+        var requests = Requests(job, mailboxes, secrets, kind);
 
+        // A dry run reads the source and plans with the native engine whichever engine the job uses: it
+        // writes nothing, and imapsync's --dry prints no plan per folder.
         if (run.DryRun)
         {
             var plans = new List<object>();
@@ -283,27 +358,11 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             return;
         }
 
-        var progress = new SyncProgress(e =>
-        {
-            var login = logins.GetValueOrDefault(e.MailboxKey, e.MailboxKey);
-            notifier.Report(job.Id, run.Id, login, e);
-            var text = e.Stage switch
-            {
-                SyncProgressStage.Log => e.Message,
-                SyncProgressStage.MailboxStarted => $"Started: {e.MailboxTotal} messages in the selected folders.",
-                SyncProgressStage.FolderProgress => $"{e.Folder}: {e.FolderDone}/{e.FolderTotal} ({e.MailboxDone}/{e.MailboxTotal} in the mailbox, {e.MessagesPerSecond:N0} msg/s).",
-                SyncProgressStage.FolderCompleted => $"Folder {e.Folder} done: {e.FolderDone}/{e.FolderTotal}.",
-                SyncProgressStage.MailboxCompleted => $"Mailbox done: {e.MailboxDone}/{e.MailboxTotal} messages, {e.BytesTransferred:N0} bytes.",
-                _ => null,
-            };
-            if (text is not null)
-            {
-                Line(log, run, login, text);
-            }
-        });
-
+        var progress = Progress(job, run, log, mailboxes);
         var max = Math.Max(1, options.Value.MaxConcurrentMailboxes);
-        var results = await engine.SyncManyAsync(requests, max, state, progress, ct);
+        var results = job.Engine == SyncEngineKind.Imapsync
+            ? await imapsync.SyncManyAsync(new ImapsyncPassContext(job, run.Id, run.Kind.ToString().ToLowerInvariant()), requests, max, progress, ct)
+            : await engine.SyncManyAsync(requests, max, state, progress, ct);
         ct.ThrowIfCancellationRequested();
 
         var failed = new List<string>();

@@ -2,13 +2,14 @@ using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Storage;
+using Ligbox.Core.Sync;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs execute in the background (<see cref="RunExecutor"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier)
+    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync)
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
         StartAsync(jobId, RunKind.Preflight, null, false, actor, RunTrigger.Manual, ct);
@@ -41,6 +42,11 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         if (job.IsClosed)
         {
             throw new DomainException($"The job is {job.Phase}; no run can be started on it.");
+        }
+
+        if (job.Engine == SyncEngineKind.Imapsync && !dryRun)
+        {
+            imapsync.EnsureAvailable();
         }
 
         var selected = mailboxIds is { Count: > 0 }

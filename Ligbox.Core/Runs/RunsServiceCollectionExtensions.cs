@@ -18,6 +18,7 @@ public static class RunsServiceCollectionExtensions
     {
         services.AddOptions<RunsOptions>().BindConfiguration(RunsOptions.Section);
         services.AddSingleton<EfSyncStateStore>();
+        services.AddSingleton<ImapsyncPass>();
         services.AddSingleton<RunProgressNotifier>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunScheduler>();

@@ -83,4 +83,10 @@ public sealed record ImapsyncOptions
     /// unique name when <c>null</c>.
     /// </summary>
     public string? RunName { get; init; }
+
+    /// <summary>
+    /// Where this run's log goes (<c>--logdir</c>), e.g. one directory per migration run;
+    /// <see cref="ImapsyncSettings.LogDirectory"/> when <c>null</c>.
+    /// </summary>
+    public string? LogDirectory { get; init; }
 }

@@ -35,7 +35,7 @@ public sealed class ImapsyncRunner : IImapsyncRunner
         var executable = ExecutableLocator.Find(settings.ImapsyncPath)
             ?? throw new ToolNotFoundException("imapsync", settings.ImapsyncPath, InstallHint);
 
-        using var command = ImapsyncCommandBuilder.Prepare(options, settings.LogDirectory, settings.WorkDirectory);
+        using var command = ImapsyncCommandBuilder.Prepare(options, options.LogDirectory ?? settings.LogDirectory, settings.WorkDirectory);
         var parser = new ImapsyncLogParser();
         var spec = new ProcessSpec(executable, command.Arguments)
         {

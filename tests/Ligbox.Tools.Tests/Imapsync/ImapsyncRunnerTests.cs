@@ -142,6 +142,20 @@ public class ImapsyncRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task WritesTheLogIntoTheRunsOwnDirectory_WhenTheOptionsNameOne()
+    {
+        var runner = Runner(FakeImapsync("full-sync.log"));
+        var runLogs = _temp.Combine("logs", "job1", "run1");
+        var lines = new List<string>();
+
+        var result = await runner.RunAsync(SyncOptions() with { LogDirectory = runLogs, RunName = "initial-mailbox1" }, lines.Add);
+
+        Assert.Equal(Path.Combine(runLogs, "initial-mailbox1.log"), result.LogFilePath);
+        Assert.True(File.Exists(result.LogFilePath));
+        Assert.Equal(runLogs, FakeArgv(lines)[Array.IndexOf(FakeArgv(lines), "--logdir") + 1]);
+    }
+
+    [Fact]
     public async Task AddsJustLogin_WhenPreflight()
     {
         var runner = Runner(FakeImapsync("justlogin-ok.log"));
