@@ -9,8 +9,9 @@ namespace Ligbox.Core.Runs;
 
 /// <summary>
 /// At start-up (after the migrations): runs the previous process left <c>Running</c> are marked
-/// <c>Interrupted</c> and, with <c>Ligbox:Runs:AutoResume</c>, scheduled again. The engine's state store
-/// makes the resumed pass skip what was already copied.
+/// <c>Interrupted</c> and, with <c>Ligbox:Runs:AutoResume</c>, scheduled again. The native engine's state store
+/// makes the resumed pass skip what was already copied; an imapsync pass is simply run again from the start,
+/// which is safe because imapsync is idempotent (it skips messages already on the destination).
 /// </summary>
 internal sealed class RunRecoveryService(IDbContextFactory<LigboxDbContext> dbFactory, RunScheduler scheduler, AuditLog audit,
     IOptions<RunsOptions> options, ILogger<RunRecoveryService> logger) : IHostedService
