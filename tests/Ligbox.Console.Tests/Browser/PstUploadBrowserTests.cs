@@ -34,6 +34,7 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         await BrowserSession.WaitInteractiveAsync(page);
         // The library bundled at build time from npm is served and loaded (not the fallback).
         await Expect(page.GetByTestId("pst-client")).ToHaveAttributeAsync("data-client", "tus-js-client");
+        await Expect(page.GetByTestId("pst-drop")).ToHaveAttributeAsync("data-ready", "true");
         var zone = page.GetByTestId("pst-drop");
         var message = page.GetByTestId("pst-upload-message");
 
@@ -54,6 +55,29 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         await BrowserSession.ScreenshotAsync(page, "31-pst-imported");
         Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));
         Assert.Equal(6, await _dovecot.CountMessagesAsync(user, "Sent"));
+    }
+
+    [Fact]
+    public async Task WithoutTusJsClient_TheFallbackClientIsNamed_AndStillUploadsAndImports()
+    {
+        using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
+        var (jobId, _, user) = await PstUploads.CreateJobWithMailboxAsync(api, _dovecot, "fallback");
+        await session.App.CreateUserAsync("tech.fallback@ligbox.test", Roles.Technician);
+        var page = await session.SignInAsync("tech.fallback@ligbox.test", LigboxAppFactory.DefaultPassword, "/migration/jobs");
+        // As when the console was built without npm: the bundled library is not there.
+        await page.Context.RouteAsync("**/lib/tus-js-client/**", route => route.FulfillAsync(new() { Status = 404 }));
+        await page.GotoAsync($"/migration/jobs/{jobId}");
+        await BrowserSession.WaitInteractiveAsync(page);
+        await Expect(page.GetByTestId("pst-client")).ToHaveAttributeAsync("data-client", "fallback");
+        await Expect(page.GetByTestId("pst-client-fallback")).ToContainTextAsync("tus-js-client was not bundled");
+        await Expect(page.GetByTestId("pst-drop")).ToHaveAttributeAsync("data-ready", "true");
+
+        await page.GetByTestId("pst-file").SetInputFilesAsync(PstUploads.PstPath("Outlook_1.pst"));
+
+        await Expect(page.GetByTestId("pst-upload-message")).ToContainTextAsync("Uploaded Outlook_1.pst", new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("pst-run-status")).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 90_000 });
+        await BrowserSession.ScreenshotAsync(page, "34-pst-fallback-client");
+        Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));
     }
 
     /// <summary>Drops a file on the zone the way a browser does: a drop event whose DataTransfer holds the File.</summary>
