@@ -52,6 +52,7 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         await Expect(page.GetByTestId("pst-run-status")).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 90_000 });
         Assert.Equal(["Outlook/Inbox", "INBOX", "8", "8", "8", "0", "0", "8"], await RowAsync(page, "INBOX"));
         Assert.Equal(["Outlook/Sent Items", "Sent", "6", "6", "6", "0", "0", "6"], await RowAsync(page, "Sent"));
+        await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("pst.import.started");
         await BrowserSession.ScreenshotAsync(page, "31-pst-imported");
         Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));
         Assert.Equal(6, await _dovecot.CountMessagesAsync(user, "Sent"));
