@@ -8,3 +8,6 @@ public class DomainException(string message) : Exception(message);
 
 /// <summary>An entity that does not exist (the API answers 404).</summary>
 public sealed class NotFoundException(string what, object id) : Exception($"{what} {id} was not found.");
+
+/// <summary>The caller may not touch this (someone else's upload, for example); the API answers 403 with the message.</summary>
+public sealed class ForbiddenException(string message) : Exception(message);

@@ -15,6 +15,7 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         {
             ValidationFailedException v => (StatusCodes.Status400BadRequest, "The request has invalid fields.", v.Errors),
             NotFoundException => (StatusCodes.Status404NotFound, "Not found.", null),
+            ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden.", null),
             DomainException => (StatusCodes.Status409Conflict, "The request conflicts with the current state.", null),
             BadHttpRequestException b => (b.StatusCode, "The request could not be read.", null),
             _ => (0, "", null),

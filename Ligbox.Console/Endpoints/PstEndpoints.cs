@@ -19,7 +19,7 @@ public static class PstEndpoints
     {
         var api = app.MapGroup("/api/migration").RequireAuthorization().WithTags("PST import");
         api.MapPost("/jobs/{id:guid}/mailboxes/{mailboxId:guid}/import", StartImport).RequireAuthorization(Policies.JobsWrite)
-            .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox into the mailbox's destination account; 202 with the run.");
+            .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox into the mailbox's destination account; 202 with the run. 403 for another user's upload (admins excepted), 400 when the file is not a PST/OST/mbox.");
         api.MapGet("/runs/{runId:guid}/pst", GetReport).RequireAuthorization(Policies.JobsRead)
             .WithName("GetPstRun").WithSummary("Per-folder counts (live while running) and the quarantine list of a PST run.");
         api.MapGet("/runs/{runId:guid}/quarantine/{n:int}", DownloadQuarantined).RequireAuthorization(Policies.JobsRead)
@@ -31,7 +31,7 @@ public static class PstEndpoints
 
     private static async Task<Accepted<PstImportAccepted>> StartImport(Guid id, Guid mailboxId, PstImportRequestBody body, PstImportService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var runId = await service.StartImportAsync(id, mailboxId, new PstImportStart(body.UploadId, RootFolder: body.RootFolder), user.Actor(), ct);
+        var runId = await service.StartImportAsync(id, mailboxId, new PstImportStart(body.UploadId, RootFolder: body.RootFolder), user.PstCaller(), ct);
         return Accepted(runId);
     }
 
@@ -45,6 +45,10 @@ public static class PstEndpoints
 
     private static async Task<Accepted<PstImportAccepted>> RetryQuarantine(Guid runId, PstImportService service, ClaimsPrincipal user, CancellationToken ct) =>
         Accepted(await service.RetryQuarantineAsync(runId, user.Actor(), ct));
+
+    /// <summary>The import's caller: the same owner id and admin rule as the tus endpoints (<see cref="UploadEndpoints"/>).</summary>
+    internal static PstImportCaller PstCaller(this ClaimsPrincipal user) =>
+        new(user.Actor(), user.FindFirstValue(ClaimTypes.NameIdentifier), user.IsInRole(UploadEndpoints.AdminRole));
 
     private static Accepted<PstImportAccepted> Accepted(Guid runId)
     {

@@ -19,6 +19,12 @@ namespace Ligbox.Core.Pst;
 /// <param name="RootFolder">Ordinary PST folders go under this destination folder; empty for the top level.</param>
 public sealed record PstImportStart(string? UploadId, string? FilePath = null, string? RootFolder = PstImportService.DefaultRootFolder);
 
+/// <summary>Who starts an import: <paramref name="UserId"/> is the id uploads are owned by (ClaimTypes.NameIdentifier).</summary>
+/// <param name="Actor">The name written to the audit trail.</param>
+/// <param name="UserId">Only the owner of an upload may import it...</param>
+/// <param name="IsAdmin">...or an admin.</param>
+public sealed record PstImportCaller(string Actor, string? UserId, bool IsAdmin);
+
 /// <summary>What <c>GET /runs/{id}/pst</c> returns.</summary>
 public sealed record PstRunReport(Guid RunId, Guid JobId, RunStatus Status, string? Message, PstImportStatistics? Statistics, IReadOnlyList<QuarantineEntry> Quarantine);
 
@@ -42,14 +48,26 @@ public sealed class PstImportService(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly ConcurrentDictionary<Guid, PstImportStatistics> Live = new();
 
-    /// <summary>Creates a queued <see cref="RunKind.Pst"/> run and queues it; returns the run id.</summary>
-    public async Task<Guid> StartImportAsync(Guid jobId, Guid mailboxId, PstImportStart request, string actor, CancellationToken ct = default)
+    /// <summary>
+    /// Checks the upload (the caller's own, or any for an admin; finished; content matching its extension),
+    /// then creates a queued <see cref="RunKind.Pst"/> run and queues it; returns the run id.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such upload, job or mailbox.</exception>
+    /// <exception cref="ForbiddenException">The upload belongs to another user and the caller is not an admin.</exception>
+    /// <exception cref="ValidationFailedException">Unfinished upload, or not a PST/OST/mbox.</exception>
+    public async Task<Guid> StartImportAsync(Guid jobId, Guid mailboxId, PstImportStart request, PstImportCaller caller, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(caller);
         string path, name;
         if (!string.IsNullOrWhiteSpace(request.UploadId))
         {
             var upload = await uploads.GetAsync(request.UploadId, ct) ?? throw new NotFoundException("Upload", request.UploadId);
+            if (!caller.IsAdmin && upload.OwnerId != caller.UserId)
+            {
+                throw new ForbiddenException("This upload was made by another user; only they (or an admin) can import it. Upload the file yourself.");
+            }
+
             if (!upload.IsCompleted)
             {
                 throw Invalid("uploadId", $"The upload is not finished ({upload.Offset} of {upload.Length} bytes).");
@@ -66,8 +84,13 @@ public sealed class PstImportService(
             throw Invalid("uploadId", "Give the id of a finished upload.");
         }
 
+        if (PstFileCheck.Problem(path, name) is { } problem)
+        {
+            throw Invalid("uploadId", problem);
+        }
+
         var root = string.IsNullOrWhiteSpace(request.RootFolder) ? null : request.RootFolder.Trim();
-        return await CreateRunAsync(jobId, mailboxId, new PstRunParameters(mailboxId, path, name, root, null), actor, ct);
+        return await CreateRunAsync(jobId, mailboxId, new PstRunParameters(mailboxId, path, name, root, null), caller.Actor, ct);
     }
 
     /// <summary>Queues a run that appends the quarantined messages of <paramref name="runId"/> again.</summary>

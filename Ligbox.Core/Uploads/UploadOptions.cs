@@ -23,6 +23,10 @@ public sealed class UploadOptions
     [Range(0, long.MaxValue)]
     public long MinFreeDiskBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Size of the PATCH requests the console's own upload panel sends (tus-js-client chunkSize). Default 8 MB.</summary>
+    [Range(16 * 1024, int.MaxValue)]
+    public int BrowserChunkSize { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>How often the background cleanup removes expired unfinished uploads.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(15);

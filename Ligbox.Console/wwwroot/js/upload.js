@@ -1,9 +1,10 @@
-// A small tus 1.0 client of our own: creation (POST), resume from HEAD's Upload-Offset, PATCH chunks.
-// Progress, speed (bytes/s) and ETA (s) go to .NET through a DotNetObjectReference ("OnUploadProgress").
+// Fallback tus 1.0 client, used only when the build could not bundle tus-js-client (npm was missing):
+// creation (POST), resume from HEAD's Upload-Offset, PATCH chunks. Same callbacks as pst-upload.js gives
+// tus-js-client: onResuming(offset), onProgress(sent, total).
 const TUS = { 'Tus-Resumable': '1.0.0' };
 
-function resumeKey(file) {
-    return `ligbox-tus:${file.name}:${file.size}:${file.lastModified}`;
+function resumeKey(file, endpoint) {
+    return `ligbox-tus:${file.name}:${file.size}:${file.lastModified}:${endpoint}`;
 }
 
 function encodeMetadata(pairs) {
@@ -17,34 +18,39 @@ async function currentOffset(location) {
     return head.ok ? Number(head.headers.get('Upload-Offset')) : null;
 }
 
-async function create(endpoint, file) {
+async function problemText(response) {
+    try {
+        const body = await response.json();
+        return body.detail || body.title || `HTTP ${response.status}`;
+    } catch {
+        return `HTTP ${response.status}`;
+    }
+}
+
+async function create(endpoint, file, metadata) {
     const response = await fetch(endpoint, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { ...TUS, 'Upload-Length': String(file.size), 'Upload-Metadata': encodeMetadata({ filename: file.name }) },
+        headers: { ...TUS, 'Upload-Length': String(file.size), 'Upload-Metadata': encodeMetadata(metadata) },
     });
     if (response.status !== 201) {
-        throw new Error(`Upload could not start (HTTP ${response.status}): ${await response.text()}`);
+        throw new Error(`the server did not accept the upload (${await problemText(response)})`);
     }
     return new URL(response.headers.get('Location'), window.location.href).pathname;
 }
 
-/** Uploads the file chosen in <input id=inputId>; returns the upload id. */
-export async function upload(inputId, endpoint, dotnet, chunkSize) {
-    const file = document.getElementById(inputId)?.files?.[0];
-    if (!file) {
-        throw new Error('Choose a file first.');
-    }
-    const key = resumeKey(file);
+/** Uploads file; returns the upload's URL path. */
+export async function uploadFile(file, { endpoint, chunkSize, metadata, onResuming, onProgress }) {
+    const key = resumeKey(file, endpoint);
     let location = localStorage.getItem(key);
     let offset = location ? await currentOffset(location) : null;
     if (offset === null) {
-        location = await create(endpoint, file);
+        location = await create(endpoint, file, metadata);
         localStorage.setItem(key, location);
         offset = 0;
+    } else if (offset > 0) {
+        onResuming(offset);
     }
-    const started = performance.now();
-    const startOffset = offset;
     while (offset < file.size) {
         const chunk = file.slice(offset, Math.min(offset + chunkSize, file.size));
         const response = await fetch(location, {
@@ -57,17 +63,14 @@ export async function upload(inputId, endpoint, dotnet, chunkSize) {
             // Offset conflict or dropped connection: ask the server where it is and go on from there.
             const serverOffset = await currentOffset(location);
             if (serverOffset === null || serverOffset === offset) {
-                throw new Error(`Upload failed at byte ${offset} (HTTP ${response.status}).`);
+                throw new Error(`the upload stopped at byte ${offset} (${await problemText(response)})`);
             }
             offset = serverOffset;
             continue;
         }
         offset = Number(response.headers.get('Upload-Offset'));
-        const seconds = (performance.now() - started) / 1000;
-        const speed = seconds > 0 ? (offset - startOffset) / seconds : 0;
-        const eta = speed > 0 ? (file.size - offset) / speed : 0;
-        await dotnet.invokeMethodAsync('OnUploadProgress', offset, file.size, speed, eta);
+        onProgress(offset, file.size);
     }
     localStorage.removeItem(key);
-    return { id: location.substring(location.lastIndexOf('/') + 1), name: file.name };
+    return location;
 }

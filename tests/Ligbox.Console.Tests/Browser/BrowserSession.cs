@@ -19,7 +19,7 @@ public class BrowserSession : IAsyncLifetime
     {
     }
 
-    /// <summary>For sessions on a host with other settings (e.g. another imapsync path).</summary>
+    /// <summary>For a fixture whose app has other settings (a subclass with one public parameterless constructor).</summary>
     protected BrowserSession(LigboxKestrelAppFactory app) => App = app;
 
     public LigboxKestrelAppFactory App { get; }

@@ -36,6 +36,7 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Gate.GateService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Sync.ImapsyncPass>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
         AddAuthorization().SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
