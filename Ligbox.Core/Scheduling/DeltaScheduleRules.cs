@@ -41,8 +41,21 @@ public static class DeltaScheduleRules
 
     private static string? CronError(string cron, DateTime nowUtc)
     {
-        const string Help = "A Quartz cron expression has 6 or 7 fields: seconds minutes hours day-of-month month day-of-week [year], "
-            + "with ? in one of the two day fields, e.g. \"0 0 */6 * * ?\" for every 6 hours (times are UTC).";
+        const string Help = "Quartz cron has 6 or 7 fields, seconds first: sec min hour day month weekday [year], "
+            + "with ? in one of the day fields, e.g. \"0 0 */6 * * ?\" for every 6 hours (UTC).";
+        var fields = cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length == 5)
+        {
+            // The Unix crontab form is the common mistake: say so, with the Quartz spelling of the same thing.
+            var suggestion = "0 " + string.Join(' ', fields[..4]) + " " + (fields[2] == "*" && fields[4] == "*" ? "?" : fields[4]);
+            return $"\"{cron}\" is not a valid cron expression: it has the 5 fields of Unix cron. Add a seconds field first, e.g. \"{suggestion}\". {Help}";
+        }
+
+        if (fields.Length is < 6 or > 7)
+        {
+            return $"\"{cron}\" is not a valid cron expression: it has {fields.Length} field(s). {Help}";
+        }
+
         try
         {
             var expression = new CronExpression(cron, TimeZoneInfo.Utc);
@@ -52,7 +65,9 @@ public static class DeltaScheduleRules
         }
         catch (FormatException ex)
         {
-            return $"\"{cron}\" is not a valid cron expression ({ex.Message.TrimEnd('.')}). {Help}";
+            // Quartz's own explanation, first sentence only (the rest is advice for programmers).
+            var reason = ex.Message.Split(". ", 2)[0].TrimEnd('.');
+            return $"\"{cron}\" is not a valid cron expression ({reason}). {Help}";
         }
     }
 
