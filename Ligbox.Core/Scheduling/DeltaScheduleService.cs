@@ -34,7 +34,7 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
         var cron = string.IsNullOrWhiteSpace(request.Cron) ? null : request.Cron.Trim();
         var hours = request.EveryHours ?? job.Schedule.EveryHours;
         job.Schedule.Change(request.Enabled, hours, cron, job.IsClosed, actor, now);
-        audit.Add(db, actor, "schedule.updated", "job", job.Id, new { request.Enabled, everyHours = hours, cron }, job.Id);
+        audit.Add(db, actor, "schedule.updated", "job", job.Id, cron is null ? new { request.Enabled, everyHours = hours } : new { request.Enabled, cron }, job.Id);
         await db.SaveChangesAsync(ct);
         await triggers.ApplyAsync(job.Id, job.Schedule, job.IsClosed, ct);
         logger.LogInformation("Scheduled delta sync of job {JobId} set by {Actor}: {Enabled}, {Spec}", job.Id, actor, job.Schedule.Enabled, job.Schedule.Spec);
