@@ -79,6 +79,7 @@ public static class DependencyInjection
         app.MapJobsEndpoints();
         app.MapGateEndpoints();
         app.MapRunsEndpoints();
+        app.MapScheduleEndpoints();
         app.MapPstEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

@@ -5,6 +5,7 @@ using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
+using Ligbox.Core.Scheduling;
 using Ligbox.Core.Pst;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
@@ -83,6 +84,7 @@ public static class DependencyInjection
         services.AddHostedService<DatabaseInitializer>();
         services.AddGate();
         services.AddLigboxRuns(dataDir, connectionString);
+        services.AddDeltaSchedules();
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
         return builder;

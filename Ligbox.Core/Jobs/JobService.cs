@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Persistence;
+using Ligbox.Core.Scheduling;
 using Ligbox.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Ligbox.Core.Jobs;
 
 /// <summary>Creates, lists, changes and cancels migration jobs. Pages and API endpoints both call it.</summary>
-public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, IOptions<LigboxOptions> options)
+public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, IOptions<LigboxOptions> options,
+    DeltaScheduleTriggers schedules)
 {
     [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
     private static partial Regex DomainPattern();
@@ -129,6 +131,8 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         job.Cancel(reason ?? $"Cancelled by {actor}", clock.GetUtcNow().UtcDateTime);
         audit.Add(db, actor, "job.cancelled", "job", job.Id, new { reason }, job.Id);
         await db.SaveChangesAsync(ct);
+        // A cancelled job's scheduled delta syncs stop with it.
+        await schedules.RemoveAsync(id, ct);
         return await GetAsync(id, ct);
     }
 

@@ -1,4 +1,5 @@
 using Ligbox.Core.Mailboxes;
+using Ligbox.Core.Scheduling;
 
 namespace Ligbox.Core.Jobs;
 
@@ -45,6 +46,9 @@ public sealed class MigrationJob
     public DateTime CreatedAtUtc { get; private set; }
     public DateTime UpdatedAtUtc { get; private set; }
     public string? PhaseReason { get; private set; }
+
+    /// <summary>The automatic delta sync setting and its last pass (T033).</summary>
+    public DeltaSchedule Schedule { get; private set; } = new();
 
     public IReadOnlyCollection<Mailbox> Mailboxes => _mailboxes.AsReadOnly();
 
@@ -108,6 +112,7 @@ public sealed class MigrationJob
 
         Phase = MigrationPhase.Cancelled;
         PhaseReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
+        Schedule.TurnOff();
         UpdatedAtUtc = nowUtc;
     }
 
@@ -121,6 +126,11 @@ public sealed class MigrationJob
 
         Phase = target;
         PhaseReason = reason;
+        if (IsClosed)
+        {
+            Schedule.TurnOff();
+        }
+
         UpdatedAtUtc = nowUtc;
     }
 

@@ -814,7 +814,54 @@ namespace Ligbox.Core.Persistence.Migrations
                                 .HasForeignKey("MigrationJobId");
                         });
 
+                    b.OwnsOne("Ligbox.Core.Scheduling.DeltaSchedule", "Schedule", b1 =>
+                        {
+                            b1.Property<Guid>("MigrationJobId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Cron")
+                                .HasMaxLength(120)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<bool>("Enabled")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<int>("EveryHours")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<DateTime?>("LastPassAtUtc")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("LastPassMessage")
+                                .HasMaxLength(1000)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("LastPassOutcome")
+                                .HasMaxLength(10)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<Guid?>("LastPassRunId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<DateTime?>("UpdatedAtUtc")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("UpdatedBy")
+                                .HasMaxLength(256)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("MigrationJobId");
+
+                            b1.ToTable("MigrationJobs");
+
+                            b1.WithOwner()
+                                .HasForeignKey("MigrationJobId");
+                        });
+
                     b.Navigation("Destination")
+                        .IsRequired();
+
+                    b.Navigation("Schedule")
                         .IsRequired();
 
                     b.Navigation("Source")

@@ -127,6 +127,17 @@ public class ApiPermissionMatrixTests(ApiPermissionMatrixTests.Fixture fixture) 
 
     [Theory]
     [MemberData(nameof(Callers))]
+    public Task GetSchedule(string caller) =>
+        AssertStatus(caller, new(HttpMethod.Get, $"/api/migration/jobs/{fixture.JobId}/schedule"), Scopes.JobsRead, HttpStatusCode.OK);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public Task PutSchedule(string caller) =>
+        AssertStatus(caller, new(HttpMethod.Put, $"/api/migration/jobs/{fixture.JobId}/schedule") { Content = JsonContent.Create(new { enabled = false, everyHours = 8 }) },
+            Scopes.JobsWrite, HttpStatusCode.OK);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
     public Task CreateUpload(string caller)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/migration/uploads");

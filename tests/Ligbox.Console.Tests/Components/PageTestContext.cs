@@ -1,5 +1,6 @@
 using AngleSharp.Dom;
 using Bunit;
+using Bunit.TestDoubles;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
@@ -23,6 +24,9 @@ public sealed class PageTestContext : BunitContext
 
     private readonly AsyncServiceScope _scope;
 
+    /// <summary>The signed-in user; bUnit's authorization grants only the policies given to <c>SetPolicies</c>.</summary>
+    public BunitAuthorizationContext Auth { get; }
+
     public PageTestContext(LigboxAppFactory app)
     {
         _scope = app.Services.CreateAsyncScope();
@@ -37,7 +41,9 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Sync.ImapsyncPass>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
-        AddAuthorization().SetAuthorized(UserName).SetRoles(Roles.Technician);
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Scheduling.DeltaScheduleService>());
+        Auth = AddAuthorization();
+        Auth.SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ligbox.Core.Scheduling;
+
+public static class SchedulingServiceCollectionExtensions
+{
+    /// <summary>Scheduled delta syncs on the runs' Quartz scheduler. Register after the database initialiser and runs.</summary>
+    public static IServiceCollection AddDeltaSchedules(this IServiceCollection services)
+    {
+        services.AddSingleton<DeltaScheduleTriggers>();
+        services.AddScoped<DeltaScheduleService>();
+        services.AddHostedService<DeltaScheduleReconciler>();
+        return services;
+    }
+}
