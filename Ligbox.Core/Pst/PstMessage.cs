@@ -7,14 +7,33 @@ namespace Ligbox.Core.Pst;
 
 /// <summary>
 /// A message ready to append: mbox bookkeeping headers removed, read state and date taken from it,
-/// the exact bytes the server will store, and its identity.
+/// its identity, and the exact bytes the server will store, held apart from the source file (in memory,
+/// or in a temp file above <see cref="PstImportOptions.LargeMessageBytes"/>) so the source can be read on
+/// while the message waits for its APPEND on another connection.
 /// </summary>
-internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlags Flags, DateTimeOffset? Date, string Key)
+internal sealed class PstMessage : IDisposable
 {
+    private readonly byte[]? _bytes;
+    private readonly FileStream? _file;
+
+    private PstMessage(byte[]? bytes, FileStream? file, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
+    {
+        (_bytes, _file, Length, Flags, Date, Key, Subject) = (bytes, file, length, flags, date, key, subject);
+    }
+
     /// <summary>How MailKit writes an APPEND literal; the same options make our bytes and size match the server's.</summary>
     public static FormatOptions Format { get; } = CreateFormat();
 
-    public static PstMessage Prepare(MimeMessage message)
+    public long Length { get; }
+    public MessageFlags Flags { get; }
+    public DateTimeOffset? Date { get; }
+    public string Key { get; }
+    public string? Subject { get; }
+
+    /// <summary>Whether the bytes wait in a temp file.</summary>
+    public bool IsSpooled => _file is not null;
+
+    public static PstMessage Prepare(MimeMessage message, long largeMessageBytes)
     {
         // readpst -e (like mbox writers) records the read state in "Status: RO" (R = read) and "X-Status".
         var status = message.Headers["Status"] ?? "";
@@ -32,13 +51,39 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
 
         message.Headers.RemoveAll("Status");
         message.Headers.RemoveAll("X-Status");
-        using var buffer = new MemoryStream();
-        message.WriteTo(Format, buffer);
-        var bytes = buffer.ToArray();
         var date = ParseDate(message.Headers[HeaderId.Date]);
         var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, () => ContentHash(message));
-        return new PstMessage(message, bytes, flags, date, key);
+        using var spill = new SpillStream(largeMessageBytes);
+        message.WriteTo(Format, spill);
+        var (bytes, file) = spill.Detach();
+        return new PstMessage(bytes, file, spill.Length, flags, date, key, message.Subject);
     }
+
+    /// <summary>
+    /// Parses the stored bytes again for MailKit (persistent: the content stays in our buffer or file).
+    /// One caller at a time; dispose the result before the next call.
+    /// </summary>
+    public MimeMessage Load()
+    {
+        Stream stream = _file is not null ? _file : new MemoryStream(_bytes!, writable: false);
+        stream.Position = 0;
+        return MimeMessage.Load(stream, persistent: true);
+    }
+
+    public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        if (_file is not null)
+        {
+            _file.Position = 0;
+            await _file.CopyToAsync(destination, cancellationToken);
+        }
+        else
+        {
+            await destination.WriteAsync(_bytes, cancellationToken);
+        }
+    }
+
+    public void Dispose() => _file?.Dispose();
 
     /// <summary>
     /// Message-ID + Date header; a content hash stands in when there is no Message-ID. No size and no
@@ -61,18 +106,12 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(value + "\n"));
         }
 
-        using var buffer = new MemoryStream();
+        // Decoded straight into the hash: a 50 MB attachment is never held in memory.
+        using var sink = new CarriageReturnStrippingHashStream(hash);
         foreach (var part in message.BodyParts.OfType<MimePart>())
         {
-            buffer.SetLength(0);
-            part.Content?.DecodeTo(buffer);
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(part.ContentType.MimeType + "\n"));
-            // Line endings differ between the extracted file (LF) and what the server stores (CRLF).
-            var content = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            foreach (var line in content.Split((byte)'\r'))
-            {
-                hash.AppendData(content[line]);
-            }
+            part.Content?.DecodeTo(sink);
         }
 
         return Convert.ToHexString(hash.GetHashAndReset());
@@ -92,11 +131,115 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
     public static DateTimeOffset? ParseDate(string? raw) =>
         raw is not null && DateUtils.TryParse(raw, out var date) ? date : null;
 
+    /// <summary>A read/write temp file deleted when closed.</summary>
+    public static FileStream CreateTempFile() =>
+        new(Path.Combine(Path.GetTempPath(), $"ligbox-pst-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose);
+
     private static FormatOptions CreateFormat()
     {
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         format.EnsureNewLine = true;
         return format;
+    }
+
+    /// <summary>Write-only: memory up to a threshold, then a temp file (the memory part moved into it).</summary>
+    private sealed class SpillStream(long threshold) : Stream
+    {
+        private MemoryStream? _memory = new();
+        private FileStream? _file;
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _length;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_file is null && _length + buffer.Length > threshold)
+            {
+                _file = CreateTempFile();
+                _memory!.WriteTo(_file);
+                _memory = null;
+            }
+
+            if (_file is not null)
+            {
+                _file.Write(buffer);
+            }
+            else
+            {
+                _memory!.Write(buffer);
+            }
+
+            _length += buffer.Length;
+        }
+
+        /// <summary>The bytes, or the file (then owned by the caller).</summary>
+        public (byte[]? Bytes, FileStream? File) Detach()
+        {
+            var result = (_memory?.ToArray(), _file);
+            _memory = null;
+            _file = null;
+            return result;
+        }
+
+        public override void Flush() => _file?.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _file?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Feeds written bytes to a hash without the CRs: the extracted file (LF) and the server's copy (CRLF) hash alike.</summary>
+    private sealed class CarriageReturnStrippingHashStream(IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            foreach (var range in buffer.Split((byte)'\r'))
+            {
+                hash.AppendData(buffer[range]);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
