@@ -130,10 +130,13 @@ internal sealed class PstAppendPipeline
         }
     }
 
-    /// <summary>Counts a parsed message and queues it for <paramref name="target"/> unless it is already there.</summary>
-    public async Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, MimeMessage message, CancellationToken cancellationToken)
+    /// <summary>Counts a parsed mbox message and queues a copy of it for <paramref name="target"/> unless it is already there.</summary>
+    public Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, MimeMessage message, CancellationToken cancellationToken) =>
+        OfferAsync(target, folder, PstMessage.Prepare(message, _options.LargeMessageBytes), cancellationToken);
+
+    /// <summary>Counts a message and queues it for <paramref name="target"/> unless it is already there; takes ownership of it.</summary>
+    public async Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, PstMessage candidate, CancellationToken cancellationToken)
     {
-        var candidate = PstMessage.Prepare(message, _options.LargeMessageBytes);
         var skipped = target.Contains(candidate.Key);
         Update(() =>
         {
@@ -214,13 +217,18 @@ internal sealed class PstAppendPipeline
 
     private static async Task<bool> TryAppendAllAsync(IMailFolder folder, List<PstMessage> messages, CancellationToken cancellationToken)
     {
-        var loaded = messages.Select(m => m.Load()).ToList();
+        var loaded = new List<MimeMessage>(messages.Count);
         try
         {
+            foreach (var message in messages)
+            {
+                loaded.Add(message.Load());
+            }
+
             await folder.AppendAsync(PstMessage.Format, loaded.Select((message, i) => Request(message, messages[i])).ToList(), cancellationToken);
             return true;
         }
-        catch (ImapCommandException)
+        catch (Exception ex) when (ex is ImapCommandException or FormatException)
         {
             // All or nothing: nothing of the batch was stored; find the culprit(s) one by one.
             return false;
@@ -228,24 +236,31 @@ internal sealed class PstAppendPipeline
         finally
         {
             loaded.ForEach(m => m.Dispose());
+            messages.ForEach(m => m.Release());
         }
     }
 
     private async Task AppendOneAsync(IMailFolder folder, PstFolderStatistics stats, PstMessage message, CancellationToken cancellationToken)
     {
         string reason;
-        using (var loaded = message.Load())
+        try
         {
-            try
-            {
-                await folder.AppendAsync(PstMessage.Format, Request(loaded, message), cancellationToken);
-                Update(() => stats.Appended++);
-                return;
-            }
-            catch (ImapCommandException ex)
-            {
-                reason = $"Rejected by the server: {ex.Response} {ex.ResponseText}";
-            }
+            using var loaded = message.Load();
+            await folder.AppendAsync(PstMessage.Format, Request(loaded, message), cancellationToken);
+            Update(() => stats.Appended++);
+            return;
+        }
+        catch (ImapCommandException ex)
+        {
+            reason = $"Rejected by the server: {ex.Response} {ex.ResponseText}";
+        }
+        catch (FormatException ex)
+        {
+            reason = $"Cannot be parsed: {ex.Message}";
+        }
+        finally
+        {
+            message.Release();
         }
 
         await _quarantine.AddMessageAsync(message, stats, reason, cancellationToken);

@@ -214,15 +214,14 @@ public sealed class PstImporter
         }
     }
 
-    /// <summary>One <c>.eml</c>, parsed over its file (persistent: attachments are not copied into memory).</summary>
+    /// <summary>One <c>.eml</c>: its header read here, the file parsed by the appender that sends it.</summary>
     private static async Task OfferFileAsync(PstAppendPipeline pipeline, PstTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
         QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-        MimeMessage message;
+        PstMessage message;
         try
         {
-            message = await MimeMessage.LoadAsync(file, persistent: true, cancellationToken);
+            message = await PstMessage.FromFileAsync(path, cancellationToken);
         }
         catch (FormatException ex)
         {
@@ -231,10 +230,7 @@ public sealed class PstImporter
             return;
         }
 
-        using (message)
-        {
-            await pipeline.OfferAsync(target, folderStats, message, cancellationToken);
-        }
+        await pipeline.OfferAsync(target, folderStats, message, cancellationToken);
     }
 
     /// <summary>The mbox streamed with one parser over the file (persistent: bodies are read back from the file, not buffered).</summary>

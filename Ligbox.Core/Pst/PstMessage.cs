@@ -6,19 +6,23 @@ using MimeKit.Utils;
 namespace Ligbox.Core.Pst;
 
 /// <summary>
-/// A message ready to append: mbox bookkeeping headers removed, read state and date taken from it,
-/// its identity, and the exact bytes the server will store, held apart from the source file (in memory,
-/// or in a temp file above <see cref="PstImportOptions.LargeMessageBytes"/>) so the source can be read on
-/// while the message waits for its APPEND on another connection.
+/// A message ready to append: read state and date taken from its mbox bookkeeping headers (removed from
+/// what is stored), and its identity. Its bytes are either held apart from the source (an mbox message:
+/// in memory, or in a temp file above <see cref="PstImportOptions.LargeMessageBytes"/>, so the mbox can be
+/// read on while the message waits for its APPEND on another connection) or left in their own file (a
+/// readpst <c>.eml</c>: only its header is read up front; the appender parses the file itself, so the
+/// parsing is spread over the appender connections).
 /// </summary>
 internal sealed class PstMessage : IDisposable
 {
     private readonly byte[]? _bytes;
     private readonly FileStream? _file;
+    private readonly string? _path;
+    private FileStream? _opened;
 
-    private PstMessage(byte[]? bytes, FileStream? file, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
+    private PstMessage(byte[]? bytes, FileStream? file, string? path, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
     {
-        (_bytes, _file, Length, Flags, Date, Key, Subject) = (bytes, file, length, flags, date, key, subject);
+        (_bytes, _file, _path, Length, Flags, Date, Key, Subject) = (bytes, file, path, length, flags, date, key, subject);
     }
 
     /// <summary>How MailKit writes an APPEND literal; the same options make our bytes and size match the server's.</summary>
@@ -33,46 +37,81 @@ internal sealed class PstMessage : IDisposable
     /// <summary>Whether the bytes wait in a temp file.</summary>
     public bool IsSpooled => _file is not null;
 
+    /// <summary>An mbox message, copied out of the mbox (the parser goes on over the same stream).</summary>
     public static PstMessage Prepare(MimeMessage message, long largeMessageBytes)
     {
-        // readpst -e (like mbox writers) records the read state in "Status: RO" (R = read) and "X-Status".
-        var status = message.Headers["Status"] ?? "";
-        var flags = status.Contains('R', StringComparison.Ordinal) ? MessageFlags.Seen : MessageFlags.None;
-        var xStatus = message.Headers["X-Status"] ?? "";
-        if (xStatus.Contains('A', StringComparison.Ordinal))
-        {
-            flags |= MessageFlags.Answered;
-        }
-
-        if (xStatus.Contains('F', StringComparison.Ordinal))
-        {
-            flags |= MessageFlags.Flagged;
-        }
-
-        message.Headers.RemoveAll("Status");
-        message.Headers.RemoveAll("X-Status");
+        var flags = FlagsOf(message.Headers);
+        RemoveBookkeeping(message);
         var date = ParseDate(message.Headers[HeaderId.Date]);
         var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, () => ContentHash(message));
         using var spill = new SpillStream(largeMessageBytes);
         message.WriteTo(Format, spill);
         var (bytes, file) = spill.Detach();
-        return new PstMessage(bytes, file, spill.Length, flags, date, key, message.Subject);
+        return new PstMessage(bytes, file, null, spill.Length, flags, date, key, message.Subject);
     }
 
     /// <summary>
-    /// Parses the stored bytes again for MailKit (persistent: the content stays in our buffer or file).
-    /// One caller at a time; dispose the result before the next call.
+    /// A message file (readpst <c>.eml</c>, quarantine): only the header is parsed here, the whole file
+    /// only when there is no Message-ID to hash its content.
     /// </summary>
-    public MimeMessage Load()
+    /// <exception cref="FormatException">The header cannot be parsed.</exception>
+    public static async Task<PstMessage> FromFileAsync(string path, CancellationToken cancellationToken)
     {
-        Stream stream = _file is not null ? _file : new MemoryStream(_bytes!, writable: false);
-        stream.Position = 0;
-        return MimeMessage.Load(stream, persistent: true);
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024);
+        var headers = await HeaderList.LoadAsync(stream, cancellationToken);
+        var date = ParseDate(headers[HeaderId.Date]);
+        var messageId = NormalizeMessageId(headers[HeaderId.MessageId]);
+        string? hash = null;
+        if (messageId is null)
+        {
+            stream.Position = 0;
+            using var message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken);
+            hash = ContentHash(message);
+        }
+
+        return new PstMessage(null, null, path, stream.Length, FlagsOf(headers), date, Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
     }
 
+    /// <summary>
+    /// Parses the bytes for MailKit (persistent: the content stays in our buffer or file, not copied).
+    /// One caller at a time; dispose the result and call <see cref="Release"/> before the next call.
+    /// </summary>
+    /// <exception cref="FormatException">A message file cannot be parsed.</exception>
+    public MimeMessage Load()
+    {
+        Release();
+        Stream stream;
+        if (_path is not null)
+        {
+            stream = _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+        }
+        else
+        {
+            stream = _file is not null ? _file : new MemoryStream(_bytes!, writable: false);
+            stream.Position = 0;
+        }
+
+        var message = MimeMessage.Load(stream, persistent: true);
+        RemoveBookkeeping(message);
+        return message;
+    }
+
+    /// <summary>Closes the file <see cref="Load"/> opened, if any.</summary>
+    public void Release()
+    {
+        _opened?.Dispose();
+        _opened = null;
+    }
+
+    /// <summary>The message for the quarantine: a message file as it is (a retry reads its read state again), else the stored bytes.</summary>
     public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
     {
-        if (_file is not null)
+        if (_path is not null)
+        {
+            await using var source = File.OpenRead(_path);
+            await source.CopyToAsync(destination, cancellationToken);
+        }
+        else if (_file is not null)
         {
             _file.Position = 0;
             await _file.CopyToAsync(destination, cancellationToken);
@@ -83,7 +122,35 @@ internal sealed class PstMessage : IDisposable
         }
     }
 
-    public void Dispose() => _file?.Dispose();
+    public void Dispose()
+    {
+        Release();
+        _file?.Dispose();
+    }
+
+    // readpst -e (like mbox writers) records the read state in "Status: RO" (R = read) and "X-Status".
+    private static MessageFlags FlagsOf(HeaderList headers)
+    {
+        var flags = (headers["Status"] ?? "").Contains('R', StringComparison.Ordinal) ? MessageFlags.Seen : MessageFlags.None;
+        var xStatus = headers["X-Status"] ?? "";
+        if (xStatus.Contains('A', StringComparison.Ordinal))
+        {
+            flags |= MessageFlags.Answered;
+        }
+
+        if (xStatus.Contains('F', StringComparison.Ordinal))
+        {
+            flags |= MessageFlags.Flagged;
+        }
+
+        return flags;
+    }
+
+    private static void RemoveBookkeeping(MimeMessage message)
+    {
+        message.Headers.RemoveAll("Status");
+        message.Headers.RemoveAll("X-Status");
+    }
 
     /// <summary>
     /// Message-ID + Date header; a content hash stands in when there is no Message-ID. No size and no
