@@ -186,7 +186,7 @@ public sealed class PstImporter
         return slash < 0 ? "" : folder[(slash + 1)..];
     }
 
-    private static async Task ProduceExtractedAsync(PstDestination session, PstAppendPipeline pipeline, IReadOnlyList<ReadpstItem> items,
+    private async Task ProduceExtractedAsync(PstDestination session, PstAppendPipeline pipeline, IReadOnlyList<ReadpstItem> items,
         PstImportStatistics stats, List<(PstFolderStatistics, PstTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
         foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
@@ -215,13 +215,13 @@ public sealed class PstImporter
     }
 
     /// <summary>One <c>.eml</c>: its header read here, the file parsed by the appender that sends it.</summary>
-    private static async Task OfferFileAsync(PstAppendPipeline pipeline, PstTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
+    private async Task OfferFileAsync(PstAppendPipeline pipeline, PstTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
         QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
         PstMessage message;
         try
         {
-            message = await PstMessage.FromFileAsync(path, cancellationToken);
+            message = await PstMessage.FromFileAsync(path, _options.LargeMessageBytes, cancellationToken);
         }
         catch (FormatException ex)
         {

@@ -18,11 +18,12 @@ internal sealed class PstMessage : IDisposable
     private readonly byte[]? _bytes;
     private readonly FileStream? _file;
     private readonly string? _path;
+    private readonly bool _readWhole;
     private FileStream? _opened;
 
-    private PstMessage(byte[]? bytes, FileStream? file, string? path, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
+    private PstMessage(byte[]? bytes, FileStream? file, string? path, bool readWhole, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
     {
-        (_bytes, _file, _path, Length, Flags, Date, Key, Subject) = (bytes, file, path, length, flags, date, key, subject);
+        (_bytes, _file, _path, _readWhole, Length, Flags, Date, Key, Subject) = (bytes, file, path, readWhole, length, flags, date, key, subject);
     }
 
     /// <summary>How MailKit writes an APPEND literal; the same options make our bytes and size match the server's.</summary>
@@ -47,7 +48,7 @@ internal sealed class PstMessage : IDisposable
         using var spill = new SpillStream(largeMessageBytes);
         message.WriteTo(Format, spill);
         var (bytes, file) = spill.Detach();
-        return new PstMessage(bytes, file, null, spill.Length, flags, date, key, message.Subject);
+        return new PstMessage(bytes, file, null, false, spill.Length, flags, date, key, message.Subject);
     }
 
     /// <summary>
@@ -55,7 +56,7 @@ internal sealed class PstMessage : IDisposable
     /// only when there is no Message-ID to hash its content.
     /// </summary>
     /// <exception cref="FormatException">The header cannot be parsed.</exception>
-    public static async Task<PstMessage> FromFileAsync(string path, CancellationToken cancellationToken)
+    public static async Task<PstMessage> FromFileAsync(string path, long largeMessageBytes, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024);
         var headers = await HeaderList.LoadAsync(stream, cancellationToken);
@@ -69,7 +70,8 @@ internal sealed class PstMessage : IDisposable
             hash = ContentHash(message);
         }
 
-        return new PstMessage(null, null, path, stream.Length, FlagsOf(headers), date, Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
+        return new PstMessage(null, null, path, stream.Length <= largeMessageBytes, stream.Length, FlagsOf(headers), date,
+            Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
     }
 
     /// <summary>
@@ -83,7 +85,11 @@ internal sealed class PstMessage : IDisposable
         Stream stream;
         if (_path is not null)
         {
-            stream = _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+            // Small files are read whole (MailKit writes each message twice: to measure it, then to send
+            // it; from memory that is cheaper than seeking in the file); large ones are parsed over the file.
+            stream = _readWhole
+                ? new MemoryStream(File.ReadAllBytes(_path), writable: false)
+                : _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
         }
         else
         {
