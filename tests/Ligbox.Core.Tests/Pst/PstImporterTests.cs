@@ -125,6 +125,21 @@ public sealed class PstImporterTests(PlainDovecot fixture) : IClassFixture<Plain
     }
 
     [Fact]
+    public async Task Wrong_destination_password_fails_in_plain_words_without_the_secret()
+    {
+        using var work = new PstTestSupport.Work();
+        var user = PstTestSupport.NewUser(_dovecot);
+        var mbox = Path.Combine(work.Root, "a.mbox");
+        PstTestSupport.WriteMbox(mbox, 3);
+        var endpoint = PstTestSupport.Endpoint(_dovecot, user) with { Secret = "wrong-secret-123" };
+
+        var error = await Assert.ThrowsAsync<PstImportException>(() => PstTestSupport.CreateImporter().ImportAsync(work.Request(mbox, endpoint)));
+
+        Assert.Equal($"Authentication failed for {user} on the destination: check the password.", error.Message);
+        Assert.DoesNotContain("wrong-secret-123", error.ToString());
+    }
+
+    [Fact]
     public async Task Interrupted_import_resumes_without_duplicates()
     {
         using var work = new PstTestSupport.Work();
