@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Benchmark of the mbox/PST import (not part of the test suite). Needs Dovecot
-# (apt-get install -y dovecot-imapd dovecot-core). Generates an mbox of N messages of ~S bytes
-# (200000 x 5000 ≈ 1 GB), imports it into a local Dovecot (fsync on) and prints throughput next to
-# a raw IMAP APPEND ceiling measured in the same run, the re-import time and our peak RSS.
-# Usage: scripts/bench-pst.sh [messages=20000] [bytes=5000]
-# Measured 2026-11-25 on the shared 2-core box (other builds running), 3000 x 5 KB (15 MiB mbox):
-# raw MULTIAPPEND ceiling 159 msg/s; our import 63 msg/s (39 %, one APPEND per message); re-import
-# 3000 skipped in 1.2 s; peak RSS 117 MiB. The 20000-message run reached the ceiling figure (199 msg/s,
-# 101 MiB in 101 s) but was stopped by its time limit before our import finished.
+# Benchmark of the PST/mbox import (not part of the test suite). Needs Dovecot and readpst
+# (apt-get install -y dovecot-imapd dovecot-core pst-utils) and root (Dovecot test instances).
+# Generates a corpus shaped like `readpst -e` output (folders of .eml, 5-200 KB messages), then
+# against a local Dovecot (fsync on) prints: readpst alone on the real PSTs of ../shared/testdata/pst,
+# the raw IMAP APPEND ceilings on the same data (1 connection single APPEND, 1 connection MULTIAPPEND,
+# N connections MULTIAPPEND), our import through PstImporter (msg/s, MiB/s, ratio, per-folder counts,
+# peak RSS), the re-import (everything skipped) and the same messages as one big mbox.
+#
+# Usage:  scripts/bench-pst.sh                 full run, 1 GiB corpus (10-14 min measured on 2 shared cores)
+#         BENCH_MB=50 scripts/bench-pst.sh     quick mode for development (about 1 min)
+# Other settings: BENCH_CONNECTIONS (default 4), BENCH_SINGLE_MB (data for the slow one-APPEND-per-
+# message ceiling, default 200), BENCH_MBOX=0 (skip the mbox path). Needs ~3x BENCH_MB free in /tmp.
+# Figures measured on this machine are in docs/pst-import.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v dovecot >/dev/null || { echo "dovecot missing: apt-get install -y dovecot-imapd dovecot-core" >&2; exit 1; }
+command -v readpst >/dev/null || { echo "readpst missing: apt-get install -y pst-utils" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "load before: $(uptime)"
 dotnet build tests/Ligbox.PstBench -c Release -nologo -v q
-exec dotnet tests/Ligbox.PstBench/bin/Release/net10.0/Ligbox.PstBench.dll "$@"
+dotnet tests/Ligbox.PstBench/bin/Release/net10.0/Ligbox.PstBench.dll "$@"
+echo "load after: $(uptime)"

@@ -1,11 +1,13 @@
 using Ligbox.Tools.NativeImap;
 using MailKit;
-using MailKit.Net.Imap;
 using MimeKit;
 
 namespace Ligbox.Core.Pst;
 
-/// <summary>A destination folder opened for appending, with the identities of the messages already in it.</summary>
+/// <summary>
+/// A destination folder of an import, with the identities of the messages already in it plus the ones
+/// queued by this import. Only the producer (one thread) reads and adds keys.
+/// </summary>
 internal sealed class PstTargetFolder(IMailFolder folder, HashSet<string> keys)
 {
     public IMailFolder Folder { get; } = folder;
@@ -14,7 +16,10 @@ internal sealed class PstTargetFolder(IMailFolder folder, HashSet<string> keys)
     public void Add(string key) => keys.Add(key);
 }
 
-/// <summary>One IMAP connection to the destination account: maps PST folders, opens them, appends.</summary>
+/// <summary>
+/// The destination account of an import: one control connection (maps PST folders, creates and indexes
+/// them, counts) and, on demand, the appender connections, all opened by the engine's <see cref="ImapConnector"/>.
+/// </summary>
 internal sealed class PstDestination : IDisposable
 {
     private static readonly HashSet<string> InboxNames = new(StringComparer.OrdinalIgnoreCase)
@@ -22,52 +27,69 @@ internal sealed class PstDestination : IDisposable
         "Inbox", "Caixa de Entrada", "Caixa de Correio de Entrada", "Bandeja de entrada", "Boîte de réception", "Posteingang",
     };
 
-    private readonly ImapClient _client;
+    private const int KeyChunk = 1000;
+    private readonly ImapConnector _connector;
+    private readonly ImapConnection _control;
     private readonly FolderMapper _mapper;
     private readonly string? _rootFolder;
     private readonly List<DestinationFolder> _existing;
     private readonly Dictionary<string, PstTargetFolder> _open = new(StringComparer.Ordinal);
+    private readonly List<ImapConnection> _appenders = [];
 
-    private PstDestination(ImapClient client, string? rootFolder, List<DestinationFolder> existing)
+    private PstDestination(ImapConnector connector, ImapConnection control, string? rootFolder, List<DestinationFolder> existing)
     {
-        _client = client;
+        _connector = connector;
+        _control = control;
         _rootFolder = string.IsNullOrWhiteSpace(rootFolder) ? null : rootFolder.Trim('/');
         _existing = existing;
         _mapper = new FolderMapper(new FolderMappingOptions { DestinationPrefix = _rootFolder });
     }
 
-    private char Separator => _client.PersonalNamespaces.Count > 0 ? _client.PersonalNamespaces[0].DirectorySeparator : '/';
+    private IMailFolder Root => _control.Client.GetFolder(_control.Client.PersonalNamespaces[0])
+        ?? throw new PstImportException("The destination server has no personal namespace.");
 
-    public static async Task<PstDestination> ConnectAsync(ImapEndpoint endpoint, string? rootFolder, CancellationToken cancellationToken)
+    private char Separator => _control.Client.PersonalNamespaces.Count > 0 ? _control.Client.PersonalNamespaces[0].DirectorySeparator : '/';
+
+    /// <summary>Whether the server takes several messages in one APPEND (RFC 3502).</summary>
+    public bool SupportsMultiAppend => _control.Client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.MultiAppend);
+
+    public static async Task<PstDestination> ConnectAsync(ImapConnector connector, ImapEndpoint endpoint, string? rootFolder, CancellationToken cancellationToken)
     {
-        var client = new ImapClient { Timeout = 120_000 };
+        var control = await OpenAsync(connector, endpoint, cancellationToken);
         try
         {
-            if (endpoint.AcceptInvalidCertificates)
-            {
-                client.ServerCertificateValidationCallback = (_, _, _, _) => true;
-            }
-
-            try
-            {
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, PstImporter.Socket(endpoint.Security), cancellationToken);
-                await PstImporter.AuthenticateAsync(client, endpoint, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                var failure = ImapErrorClassifierBridge.Describe(ex, endpoint);
-                throw new PstImportException(failure, ex);
-            }
-
+            var client = control.Client;
             var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.None, subscribedOnly: false, cancellationToken);
             var existing = folders.Select(f => new DestinationFolder(f.FullName, RoleOf(f.Attributes))).ToList();
-            return new PstDestination(client, rootFolder, existing);
+            return new PstDestination(connector, control, rootFolder, existing);
         }
         catch
         {
-            client.Dispose();
+            control.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens up to <paramref name="count"/> appender connections in parallel. The first failure is the
+    /// import's failure only when none could be opened (a server limit on connections just means fewer).
+    /// </summary>
+    public async Task<IReadOnlyList<ImapConnection>> OpenAppendersAsync(int count, CancellationToken cancellationToken)
+    {
+        var attempts = Enumerable.Range(0, count).Select(_ => OpenAsync(_connector, _control.Endpoint, cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(attempts);
+        }
+        catch (PstImportException) when (attempts.Any(a => a.IsCompletedSuccessfully))
+        {
+        }
+        finally
+        {
+            _appenders.AddRange(attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result));
+        }
+
+        return _appenders;
     }
 
     /// <summary>Opens (creating when missing) the destination of a PST folder path written with <c>/</c>; empty = the PST's root.</summary>
@@ -91,69 +113,81 @@ internal sealed class PstDestination : IDisposable
         return OpenExistingOrCreateAsync(destination, cancellationToken);
     }
 
+    /// <summary>The folder by full name (created when missing), its identities read once per import.</summary>
     public async Task<PstTargetFolder> OpenExistingOrCreateAsync(string fullName, CancellationToken cancellationToken)
     {
         if (_open.TryGetValue(fullName, out var open))
         {
-            await open.Folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
             return open;
         }
 
-        var folder = fullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? _client.Inbox : await GetOrCreateAsync(fullName, cancellationToken);
-        await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
-        var target = new PstTargetFolder(folder, await LoadKeysAsync(folder, cancellationToken));
+        var folder = fullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? _control.Client.Inbox : await GetOrCreateAsync(fullName, cancellationToken);
+        await folder.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
+        var keys = await LoadKeysAsync(folder, cancellationToken);
+        // Appends go through other connections; this one only needs the folder again for STATUS.
+        await folder.CloseAsync(false, cancellationToken);
+        var target = new PstTargetFolder(folder, keys);
         _open[fullName] = target;
         return target;
-    }
-
-    public async Task AppendAsync(PstTargetFolder target, PstMessage message, CancellationToken cancellationToken)
-    {
-        var request = new AppendRequest(message.Message, message.Flags);
-        if (message.Date is { } date)
-        {
-            request.InternalDate = date;
-        }
-
-        await target.Folder.AppendAsync(PstMessage.Format, request, cancellationToken);
-        target.Add(message.Key);
     }
 
     /// <summary>STATUS MESSAGES of the folder, as the server reports it.</summary>
     public async Task<int> CountAsync(PstTargetFolder target, CancellationToken cancellationToken)
     {
-        await target.Folder.CloseAsync(false, cancellationToken);
         await target.Folder.StatusAsync(StatusItems.Count, cancellationToken);
         return target.Folder.Count;
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        foreach (var appender in _appenders)
+        {
+            appender.Dispose();
+        }
 
-    // Identities of what is already there, read once per folder: Message-ID and Date headers;
-    // messages without a Message-ID are downloaded once to hash them.
+        _control.Dispose();
+    }
+
+    private static async Task<ImapConnection> OpenAsync(ImapConnector connector, ImapEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connector.OpenAsync(endpoint, ImapSide.Destination, cancellationToken);
+        }
+        catch (ImapSyncException ex)
+        {
+            var message = ex.Failure.Message;
+            throw new PstImportException(char.ToUpperInvariant(message[0]) + message[1..] + ".", ex);
+        }
+    }
+
+    // Identities of what is already there: Message-ID and Date headers, in chunks (a 200,000-message
+    // folder is not one giant FETCH response); messages without a Message-ID are downloaded once to hash
+    // them, large ones through a temp file (the connector's spooling client).
     private static async Task<HashSet<string>> LoadKeysAsync(IMailFolder folder, CancellationToken cancellationToken)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        if (folder.Count == 0)
-        {
-            return keys;
-        }
-
         var request = new FetchRequest(MessageSummaryItems.UniqueId)
         {
             Headers = new HeaderSet([HeaderId.MessageId, HeaderId.Date]),
         };
-        foreach (var summary in await folder.FetchAsync(0, -1, request, cancellationToken))
+        for (var start = 0; start < folder.Count; start += KeyChunk)
         {
-            var messageId = PstMessage.NormalizeMessageId(summary.Headers?[HeaderId.MessageId]);
-            var date = PstMessage.ParseDate(summary.Headers?[HeaderId.Date]);
-            string? hash = null;
-            if (messageId is null)
+            var end = Math.Min(folder.Count, start + KeyChunk) - 1;
+            foreach (var summary in await folder.FetchAsync(start, end, request, cancellationToken))
             {
-                using var message = await folder.GetMessageAsync(summary.UniqueId, cancellationToken);
-                hash = PstMessage.ContentHash(message);
-            }
+                var messageId = PstMessage.NormalizeMessageId(summary.Headers?[HeaderId.MessageId]);
+                var date = PstMessage.ParseDate(summary.Headers?[HeaderId.Date]);
+                string? hash = null;
+                if (messageId is null)
+                {
+                    await using var stream = await folder.GetStreamAsync(summary.UniqueId, cancellationToken);
+                    using var message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken);
+                    hash = PstMessage.ContentHash(message);
+                }
 
-            keys.Add(PstMessage.Identity(messageId, date, () => hash!));
+                keys.Add(PstMessage.Identity(messageId, date, () => hash!));
+            }
         }
 
         return keys;
@@ -161,8 +195,7 @@ internal sealed class PstDestination : IDisposable
 
     private async Task<IMailFolder> GetOrCreateAsync(string fullName, CancellationToken cancellationToken)
     {
-        var parent = _client.GetFolder(_client.PersonalNamespaces[0])
-            ?? throw new PstImportException("The destination server has no personal namespace.");
+        var parent = Root;
         foreach (var part in fullName.Split(Separator))
         {
             IMailFolder? next;
@@ -195,16 +228,5 @@ internal sealed class PstDestination : IDisposable
         _ when attributes.HasFlag(FolderAttributes.All) => FolderRole.All,
         _ when attributes.HasFlag(FolderAttributes.Flagged) => FolderRole.Flagged,
         _ => FolderRole.None,
-    };
-}
-
-/// <summary>Plain words for a failed connection or login, without the secret.</summary>
-internal static class ImapErrorClassifierBridge
-{
-    public static string Describe(Exception exception, ImapEndpoint endpoint) => exception switch
-    {
-        MailKit.Security.AuthenticationException => $"The destination {endpoint} refused the login; check the mailbox's destination password.",
-        System.Net.Sockets.SocketException => $"Cannot connect to the destination {endpoint}: {exception.Message}",
-        _ => $"Cannot open the destination {endpoint}: {exception.Message}",
     };
 }

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Ligbox.Core.Pst;
 
@@ -68,7 +69,9 @@ public static class PstServiceCollectionExtensions
     public static IServiceCollection AddPstImport(this IServiceCollection services)
     {
         // A factory: IReadpstRunner is registered by AddLigboxTools, which Core-only hosts do not call.
-        services.AddSingleton(sp => new PstImporter(sp.GetRequiredService<IReadpstRunner>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddOptions<PstImportOptions>().BindConfiguration(PstImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new PstImporter(sp.GetRequiredService<IReadpstRunner>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<PstImportOptions>>().Value));
         services.AddSingleton<PstImportQueue>();
         services.AddScoped<PstImportService>();
         services.AddHostedService<PstImportWorker>();

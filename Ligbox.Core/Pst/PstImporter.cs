@@ -1,20 +1,41 @@
-using System.Net;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Readpst;
-using MailKit.Net.Imap;
-using MailKit.Security;
 using MimeKit;
 
 namespace Ligbox.Core.Pst;
 
 /// <summary>
-/// Imports a PST (through <c>readpst -e</c>) or an mbox into one IMAP account: one message at a time,
-/// folders mapped with the engine's <see cref="FolderMapper"/>, read state and date kept, messages already
-/// in the destination skipped, rejected ones quarantined. No database: the run bookkeeping is the caller's.
+/// Imports a PST (through <c>readpst -e</c>) or an mbox into one IMAP account: sources streamed message
+/// by message, folders mapped with the engine's <see cref="FolderMapper"/>, read state and date kept,
+/// messages already in the destination skipped, the rest appended by MULTIAPPEND batches over several
+/// connections (<see cref="PstAppendPipeline"/>), rejected ones quarantined one by one. No database:
+/// the run bookkeeping is the caller's.
 /// </summary>
-public sealed class PstImporter(IReadpstRunner readpst, TimeProvider clock)
+public sealed class PstImporter
 {
-    /// <summary>Executes an import; progress is reported on the same statistics object after every message.</summary>
+    private readonly IReadpstRunner _readpst;
+    private readonly TimeProvider _clock;
+    private readonly PstImportOptions _options;
+    private readonly ImapConnector _connector;
+
+    public PstImporter(IReadpstRunner readpst, TimeProvider clock, PstImportOptions? options = null)
+    {
+        _readpst = readpst;
+        _clock = clock;
+        _options = options ?? new PstImportOptions();
+        _connector = new ImapConnector(new NativeImapOptions
+        {
+            // The control connection and the appenders, for an import and a quarantine retry at once.
+            MaxConnectionsPerServer = Math.Max(2, 2 * (_options.AppendConnections + 1)),
+            Timeout = _options.Timeout,
+            LargeMessageBytes = _options.LargeMessageBytes,
+        }, Commands);
+    }
+
+    /// <summary>IMAP commands sent by this importer so far, by verb (tests check the MULTIAPPEND batching with it).</summary>
+    public ImapCommandCounter Commands { get; } = new();
+
+    /// <summary>Executes an import; progress is reported on the same statistics object as messages are parsed and appended.</summary>
     /// <exception cref="PstImportException">The file is not importable or the destination refuses the login.</exception>
     public async Task<PstImportStatistics> ImportAsync(PstImportRequest request, Action<PstImportStatistics>? onProgress = null, CancellationToken cancellationToken = default)
     {
@@ -26,84 +47,32 @@ public sealed class PstImporter(IReadpstRunner readpst, TimeProvider clock)
             SourceKind = DetectKind(request.SourcePath, request.SourceName),
             SourceBytes = new FileInfo(request.SourcePath).Length,
         };
-        var quarantine = new QuarantineWriter(request.QuarantineDirectory, clock);
+        var quarantine = new QuarantineWriter(request.QuarantineDirectory, _clock);
         try
         {
+            var targets = new List<(PstFolderStatistics Stats, PstTargetFolder Target)>();
             if (stats.SourceKind == PstSourceKind.Pst)
             {
                 var items = await ExtractAsync(request, stats, onProgress, cancellationToken);
-                using var session = await PstDestination.ConnectAsync(request.Destination, request.RootFolder, cancellationToken);
+                using var session = await PstDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
                 stats.Phase = "importing";
-                foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
-                {
-                    var folderStats = new PstFolderStatistics { Source = folder.Key };
-                    stats.Folders.Add(folderStats);
-                    folderStats.Extracted = folder.Count();
-                    folderStats.NotMail = folder.Count(i => i.Kind != ReadpstItemKind.Email);
-                    var emails = folder.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
-                    if (emails.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    var target = await session.OpenAsync(StripPstRoot(folder.Key), cancellationToken);
-                    folderStats.Destination = target.FullName;
-                    foreach (var item in emails)
-                    {
-                        MimeMessage message;
-                        try
-                        {
-                            await using var file = File.OpenRead(item.FullPath);
-                            message = await MimeMessage.LoadAsync(file, cancellationToken);
-                        }
-                        catch (FormatException ex)
-                        {
-                            folderStats.Quarantined++;
-                            await quarantine.AddFileAsync(item.FullPath, folderStats, null, $"Cannot be parsed: {ex.Message}", cancellationToken);
-                            continue;
-                        }
-
-                        await ImportOneAsync(session, target, message, folderStats, quarantine, cancellationToken);
-                        onProgress?.Invoke(stats);
-                    }
-
-                    folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
-                }
+                await PstAppendPipeline.RunAsync(session, _options, quarantine, stats, onProgress,
+                    (pipeline, ct) => ProduceExtractedAsync(session, pipeline, items, stats, targets, quarantine, ct), cancellationToken);
+                await CountAsync(session, targets, cancellationToken);
             }
             else
             {
-                using var session = await PstDestination.ConnectAsync(request.Destination, request.RootFolder, cancellationToken);
+                using var session = await PstDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
                 stats.Phase = "importing";
                 var name = Path.GetFileNameWithoutExtension(request.SourceName);
                 var folderStats = new PstFolderStatistics { Source = name };
                 stats.Folders.Add(folderStats);
                 var target = await session.OpenAsync(name, cancellationToken);
                 folderStats.Destination = target.FullName;
-                await using var stream = File.OpenRead(request.SourcePath);
-                var parser = new MimeParser(stream, MimeFormat.Mbox);
-                while (!parser.IsEndOfStream)
-                {
-                    MimeMessage message;
-                    try
-                    {
-                        message = await parser.ParseMessageAsync(cancellationToken);
-                    }
-                    catch (FormatException) when (parser.IsEndOfStream)
-                    {
-                        break;
-                    }
-                    catch (FormatException ex)
-                    {
-                        // The mbox framing itself is broken: nothing after this point can be trusted.
-                        throw new PstImportException($"The mbox file is malformed after {folderStats.Parsed} messages: {ex.Message}", ex);
-                    }
-
-                    folderStats.Extracted++;
-                    await ImportOneAsync(session, target, message, folderStats, quarantine, cancellationToken);
-                    onProgress?.Invoke(stats);
-                }
-
-                folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
+                targets.Add((folderStats, target));
+                await PstAppendPipeline.RunAsync(session, _options, quarantine, stats, onProgress,
+                    (pipeline, ct) => ProduceMboxAsync(pipeline, request.SourcePath, target, folderStats, ct), cancellationToken);
+                await CountAsync(session, targets, cancellationToken);
             }
 
             stats.Phase = "done";
@@ -125,35 +94,26 @@ public sealed class PstImporter(IReadpstRunner readpst, TimeProvider clock)
         var stats = new PstImportStatistics { SourceName = "quarantine", RootFolder = rootFolder, Phase = "importing" };
         var entries = QuarantineWriter.Read(quarantineDirectory);
         var retryDirectory = quarantineDirectory + ".retry";
-        var stillFailing = new QuarantineWriter(retryDirectory, clock);
-        using var session = await PstDestination.ConnectAsync(destination, rootFolder, cancellationToken);
-        foreach (var group in entries.GroupBy(e => e.DestinationFolder, StringComparer.Ordinal))
+        var stillFailing = new QuarantineWriter(retryDirectory, _clock);
+        var targets = new List<(PstFolderStatistics Stats, PstTargetFolder Target)>();
+        using var session = await PstDestination.ConnectAsync(_connector, destination, rootFolder, cancellationToken);
+        await PstAppendPipeline.RunAsync(session, _options, stillFailing, stats, null, async (pipeline, ct) =>
         {
-            var folderStats = new PstFolderStatistics { Source = group.First().SourceFolder };
-            stats.Folders.Add(folderStats);
-            var target = await session.OpenExistingOrCreateAsync(group.Key, cancellationToken);
-            folderStats.Destination = target.FullName;
-            foreach (var entry in group)
+            foreach (var group in entries.GroupBy(e => e.DestinationFolder, StringComparer.Ordinal))
             {
-                folderStats.Extracted++;
-                var path = QuarantineWriter.EmlPath(quarantineDirectory, entry.Number);
-                MimeMessage message;
-                try
+                var folderStats = new PstFolderStatistics { Source = group.First().SourceFolder };
+                var target = await session.OpenExistingOrCreateAsync(group.Key, ct);
+                folderStats.Destination = target.FullName;
+                pipeline.Update(() => stats.Folders.Add(folderStats));
+                targets.Add((folderStats, target));
+                foreach (var entry in group)
                 {
-                    message = await MimeMessage.LoadAsync(path, cancellationToken);
+                    pipeline.Update(() => folderStats.Extracted++);
+                    await OfferFileAsync(pipeline, target, folderStats, QuarantineWriter.EmlPath(quarantineDirectory, entry.Number), entry.Subject, stillFailing, ct);
                 }
-                catch (FormatException ex)
-                {
-                    folderStats.Quarantined++;
-                    await stillFailing.AddFileAsync(path, folderStats, entry.Subject, $"Cannot be parsed: {ex.Message}", cancellationToken);
-                    continue;
-                }
-
-                await ImportOneAsync(session, target, message, folderStats, stillFailing, cancellationToken);
             }
-
-            folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
-        }
+        }, cancellationToken);
+        await CountAsync(session, targets, cancellationToken);
 
         Directory.Delete(quarantineDirectory, recursive: true);
         if (Directory.Exists(retryDirectory))
@@ -203,7 +163,7 @@ public sealed class PstImporter(IReadpstRunner readpst, TimeProvider clock)
             Directory.Delete(request.WorkDirectory, recursive: true);
         }
 
-        var result = await readpst.ExtractAsync(request.SourcePath, request.WorkDirectory, progress =>
+        var result = await _readpst.ExtractAsync(request.SourcePath, request.WorkDirectory, progress =>
         {
             if (progress.Kind == ReadpstProgressKind.FolderCompleted)
             {
@@ -226,46 +186,88 @@ public sealed class PstImporter(IReadpstRunner readpst, TimeProvider clock)
         return slash < 0 ? "" : folder[(slash + 1)..];
     }
 
-    private static async Task ImportOneAsync(PstDestination session, PstTargetFolder target, MimeMessage message, PstFolderStatistics folderStats,
-        QuarantineWriter quarantine, CancellationToken cancellationToken)
+    private async Task ProduceExtractedAsync(PstDestination session, PstAppendPipeline pipeline, IReadOnlyList<ReadpstItem> items,
+        PstImportStatistics stats, List<(PstFolderStatistics, PstTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
-        folderStats.Parsed++;
-        var candidate = PstMessage.Prepare(message);
-        if (target.Contains(candidate.Key))
+        foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
         {
-            folderStats.Skipped++;
-            return;
-        }
+            var folderStats = new PstFolderStatistics
+            {
+                Source = folder.Key,
+                Extracted = folder.Count(),
+                NotMail = folder.Count(i => i.Kind != ReadpstItemKind.Email),
+            };
+            pipeline.Update(() => stats.Folders.Add(folderStats));
+            var emails = folder.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
+            if (emails.Count == 0)
+            {
+                continue;
+            }
 
-        try
-        {
-            await session.AppendAsync(target, candidate, cancellationToken);
-            folderStats.Appended++;
-        }
-        catch (ImapCommandException ex)
-        {
-            folderStats.Quarantined++;
-            await quarantine.AddMessageAsync(candidate.Bytes, folderStats, message.Subject, $"Rejected by the server: {ex.Response} {ex.ResponseText}", cancellationToken);
+            var target = await session.OpenAsync(StripPstRoot(folder.Key), cancellationToken);
+            pipeline.Update(() => folderStats.Destination = target.FullName);
+            targets.Add((folderStats, target));
+            foreach (var item in emails)
+            {
+                await OfferFileAsync(pipeline, target, folderStats, item.FullPath, null, quarantine, cancellationToken);
+            }
         }
     }
 
-    /// <summary>Maps a <see cref="Jobs.ImapSecurityMode"/>-style endpoint onto MailKit options.</summary>
-    internal static SecureSocketOptions Socket(ImapSecurity security) => security switch
+    /// <summary>One <c>.eml</c>: its header read here, the file parsed by the appender that sends it.</summary>
+    private async Task OfferFileAsync(PstAppendPipeline pipeline, PstTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
+        QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
-        ImapSecurity.StartTls => SecureSocketOptions.StartTls,
-        ImapSecurity.Ssl => SecureSocketOptions.SslOnConnect,
-        _ => SecureSocketOptions.None,
-    };
-
-    internal static async Task AuthenticateAsync(ImapClient client, ImapEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        if (endpoint.Mechanism == ImapAuthMechanism.XOAuth2)
+        PstMessage message;
+        try
         {
-            await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.User, endpoint.Secret), cancellationToken);
+            message = await PstMessage.FromFileAsync(path, _options.LargeMessageBytes, cancellationToken);
         }
-        else
+        catch (FormatException ex)
         {
-            await client.AuthenticateAsync(new NetworkCredential(endpoint.User, endpoint.Secret), cancellationToken);
+            await quarantine.AddFileAsync(path, folderStats, subject, $"Cannot be parsed: {ex.Message}", cancellationToken);
+            pipeline.Update(() => folderStats.Quarantined++);
+            return;
+        }
+
+        await pipeline.OfferAsync(target, folderStats, message, cancellationToken);
+    }
+
+    /// <summary>The mbox streamed with one parser over the file (persistent: bodies are read back from the file, not buffered).</summary>
+    private static async Task ProduceMboxAsync(PstAppendPipeline pipeline, string path, PstTargetFolder target, PstFolderStatistics folderStats, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+        var parser = new MimeParser(stream, MimeFormat.Mbox, persistent: true);
+        while (!parser.IsEndOfStream)
+        {
+            MimeMessage message;
+            try
+            {
+                message = await parser.ParseMessageAsync(cancellationToken);
+            }
+            catch (FormatException) when (parser.IsEndOfStream)
+            {
+                break;
+            }
+            catch (FormatException ex)
+            {
+                // The mbox framing itself is broken: nothing after this point can be trusted.
+                throw new PstImportException($"The mbox file is malformed after {folderStats.Parsed} messages: {ex.Message}", ex);
+            }
+
+            using (message)
+            {
+                pipeline.Update(() => folderStats.Extracted++);
+                await pipeline.OfferAsync(target, folderStats, message, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task CountAsync(PstDestination session, List<(PstFolderStatistics Stats, PstTargetFolder Target)> targets, CancellationToken cancellationToken)
+    {
+        foreach (var (folderStats, target) in targets)
+        {
+            folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
         }
     }
 }

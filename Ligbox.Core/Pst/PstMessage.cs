@@ -6,20 +6,139 @@ using MimeKit.Utils;
 namespace Ligbox.Core.Pst;
 
 /// <summary>
-/// A message ready to append: mbox bookkeeping headers removed, read state and date taken from it,
-/// the exact bytes the server will store, and its identity.
+/// A message ready to append: read state and date taken from its mbox bookkeeping headers (removed from
+/// what is stored), and its identity. Its bytes are either held apart from the source (an mbox message:
+/// in memory, or in a temp file above <see cref="PstImportOptions.LargeMessageBytes"/>, so the mbox can be
+/// read on while the message waits for its APPEND on another connection) or left in their own file (a
+/// readpst <c>.eml</c>: only its header is read up front; the appender parses the file itself, so the
+/// parsing is spread over the appender connections).
 /// </summary>
-internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlags Flags, DateTimeOffset? Date, string Key)
+internal sealed class PstMessage : IDisposable
 {
+    private readonly byte[]? _bytes;
+    private readonly FileStream? _file;
+    private readonly string? _path;
+    private readonly bool _readWhole;
+    private FileStream? _opened;
+
+    private PstMessage(byte[]? bytes, FileStream? file, string? path, bool readWhole, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
+    {
+        (_bytes, _file, _path, _readWhole, Length, Flags, Date, Key, Subject) = (bytes, file, path, readWhole, length, flags, date, key, subject);
+    }
+
     /// <summary>How MailKit writes an APPEND literal; the same options make our bytes and size match the server's.</summary>
     public static FormatOptions Format { get; } = CreateFormat();
 
-    public static PstMessage Prepare(MimeMessage message)
+    public long Length { get; }
+    public MessageFlags Flags { get; }
+    public DateTimeOffset? Date { get; }
+    public string Key { get; }
+    public string? Subject { get; }
+
+    /// <summary>Whether the bytes wait in a temp file.</summary>
+    public bool IsSpooled => _file is not null;
+
+    /// <summary>An mbox message, copied out of the mbox (the parser goes on over the same stream).</summary>
+    public static PstMessage Prepare(MimeMessage message, long largeMessageBytes)
     {
-        // readpst -e (like mbox writers) records the read state in "Status: RO" (R = read) and "X-Status".
-        var status = message.Headers["Status"] ?? "";
-        var flags = status.Contains('R', StringComparison.Ordinal) ? MessageFlags.Seen : MessageFlags.None;
-        var xStatus = message.Headers["X-Status"] ?? "";
+        var flags = FlagsOf(message.Headers);
+        RemoveBookkeeping(message);
+        var date = ParseDate(message.Headers[HeaderId.Date]);
+        var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, () => ContentHash(message));
+        using var spill = new SpillStream(largeMessageBytes);
+        message.WriteTo(Format, spill);
+        var (bytes, file) = spill.Detach();
+        return new PstMessage(bytes, file, null, false, spill.Length, flags, date, key, message.Subject);
+    }
+
+    /// <summary>
+    /// A message file (readpst <c>.eml</c>, quarantine): only the header is parsed here, the whole file
+    /// only when there is no Message-ID to hash its content.
+    /// </summary>
+    /// <exception cref="FormatException">The header cannot be parsed.</exception>
+    public static async Task<PstMessage> FromFileAsync(string path, long largeMessageBytes, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024);
+        var headers = await HeaderList.LoadAsync(stream, cancellationToken);
+        var date = ParseDate(headers[HeaderId.Date]);
+        var messageId = NormalizeMessageId(headers[HeaderId.MessageId]);
+        string? hash = null;
+        if (messageId is null)
+        {
+            stream.Position = 0;
+            using var message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken);
+            hash = ContentHash(message);
+        }
+
+        return new PstMessage(null, null, path, stream.Length <= largeMessageBytes, stream.Length, FlagsOf(headers), date,
+            Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
+    }
+
+    /// <summary>
+    /// Parses the bytes for MailKit (persistent: the content stays in our buffer or file, not copied).
+    /// One caller at a time; dispose the result and call <see cref="Release"/> before the next call.
+    /// </summary>
+    /// <exception cref="FormatException">A message file cannot be parsed.</exception>
+    public MimeMessage Load()
+    {
+        Release();
+        Stream stream;
+        if (_path is not null)
+        {
+            // Small files are read whole (MailKit writes each message twice: to measure it, then to send
+            // it; from memory that is cheaper than seeking in the file); large ones are parsed over the file.
+            stream = _readWhole
+                ? new MemoryStream(File.ReadAllBytes(_path), writable: false)
+                : _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+        }
+        else
+        {
+            stream = _file is not null ? _file : new MemoryStream(_bytes!, writable: false);
+            stream.Position = 0;
+        }
+
+        var message = MimeMessage.Load(stream, persistent: true);
+        RemoveBookkeeping(message);
+        return message;
+    }
+
+    /// <summary>Closes the file <see cref="Load"/> opened, if any.</summary>
+    public void Release()
+    {
+        _opened?.Dispose();
+        _opened = null;
+    }
+
+    /// <summary>The message for the quarantine: a message file as it is (a retry reads its read state again), else the stored bytes.</summary>
+    public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        if (_path is not null)
+        {
+            await using var source = File.OpenRead(_path);
+            await source.CopyToAsync(destination, cancellationToken);
+        }
+        else if (_file is not null)
+        {
+            _file.Position = 0;
+            await _file.CopyToAsync(destination, cancellationToken);
+        }
+        else
+        {
+            await destination.WriteAsync(_bytes, cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        Release();
+        _file?.Dispose();
+    }
+
+    // readpst -e (like mbox writers) records the read state in "Status: RO" (R = read) and "X-Status".
+    private static MessageFlags FlagsOf(HeaderList headers)
+    {
+        var flags = (headers["Status"] ?? "").Contains('R', StringComparison.Ordinal) ? MessageFlags.Seen : MessageFlags.None;
+        var xStatus = headers["X-Status"] ?? "";
         if (xStatus.Contains('A', StringComparison.Ordinal))
         {
             flags |= MessageFlags.Answered;
@@ -30,14 +149,13 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
             flags |= MessageFlags.Flagged;
         }
 
+        return flags;
+    }
+
+    private static void RemoveBookkeeping(MimeMessage message)
+    {
         message.Headers.RemoveAll("Status");
         message.Headers.RemoveAll("X-Status");
-        using var buffer = new MemoryStream();
-        message.WriteTo(Format, buffer);
-        var bytes = buffer.ToArray();
-        var date = ParseDate(message.Headers[HeaderId.Date]);
-        var key = Identity(NormalizeMessageId(message.Headers[HeaderId.MessageId]), date, () => ContentHash(message));
-        return new PstMessage(message, bytes, flags, date, key);
     }
 
     /// <summary>
@@ -61,18 +179,12 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(value + "\n"));
         }
 
-        using var buffer = new MemoryStream();
+        // Decoded straight into the hash: a 50 MB attachment is never held in memory.
+        using var sink = new CarriageReturnStrippingHashStream(hash);
         foreach (var part in message.BodyParts.OfType<MimePart>())
         {
-            buffer.SetLength(0);
-            part.Content?.DecodeTo(buffer);
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(part.ContentType.MimeType + "\n"));
-            // Line endings differ between the extracted file (LF) and what the server stores (CRLF).
-            var content = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            foreach (var line in content.Split((byte)'\r'))
-            {
-                hash.AppendData(content[line]);
-            }
+            part.Content?.DecodeTo(sink);
         }
 
         return Convert.ToHexString(hash.GetHashAndReset());
@@ -92,11 +204,115 @@ internal sealed record PstMessage(MimeMessage Message, byte[] Bytes, MessageFlag
     public static DateTimeOffset? ParseDate(string? raw) =>
         raw is not null && DateUtils.TryParse(raw, out var date) ? date : null;
 
+    /// <summary>A read/write temp file deleted when closed.</summary>
+    public static FileStream CreateTempFile() =>
+        new(Path.Combine(Path.GetTempPath(), $"ligbox-pst-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose);
+
     private static FormatOptions CreateFormat()
     {
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         format.EnsureNewLine = true;
         return format;
+    }
+
+    /// <summary>Write-only: memory up to a threshold, then a temp file (the memory part moved into it).</summary>
+    private sealed class SpillStream(long threshold) : Stream
+    {
+        private MemoryStream? _memory = new();
+        private FileStream? _file;
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _length;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_file is null && _length + buffer.Length > threshold)
+            {
+                _file = CreateTempFile();
+                _memory!.WriteTo(_file);
+                _memory = null;
+            }
+
+            if (_file is not null)
+            {
+                _file.Write(buffer);
+            }
+            else
+            {
+                _memory!.Write(buffer);
+            }
+
+            _length += buffer.Length;
+        }
+
+        /// <summary>The bytes, or the file (then owned by the caller).</summary>
+        public (byte[]? Bytes, FileStream? File) Detach()
+        {
+            var result = (_memory?.ToArray(), _file);
+            _memory = null;
+            _file = null;
+            return result;
+        }
+
+        public override void Flush() => _file?.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _file?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Feeds written bytes to a hash without the CRs: the extracted file (LF) and the server's copy (CRLF) hash alike.</summary>
+    private sealed class CarriageReturnStrippingHashStream(IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            foreach (var range in buffer.Split((byte)'\r'))
+            {
+                hash.AppendData(buffer[range]);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

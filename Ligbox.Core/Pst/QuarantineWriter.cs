@@ -4,11 +4,13 @@ namespace Ligbox.Core.Pst;
 
 /// <summary>
 /// The quarantine of one run: <c>{n}.eml</c> files and <c>quarantine.jsonl</c>, one <see cref="QuarantineEntry"/> a line.
+/// Thread-safe: the parallel appenders of an import write to it.
 /// </summary>
 internal sealed class QuarantineWriter(string directory, TimeProvider clock)
 {
     public const string IndexFileName = "quarantine.jsonl";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private int _count = Read(directory).Count;
 
     public static string EmlPath(string directory, int number) => Path.Combine(directory, $"{number}.eml");
@@ -21,29 +23,35 @@ internal sealed class QuarantineWriter(string directory, TimeProvider clock)
             : [];
     }
 
-    public async Task AddFileAsync(string source, PstFolderStatistics folder, string? subject, string reason, CancellationToken cancellationToken)
-    {
-        var number = Next();
-        File.Copy(source, EmlPath(directory, number), overwrite: true);
-        await AppendIndexAsync(number, folder, subject, reason, cancellationToken);
-    }
+    public Task AddFileAsync(string source, PstFolderStatistics folder, string? subject, string reason, CancellationToken cancellationToken) =>
+        AddAsync(async path =>
+        {
+            await using var from = File.OpenRead(source);
+            await using var to = File.Create(path);
+            await from.CopyToAsync(to, cancellationToken);
+        }, folder, subject, reason, cancellationToken);
 
-    public async Task AddMessageAsync(byte[] bytes, PstFolderStatistics folder, string? subject, string reason, CancellationToken cancellationToken)
-    {
-        var number = Next();
-        await File.WriteAllBytesAsync(EmlPath(directory, number), bytes, cancellationToken);
-        await AppendIndexAsync(number, folder, subject, reason, cancellationToken);
-    }
+    public Task AddMessageAsync(PstMessage message, PstFolderStatistics folder, string reason, CancellationToken cancellationToken) =>
+        AddAsync(async path =>
+        {
+            await using var to = File.Create(path);
+            await message.CopyToAsync(to, cancellationToken);
+        }, folder, message.Subject, reason, cancellationToken);
 
-    private int Next()
+    private async Task AddAsync(Func<string, Task> write, PstFolderStatistics folder, string? subject, string reason, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
-        return ++_count;
-    }
-
-    private Task AppendIndexAsync(int number, PstFolderStatistics folder, string? subject, string reason, CancellationToken cancellationToken)
-    {
-        var entry = new QuarantineEntry(number, folder.Source, folder.Destination, subject, reason, clock.GetUtcNow().UtcDateTime);
-        return File.AppendAllTextAsync(Path.Combine(directory, IndexFileName), JsonSerializer.Serialize(entry, Json) + "\n", cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var number = ++_count;
+            await write(EmlPath(directory, number));
+            var entry = new QuarantineEntry(number, folder.Source, folder.Destination, subject, reason, clock.GetUtcNow().UtcDateTime);
+            await File.AppendAllTextAsync(Path.Combine(directory, IndexFileName), JsonSerializer.Serialize(entry, Json) + "\n", cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }

@@ -6,13 +6,17 @@ using MailKit.Security;
 
 namespace Ligbox.Tools.NativeImap;
 
-/// <summary>One authenticated connection holding one of its server's connection slots.</summary>
-internal sealed class ImapConnection : IDisposable
+/// <summary>
+/// One authenticated connection holding one of its server's connection slots (see <see cref="ImapConnector"/>).
+/// Not thread-safe, like the <see cref="ImapClient"/> it wraps: one caller at a time. Dispose it to close
+/// the connection and free the slot.
+/// </summary>
+public sealed class ImapConnection : IDisposable
 {
     private readonly SemaphoreSlim _slot;
     private int _disposed;
 
-    public ImapConnection(ImapClient client, ImapEndpoint endpoint, ImapSide side, SemaphoreSlim slot)
+    internal ImapConnection(ImapClient client, ImapEndpoint endpoint, ImapSide side, SemaphoreSlim slot)
     {
         Client = client;
         Endpoint = endpoint;
@@ -20,15 +24,19 @@ internal sealed class ImapConnection : IDisposable
         _slot = slot;
     }
 
+    /// <summary>The connected, authenticated MailKit client. Large fetched bodies are spooled to temp files.</summary>
     public ImapClient Client { get; }
 
+    /// <summary>The server and account this connection is logged in to.</summary>
     public ImapEndpoint Endpoint { get; }
 
+    /// <summary>Which side of a migration the connection serves (used in error messages).</summary>
     public ImapSide Side { get; }
 
     /// <summary>Destination folders opened on this connection, by full name.</summary>
     public Dictionary<string, IMailFolder> Folders { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Closes the connection without a LOGOUT round trip and frees its slot; safe to call twice.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -43,24 +51,43 @@ internal sealed class ImapConnection : IDisposable
 }
 
 /// <summary>
-/// Opens connections, bounded per server (host:port) across every mailbox of the engine, and logs in
-/// with the endpoint's mechanism. Errors come out as <see cref="ImapSyncException"/> with a classified failure.
+/// Opens connections, bounded per server (host:port) across every caller of this instance
+/// (<see cref="NativeImapOptions.MaxConnectionsPerServer"/>), and logs in with the endpoint's mechanism
+/// (<see cref="NativeImapOptions.Timeout"/> for connect and login). Thread-safe. Used by the native engine
+/// and by the PST/mbox import, which appends through the same connections.
 /// </summary>
-internal sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter counter)
+/// <param name="options">Connection limit, timeout, large-message spooling and protocol logging.</param>
+/// <param name="counter">Counts the commands sent on every connection opened here.</param>
+public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter counter)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _slots = new(StringComparer.OrdinalIgnoreCase);
     private int _logSequence;
 
-    /// <summary>Opens a connection, waiting for a free slot.</summary>
-    public async Task<ImapConnection> OpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken)
+    /// <summary>Opens a connection and logs in, waiting for a free slot of the server.</summary>
+    /// <param name="endpoint">The server and account.</param>
+    /// <param name="side">Which side it is, for the error message.</param>
+    /// <param name="cancellationToken">Cancels the wait for a slot, the connect and the login.</param>
+    /// <returns>The authenticated connection; dispose it to free the slot.</returns>
+    /// <exception cref="ImapSyncException">
+    /// The server cannot be reached, TLS fails, the login is refused or it does not answer in time;
+    /// <see cref="ImapSyncException.Failure"/> says which, in words a technician can act on (no secret).
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ImapConnection> OpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken = default)
     {
         var slot = Slot(endpoint);
         await slot.WaitAsync(cancellationToken);
         return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
     }
 
-    /// <summary>Opens a connection only if a slot is free right now (extra parallel appenders).</summary>
-    public async Task<ImapConnection?> TryOpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken)
+    /// <summary>Opens a connection only if a slot of the server is free right now (extra parallel appenders).</summary>
+    /// <param name="endpoint">The server and account.</param>
+    /// <param name="side">Which side it is, for the error message.</param>
+    /// <param name="cancellationToken">Cancels the connect and the login.</param>
+    /// <returns>The authenticated connection, or <c>null</c> when every slot is taken.</returns>
+    /// <exception cref="ImapSyncException">The connect or login failed (see <see cref="OpenAsync"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ImapConnection?> TryOpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken = default)
     {
         var slot = Slot(endpoint);
         if (!await slot.WaitAsync(0, cancellationToken))

@@ -125,13 +125,29 @@ public sealed class PstImporterTests(PlainDovecot fixture) : IClassFixture<Plain
     }
 
     [Fact]
+    public async Task Wrong_destination_password_fails_in_plain_words_without_the_secret()
+    {
+        using var work = new PstTestSupport.Work();
+        var user = PstTestSupport.NewUser(_dovecot);
+        var mbox = Path.Combine(work.Root, "a.mbox");
+        PstTestSupport.WriteMbox(mbox, 3);
+        var endpoint = PstTestSupport.Endpoint(_dovecot, user) with { Secret = "wrong-secret-123" };
+
+        var error = await Assert.ThrowsAsync<PstImportException>(() => PstTestSupport.CreateImporter().ImportAsync(work.Request(mbox, endpoint)));
+
+        Assert.Equal($"Authentication failed for {user} on the destination: check the password.", error.Message);
+        Assert.DoesNotContain("wrong-secret-123", error.ToString());
+    }
+
+    [Fact]
     public async Task Interrupted_import_resumes_without_duplicates()
     {
         using var work = new PstTestSupport.Work();
         var user = PstTestSupport.NewUser(_dovecot);
         var mbox = Path.Combine(work.Root, "big.mbox");
         PstTestSupport.WriteMbox(mbox, 200);
-        var importer = PstTestSupport.CreateImporter();
+        // Small batches on two connections: at most ~50 messages are queued or in flight when the stop comes.
+        var importer = PstTestSupport.CreateImporter(new PstImportOptions { MultiAppendSize = 10, AppendConnections = 2 });
         var endpoint = PstTestSupport.Endpoint(_dovecot, user);
         using var cts = new CancellationTokenSource();
 
@@ -144,11 +160,13 @@ public sealed class PstImporterTests(PlainDovecot fixture) : IClassFixture<Plain
                 }
             }, cts.Token));
         var partial = await _dovecot.CountMessagesAsync(user, "Imported PST/big");
-        Assert.InRange(partial, 60, 199);
+        Assert.InRange(partial, 60, 150);
 
         var resumed = await importer.ImportAsync(work.Request(mbox, endpoint));
-        Assert.Equal(partial, resumed.Skipped);
-        Assert.Equal(200 - partial, resumed.Appended);
+        // A MULTIAPPEND whose bytes were sent before the stop may still be stored by the server after we
+        // counted: the resume skips those too, by identity. What matters: nothing twice, nothing lost.
+        Assert.InRange(resumed.Skipped, partial, 150);
+        Assert.Equal(200 - resumed.Skipped, resumed.Appended);
         Assert.Equal(200, await _dovecot.CountMessagesAsync(user, "Imported PST/big"));
     }
 }

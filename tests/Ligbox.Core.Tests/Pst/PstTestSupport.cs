@@ -12,8 +12,8 @@ namespace Ligbox.Core.Tests.Pst;
 /// <summary>Real readpst, shared PST test data read in place, generated mbox files.</summary>
 internal static class PstTestSupport
 {
-    public static PstImporter CreateImporter() =>
-        new(new ReadpstRunner(new CliWrapProcessRunner(), Options.Create(new ReadpstSettings())), TimeProvider.System);
+    public static PstImporter CreateImporter(PstImportOptions? options = null) =>
+        new(new ReadpstRunner(new CliWrapProcessRunner(), Options.Create(new ReadpstSettings())), TimeProvider.System, options);
 
     /// <summary>A PST in ../shared/testdata/pst (never copied into the repository).</summary>
     public static string SharedPst(string name)
@@ -43,12 +43,15 @@ internal static class PstTestSupport
     }
 
     /// <summary>Writes an mbox of <paramref name="count"/> messages; every third one is unread (<c>Status: O</c>).</summary>
-    public static void WriteMbox(string path, int count, int bodyBytes = 0)
+    public static void WriteMbox(string path, int count, int bodyBytes = 0) => WriteMbox(path, Enumerable.Repeat(bodyBytes, count).ToList());
+
+    /// <summary>Writes an mbox with one message per entry of <paramref name="bodySizes"/> (body bytes); every third one is unread.</summary>
+    public static void WriteMbox(string path, IReadOnlyList<int> bodySizes)
     {
         using var stream = File.Create(path);
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < bodySizes.Count; i++)
         {
-            var message = TestMessages.Create($"mbox message {i}", bodyBytes: bodyBytes);
+            var message = TestMessages.Create($"mbox message {i}", bodyBytes: bodySizes[i]);
             message.Headers.Add("Status", i % 3 == 0 ? "O" : "RO");
             stream.Write(Encoding.ASCII.GetBytes($"From ana@example.com Fri Mar 15 10:30:00 2024\n"));
             using var body = new MemoryStream();

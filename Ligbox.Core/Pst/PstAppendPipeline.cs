@@ -1,0 +1,293 @@
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using Ligbox.Tools.NativeImap;
+using MailKit;
+using MailKit.Net.Imap;
+using MimeKit;
+
+namespace Ligbox.Core.Pst;
+
+/// <summary>Messages for one destination folder, appended with one MULTIAPPEND when the server takes it.</summary>
+internal sealed class PstBatch(PstTargetFolder target, PstFolderStatistics folder) : IDisposable
+{
+    public PstTargetFolder Target { get; } = target;
+    public PstFolderStatistics Folder { get; } = folder;
+    public List<PstMessage> Messages { get; } = [];
+    public long Bytes { get; private set; }
+
+    public void Add(PstMessage message)
+    {
+        Messages.Add(message);
+        Bytes += message.Length;
+    }
+
+    public void Dispose()
+    {
+        foreach (var message in Messages)
+        {
+            message.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The append side of an import. The caller (one producer) parses messages and offers them; they are
+/// skipped when their identity is already in the folder, otherwise grouped into batches bounded in count
+/// and bytes, which a bounded queue hands to the appender connections. Each appender sends a batch as one
+/// MULTIAPPEND; when the server rejects it (all or nothing, RFC 3502) the batch is appended again one
+/// message at a time, so only the message(s) the server refuses are quarantined, with its reason.
+/// Memory: at most one batch being filled, one queued per appender and one being sent per appender.
+/// </summary>
+internal sealed class PstAppendPipeline
+{
+    private readonly PstImportOptions _options;
+    private readonly QuarantineWriter _quarantine;
+    private readonly PstImportStatistics _stats;
+    private readonly Action<PstImportStatistics>? _onProgress;
+    private readonly int _multiAppendSize;
+    private readonly Channel<PstBatch> _queue;
+    private PstBatch? _current;
+
+    private PstAppendPipeline(PstImportOptions options, QuarantineWriter quarantine, PstImportStatistics stats, Action<PstImportStatistics>? onProgress,
+        bool multiAppend, int appenders)
+    {
+        _options = options;
+        _quarantine = quarantine;
+        _stats = stats;
+        _onProgress = onProgress;
+        _multiAppendSize = multiAppend ? options.MultiAppendSize : 1;
+        _queue = Channel.CreateBounded<PstBatch>(new BoundedChannelOptions(appenders) { SingleWriter = true });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="produce"/> with appenders working alongside; returns once every offered message
+    /// is appended or quarantined. The first real failure (not a cancellation it caused) is rethrown.
+    /// </summary>
+    public static async Task RunAsync(PstDestination destination, PstImportOptions options, QuarantineWriter quarantine, PstImportStatistics stats,
+        Action<PstImportStatistics>? onProgress, Func<PstAppendPipeline, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    {
+        var appenders = await destination.OpenAppendersAsync(options.AppendConnections, cancellationToken);
+        var pipeline = new PstAppendPipeline(options, quarantine, stats, onProgress, destination.SupportsMultiAppend, appenders.Count);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = appenders.Select(connection => Task.Run(async () =>
+        {
+            try
+            {
+                await pipeline.AppendAllAsync(connection, stop.Token);
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None)).ToList();
+
+        Exception? producerError = null;
+        try
+        {
+            await produce(pipeline, stop.Token);
+            await pipeline.FlushAsync(stop.Token);
+        }
+        catch (Exception ex)
+        {
+            producerError = ex;
+            await stop.CancelAsync();
+        }
+        finally
+        {
+            pipeline._queue.Writer.TryComplete();
+        }
+
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch
+        {
+            // Inspected below, with the producer's.
+        }
+        finally
+        {
+            pipeline._current?.Dispose();
+            while (pipeline._queue.Reader.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+        }
+
+        var errors = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).Append(producerError).OfType<Exception>().ToList();
+        var failure = errors.FirstOrDefault(e => e is not OperationCanceledException) ?? errors.FirstOrDefault();
+        if (failure is null && workers.Any(w => w.IsCanceled))
+        {
+            failure = new OperationCanceledException(cancellationToken);
+        }
+
+        if (failure is not null)
+        {
+            // A stop asked for by the caller wins over the errors it caused on the connections.
+            cancellationToken.ThrowIfCancellationRequested();
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>Counts a parsed mbox message and queues a copy of it for <paramref name="target"/> unless it is already there.</summary>
+    public Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, MimeMessage message, CancellationToken cancellationToken) =>
+        OfferAsync(target, folder, PstMessage.Prepare(message, _options.LargeMessageBytes), cancellationToken);
+
+    /// <summary>Counts a message and queues it for <paramref name="target"/> unless it is already there; takes ownership of it.</summary>
+    public async Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, PstMessage candidate, CancellationToken cancellationToken)
+    {
+        var skipped = target.Contains(candidate.Key);
+        Update(() =>
+        {
+            folder.Parsed++;
+            folder.Skipped += skipped ? 1 : 0;
+        });
+        if (skipped)
+        {
+            candidate.Dispose();
+            return;
+        }
+
+        // Also marks duplicates inside the source itself: the second copy is skipped like a re-import.
+        target.Add(candidate.Key);
+        if (_current is { } current && (current.Target != target || current.Bytes + candidate.Length > _options.BatchBytes))
+        {
+            await FlushAsync(cancellationToken);
+        }
+
+        _current ??= new PstBatch(target, folder);
+        _current.Add(candidate);
+        if (_current.Messages.Count >= _multiAppendSize)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Changes the statistics and reports progress, under one lock: the producer and the appenders share
+    /// them, and the progress callback reads them (adding a folder goes through here too).
+    /// </summary>
+    public void Update(Action change)
+    {
+        lock (_stats)
+        {
+            change();
+            _onProgress?.Invoke(_stats);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_current is { } batch)
+        {
+            _current = null;
+            try
+            {
+                await _queue.Writer.WriteAsync(batch, cancellationToken);
+            }
+            catch
+            {
+                batch.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private async Task AppendAllAsync(ImapConnection connection, CancellationToken cancellationToken)
+    {
+        await foreach (var batch in _queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            using (batch)
+            {
+                var folder = await FolderAsync(connection, batch.Target.FullName, cancellationToken);
+                if (batch.Messages.Count > 1 && await TryAppendAllAsync(folder, batch.Messages, cancellationToken))
+                {
+                    Update(() => batch.Folder.Appended += batch.Messages.Count);
+                    continue;
+                }
+
+                foreach (var message in batch.Messages)
+                {
+                    await AppendOneAsync(folder, batch.Folder, message, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private static async Task<bool> TryAppendAllAsync(IMailFolder folder, List<PstMessage> messages, CancellationToken cancellationToken)
+    {
+        var loaded = new List<MimeMessage>(messages.Count);
+        try
+        {
+            foreach (var message in messages)
+            {
+                loaded.Add(message.Load());
+            }
+
+            await folder.AppendAsync(PstMessage.Format, loaded.Select((message, i) => Request(message, messages[i])).ToList(), cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is ImapCommandException or FormatException)
+        {
+            // All or nothing: nothing of the batch was stored; find the culprit(s) one by one.
+            return false;
+        }
+        finally
+        {
+            loaded.ForEach(m => m.Dispose());
+            messages.ForEach(m => m.Release());
+        }
+    }
+
+    private async Task AppendOneAsync(IMailFolder folder, PstFolderStatistics stats, PstMessage message, CancellationToken cancellationToken)
+    {
+        string reason;
+        try
+        {
+            using var loaded = message.Load();
+            await folder.AppendAsync(PstMessage.Format, Request(loaded, message), cancellationToken);
+            Update(() => stats.Appended++);
+            return;
+        }
+        catch (ImapCommandException ex)
+        {
+            reason = $"Rejected by the server: {ex.Response} {ex.ResponseText}";
+        }
+        catch (FormatException ex)
+        {
+            reason = $"Cannot be parsed: {ex.Message}";
+        }
+        finally
+        {
+            message.Release();
+        }
+
+        await _quarantine.AddMessageAsync(message, stats, reason, cancellationToken);
+        Update(() => stats.Quarantined++);
+    }
+
+    private static IAppendRequest Request(MimeMessage loaded, PstMessage message)
+    {
+        var request = new AppendRequest(loaded, message.Flags);
+        if (message.Date is { } date)
+        {
+            request.InternalDate = date;
+        }
+
+        return request;
+    }
+
+    private static async Task<IMailFolder> FolderAsync(ImapConnection connection, string fullName, CancellationToken cancellationToken)
+    {
+        if (!connection.Folders.TryGetValue(fullName, out var folder))
+        {
+            folder = fullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
+                ? connection.Client.Inbox
+                : await connection.Client.GetFolderAsync(fullName, cancellationToken);
+            connection.Folders[fullName] = folder;
+        }
+
+        return folder;
+    }
+}
