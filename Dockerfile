@@ -2,6 +2,9 @@
 #   docker build -t ligbox-console .
 #   docker run -p 8080:8080 -v ligbox-data:/data/migrations -e Ligbox__Admin__Password=... ligbox-console
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# npm fetches the browser's tus-js-client at build time (Ligbox.Console/ClientLib); without it the
+# build falls back to the console's small built-in upload client.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig Ligbox.slnx ./
 COPY Ligbox.Tools/Ligbox.Tools.csproj Ligbox.Tools/

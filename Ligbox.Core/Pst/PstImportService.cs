@@ -167,9 +167,21 @@ public sealed class PstImportService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
-        var stats = Live.TryGetValue(runId, out var live) ? live
+        var stats = Live.TryGetValue(runId, out var live) ? Snapshot(live)
             : run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null;
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
+    }
+
+    /// <summary>
+    /// A copy of a running import's figures, taken under the lock the append pipeline changes them under
+    /// (<see cref="PstAppendPipeline.Update"/>), so a report never reads a folder list that is being added to.
+    /// </summary>
+    private static PstImportStatistics Snapshot(PstImportStatistics live)
+    {
+        lock (live)
+        {
+            return JsonSerializer.Deserialize<PstImportStatistics>(JsonSerializer.Serialize(live, Json), Json)!;
+        }
     }
 
     /// <summary>The <c>.eml</c> of quarantined message <paramref name="number"/>, or <c>null</c>.</summary>

@@ -66,7 +66,12 @@ public sealed class PstImporter
                 stats.Phase = "importing";
                 var name = Path.GetFileNameWithoutExtension(request.SourceName);
                 var folderStats = new PstFolderStatistics { Source = name };
-                stats.Folders.Add(folderStats);
+                lock (stats)
+                {
+                    // Reports read the live figures under this lock (PstImportService.Snapshot).
+                    stats.Folders.Add(folderStats);
+                }
+
                 var target = await session.OpenAsync(name, cancellationToken);
                 folderStats.Destination = target.FullName;
                 targets.Add((folderStats, target));
@@ -167,8 +172,11 @@ public sealed class PstImporter
         {
             if (progress.Kind == ReadpstProgressKind.FolderCompleted)
             {
-                stats.Readpst.Add(new ReadpstFolderReport(progress.Folder, progress.ItemsDone, progress.ItemsSkipped));
-                onProgress?.Invoke(stats);
+                lock (stats)
+                {
+                    stats.Readpst.Add(new ReadpstFolderReport(progress.Folder, progress.ItemsDone, progress.ItemsSkipped));
+                    onProgress?.Invoke(stats);
+                }
             }
         }, cancellationToken);
         if (!result.Succeeded)
