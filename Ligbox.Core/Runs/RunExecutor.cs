@@ -14,7 +14,6 @@ using Ligbox.Tools.Statistics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Ligbox.Core.Runs;
 
@@ -24,8 +23,8 @@ namespace Ligbox.Core.Runs;
 /// its mailboxes and the job's phase. Both engines give the same result types, so everything after the
 /// engine call is shared.
 /// </summary>
-public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, ImapsyncPass imapsync, EfSyncStateStore state,
-    SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IOptions<RunsOptions> options,
+public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, ImapsyncPass imapsync, MailboxSlots slots, EfSyncStateStore state,
+    SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock,
     IHostApplicationLifetime lifetime, GateService gate, WebhookService webhooks, ILogger<RunExecutor> logger)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
@@ -179,6 +178,18 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>
+    /// Each mailbox of the run goes through the engine in one of the console-wide <see cref="MailboxSlots"/>;
+    /// a mailbox that has to wait for one says so in the run's log.
+    /// </summary>
+    private async Task<IReadOnlyList<MailboxSyncResult>> InSlotsAsync(Run run, RunLog log, IReadOnlyList<SyncRequest> requests,
+        Func<SyncRequest, IProgress<SyncProgressEvent>, CancellationToken, Task<IReadOnlyList<MailboxSyncResult>>> one,
+        IProgress<SyncProgressEvent> progress, CancellationToken ct) =>
+        await slots.ForEachAsync(requests, async (request, token) => (await one(request, progress, token)).Single(),
+            request => Line(log, run, request.Source.User,
+                $"Waiting for a free mailbox slot: {slots.InUse} of {slots.Capacity} are in use across all runs (Ligbox:Runs:MaxConcurrentMailboxes)."),
+            ct);
+
     private string Line(RunLog log, Run run, string? mailbox, string message)
     {
         var line = log.Write(mailbox, message);
@@ -213,8 +224,8 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
     {
         var failures = new List<string>();
         var viaImapsync = job.Engine == SyncEngineKind.Imapsync
-            ? await imapsync.PreflightManyAsync(new ImapsyncPassContext(job, run.Id, "preflight"), Requests(job, mailboxes, secrets, SyncKind.Initial),
-                Math.Max(1, options.Value.MaxConcurrentMailboxes), Progress(job, run, log, mailboxes), ct)
+            ? await InSlotsAsync(run, log, Requests(job, mailboxes, secrets, SyncKind.Initial), (request, progress, token) =>
+                imapsync.PreflightManyAsync(new ImapsyncPassContext(job, run.Id, "preflight"), [request], 1, progress, token), Progress(job, run, log, mailboxes), ct)
             : null;
         foreach (var ((item, m), i) in items.Zip(mailboxes).Select((pair, i) => (pair, i)))
         {
@@ -358,11 +369,10 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             return;
         }
 
-        var progress = Progress(job, run, log, mailboxes);
-        var max = Math.Max(1, options.Value.MaxConcurrentMailboxes);
-        var results = job.Engine == SyncEngineKind.Imapsync
-            ? await imapsync.SyncManyAsync(new ImapsyncPassContext(job, run.Id, run.Kind.ToString().ToLowerInvariant()), requests, max, progress, ct)
-            : await engine.SyncManyAsync(requests, max, state, progress, ct);
+        var context = new ImapsyncPassContext(job, run.Id, run.Kind.ToString().ToLowerInvariant());
+        var results = await InSlotsAsync(run, log, requests, (request, progress, token) => job.Engine == SyncEngineKind.Imapsync
+            ? imapsync.SyncManyAsync(context, [request], 1, progress, token)
+            : engine.SyncManyAsync([request], 1, state, progress, token), Progress(job, run, log, mailboxes), ct);
         ct.ThrowIfCancellationRequested();
 
         var failed = new List<string>();

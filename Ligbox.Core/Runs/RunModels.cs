@@ -7,7 +7,7 @@ public sealed class RunsOptions
 {
     public const string Section = "Ligbox:Runs";
 
-    /// <summary>Mailboxes one run syncs at the same time.</summary>
+    /// <summary>Mailboxes synced at the same time by this console, across every run (<see cref="MailboxSlots"/>).</summary>
     public int MaxConcurrentMailboxes { get; set; } = 4;
 
     /// <summary>At start-up, runs the previous process left running are started again.</summary>

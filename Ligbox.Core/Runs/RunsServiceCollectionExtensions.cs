@@ -20,6 +20,7 @@ public static class RunsServiceCollectionExtensions
         services.AddSingleton<EfSyncStateStore>();
         services.AddSingleton<ImapsyncPass>();
         services.AddSingleton<RunProgressNotifier>();
+        services.AddSingleton<MailboxSlots>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunScheduler>();
         services.AddScoped<RunService>();
