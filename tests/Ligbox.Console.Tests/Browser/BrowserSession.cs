@@ -8,13 +8,21 @@ namespace Ligbox.Console.Tests.Browser;
 /// The console on real Kestrel plus Debian's Chromium driven by Playwright. Browsers are never
 /// downloaded: Playwright's bundled driver launches /usr/bin/chromium.
 /// </summary>
-public sealed class BrowserSession : IAsyncLifetime
+public class BrowserSession : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
 
-    public LigboxKestrelAppFactory App { get; } = new();
+    public BrowserSession()
+        : this(new LigboxKestrelAppFactory())
+    {
+    }
+
+    /// <summary>For a session on a host with other settings (a subclass passes its own factory).</summary>
+    protected BrowserSession(LigboxKestrelAppFactory app) => App = app;
+
+    public LigboxKestrelAppFactory App { get; }
 
     public IBrowser Browser { get; private set; } = default!;
 
