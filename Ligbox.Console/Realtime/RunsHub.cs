@@ -53,8 +53,16 @@ public sealed class RunsHub(RunService runs, RunProgressNotifier notifier) : Hub
 
         var followed = runId ?? recent.FirstOrDefault(r => r.IsActive)?.Id;
         return new RunsSnapshot(jobId, followed, recent.Select(RunStatusMessage.From).ToList(),
-            followed is { } f ? notifier.GetLinesSince(f, 0) : [],
+            followed is { } f ? await LinesAsync(f) : [],
             followed is { } g ? notifier.GetProgress(g) : []);
+    }
+
+    /// <summary>The live lines; for a run this process did not execute (before a restart), the end of its log file.</summary>
+    private async Task<IReadOnlyList<RunLogLine>> LinesAsync(Guid runId)
+    {
+        var live = notifier.GetLinesSince(runId, 0);
+        return live.Count > 0 ? live
+            : (await runs.ReadLogTailAsync(runId, ct: Context.ConnectionAborted)).Select((text, i) => RunLogLine.From(i + 1, text)).ToList();
     }
 
     /// <summary>Stops following.</summary>
