@@ -83,6 +83,10 @@ public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : IClass
         Assert.True(lines.Count >= 8, string.Join("\n", lines));
         await Expect(BrowserSession.Input(one, "log-pause")).ToBeDisabledAsync();
         await Expect(one.GetByTestId("log-download")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("/api/migration/runs/[0-9a-f-]+/log$"));
+        var download = await one.RunAndWaitForDownloadAsync(() => one.GetByTestId("log-download").ClickAsync());
+        var file = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains($"[{big}] Mailbox done: 1500/1500", file, StringComparison.Ordinal);
+        Assert.DoesNotContain(bsp, file, StringComparison.Ordinal);
 
         // Filters: by mailbox, by level, by text; cleared in one click.
         await Expect(one.GetByTestId("log-clear-filters")).ToBeDisabledAsync();
