@@ -37,8 +37,16 @@ internal sealed class RunsHubBroadcaster(RunProgressNotifier notifier, IHubConte
             var groups = new[] { RunsHub.JobGroup(update.JobId), RunsHub.RunGroup(update.RunId) };
             var lines = notifier.GetLinesSince(update.RunId, cursor.LastSeq);
             var progress = notifier.GetProgress(update.RunId);
-            if (lines.Count > 0 || (!update.StatusChanged && progress.Count > 0))
+            var final = false;
+            if (progress.Count == 0 && update.StatusChanged && !cursor.FinalSent && notifier.GetFinalProgress(update.RunId) is { Count: > 0 } last)
             {
+                // The run ended before the debounced push of its last figures: send them before the status.
+                (progress, final) = (last, true);
+            }
+
+            if (lines.Count > 0 || final || (!update.StatusChanged && progress.Count > 0))
+            {
+                cursor.FinalSent |= final;
                 if (lines.Count > 0)
                 {
                     cursor.LastSeq = lines[^1].Seq;
@@ -69,5 +77,6 @@ internal sealed class RunsHubBroadcaster(RunProgressNotifier notifier, IHubConte
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public long LastSeq;
+        public bool FinalSent;
     }
 }

@@ -81,14 +81,21 @@ public sealed class RunProgressNotifier
     /// <summary>A run was queued, started or ended: subscribers reload at once.</summary>
     public void RunChanged(Guid jobId, Guid runId) => Publish(new RunUpdate(jobId, runId, true));
 
-    /// <summary>Clears the live figures of a run (they are in the database once it ends); keeps the last lines.</summary>
+    /// <summary>
+    /// Clears the live figures of a run (they are in the database once it ends); keeps the last lines and the
+    /// figures as they were at the end (<see cref="GetFinalProgress"/>), which a debounced push may not have carried yet.
+    /// </summary>
     public void ClearProgress(Guid runId)
     {
         if (_runs.TryGetValue(runId, out var s))
         {
+            s.Final = GetProgress(runId);
             s.Mailboxes.Clear();
         }
     }
+
+    /// <summary>The figures of a run when its live figures were cleared (empty while it runs).</summary>
+    public IReadOnlyList<MailboxProgress> GetFinalProgress(Guid runId) => _runs.TryGetValue(runId, out var s) ? s.Final : [];
 
     private IDisposable Add(Subscription s)
     {
@@ -140,6 +147,7 @@ public sealed class RunProgressNotifier
         public Guid RunId { get; } = runId;
         public ConcurrentDictionary<string, MailboxState> Mailboxes { get; } = new();
         public Queue<RunLogLine> Lines { get; } = new();
+        public IReadOnlyList<MailboxProgress> Final { get; set; } = [];
         public long LastSeq;
         public int Pending;
     }

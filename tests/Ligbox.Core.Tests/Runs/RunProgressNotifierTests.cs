@@ -63,8 +63,10 @@ public class RunProgressNotifierTests
         var mailbox = Assert.Single(notifier.GetProgress(run));
         Assert.Equal(("Sent", 12L, 15L), (mailbox.Folder, mailbox.Done, mailbox.Total));
         Assert.Equal([new FolderProgress("INBOX", 10, 10, true), new FolderProgress("Sent", 2, 5, false)], mailbox.Folders);
+        Assert.Empty(notifier.GetFinalProgress(run));
         notifier.ClearProgress(run);
         Assert.Empty(notifier.GetProgress(run));
+        Assert.Equal(12L, Assert.Single(notifier.GetFinalProgress(run)).Done);
     }
 
     [Fact]
