@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
+using Ligbox.Console.Realtime;
 using Ligbox.Core.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -38,7 +39,7 @@ public static class DependencyInjection
                 o.DefaultChallengeScheme = SmartScheme;
             })
             .AddPolicyScheme(SmartScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ApiTokenAuthenticationHandler.FindToken(ctx.Request) is not null
                     ? ApiTokenAuthenticationHandler.SchemeName
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
@@ -57,6 +58,10 @@ public static class DependencyInjection
         });
         services.AddAuthorizationBuilder().AddLigboxPolicies();
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+        services.AddLigboxRealtime();
+        // A browser's WebSocket to /hubs/runs carries its token as ?access_token=; the request log would
+        // write that URL out. Pinned here, after the configuration's rules, so no setting can turn it on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return builder;
     }
 
@@ -82,13 +87,14 @@ public static class DependencyInjection
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
+        app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/hubs"))
         {
             ctx.Response.StatusCode = status;
             return Task.CompletedTask;
