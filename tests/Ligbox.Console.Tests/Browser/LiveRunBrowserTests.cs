@@ -20,30 +20,18 @@ public sealed class SlowRunsBrowserSession() : BrowserSession(new SlowRunsApp())
 }
 
 /// <summary>The job page while runs are running: live figures per mailbox and folder, the live log and its filters, cancelling.</summary>
-public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : IClassFixture<SlowRunsBrowserSession>, IAsyncLifetime
+public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : DovecotPairTest, IClassFixture<SlowRunsBrowserSession>
 {
-    private readonly DovecotServer _source = new();
-    private readonly DovecotServer _destination = new();
-
-    public async Task InitializeAsync() => await Task.WhenAll(_source.StartAsync(), _destination.StartAsync());
-
-    public Task DisposeAsync()
-    {
-        _source.Dispose();
-        _destination.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Run_IsWatchedLiveOnTwoPages_FiltersWork_AndASecondRunIsCancelledFromThePage()
     {
-        var (big, bsp, bdp) = NewPair(_source, _destination);
-        var (small, ssp, sdp) = NewPair(_source, _destination);
-        await SeedAsync(_source, big, "INBOX", 1200);
-        await SeedAsync(_source, big, "Archive", 300, "old");
-        await SeedAsync(_source, small, "INBOX", 150);
+        var (big, bsp, bdp) = NewPair(Source, Destination);
+        var (small, ssp, sdp) = NewPair(Source, Destination);
+        await SeedAsync(Source, big, "INBOX", 1200);
+        await SeedAsync(Source, big, "Archive", 300, "old");
+        await SeedAsync(Source, small, "INBOX", 150);
         using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        var jobId = await CreateJobAsync(api, _source, _destination, "live-runs.example");
+        var jobId = await CreateJobAsync(api, Source, Destination, "live-runs.example");
         await AddMailboxAsync(api, jobId, big, bsp, big, bdp);
         await AddMailboxAsync(api, jobId, small, ssp, small, sdp);
         await session.App.CreateUserAsync("tech.live1@ligbox.test", Roles.Technician);
@@ -110,7 +98,7 @@ public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : IClass
         await one.GetByTestId("log-clear-filters").ClickAsync();
 
         // A second run: pause its log while it runs, then cancel it from the page.
-        await SeedAsync(_source, big, "INBOX", 1500, "more");
+        await SeedAsync(Source, big, "INBOX", 1500, "more");
         await Expect(one.GetByTestId("run-delta")).ToBeEnabledAsync();
         await one.GetByTestId("run-delta").ClickAsync();
         await Expect(two.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Running", new() { Timeout = 20_000 });
@@ -129,15 +117,15 @@ public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : IClass
         await Expect(one.GetByTestId("run-status")).ToHaveCountAsync(2);
         await Expect(one.GetByTestId("run-status").Nth(1)).ToHaveAttributeAsync("data-status", "Succeeded");
         await BrowserSession.ScreenshotAsync(one, "34-delta-cancelled");
-        Assert.True(await _destination.CountMessagesAsync(big, "INBOX") < 2700);
+        Assert.True(await Destination.CountMessagesAsync(big, "INBOX") < 2700);
     }
 
     [Fact]
     public async Task Preflight_WithAWrongPassword_ShowsTheEngineMessageInPlainWords()
     {
-        var (user, _, dp) = NewPair(_source, _destination);
+        var (user, _, dp) = NewPair(Source, Destination);
         using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        var jobId = await CreateJobAsync(api, _source, _destination, "wrong-password.example");
+        var jobId = await CreateJobAsync(api, Source, Destination, "wrong-password.example");
         await AddMailboxAsync(api, jobId, user, "not-the-password", user, dp);
         await session.App.CreateUserAsync("tech.pf@ligbox.test", Roles.Technician);
         var page = await session.SignInAsync("tech.pf@ligbox.test", LigboxAppFactory.DefaultPassword, $"/migration/jobs/{jobId}");

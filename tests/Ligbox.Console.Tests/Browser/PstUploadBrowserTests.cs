@@ -52,6 +52,9 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         await Expect(page.GetByTestId("pst-run-status")).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 90_000 });
         Assert.Equal(["Outlook/Inbox", "INBOX", "8", "8", "8", "0", "0", "8"], await RowAsync(page, "INBOX"));
         Assert.Equal(["Outlook/Sent Items", "Sent", "6", "6", "6", "0", "0", "6"], await RowAsync(page, "Sent"));
+        // readpst's own progress lines, as it printed them for this PST (9 items done in Inbox, one a contact card).
+        await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Inbox 9 done, 2 skipped");
+        await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Sent Items 6 done");
         await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("pst.import.started");
         await BrowserSession.ScreenshotAsync(page, "31-pst-imported");
         Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));

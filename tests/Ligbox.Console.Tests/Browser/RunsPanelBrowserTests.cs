@@ -7,27 +7,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Ligbox.Console.Tests.Browser;
 
 /// <summary>A technician starts an initial sync from the job page and watches it in a real browser.</summary>
-public sealed class RunsPanelBrowserTests(BrowserSession session) : IClassFixture<BrowserSession>, IAsyncLifetime
+public sealed class RunsPanelBrowserTests(BrowserSession session) : DovecotPairTest, IClassFixture<BrowserSession>
 {
-    private readonly DovecotServer _source = new();
-    private readonly DovecotServer _destination = new();
-
-    public async Task InitializeAsync() => await Task.WhenAll(_source.StartAsync(), _destination.StartAsync());
-
-    public Task DisposeAsync()
-    {
-        _source.Dispose();
-        _destination.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task InitialSync_StartedFromTheJobPage_ShowsProgressAndLogLines()
     {
-        var (user, sp, dp) = NewPair(_source, _destination);
-        await SeedAsync(_source, user, "INBOX", 4000);
+        var (user, sp, dp) = NewPair(Source, Destination);
+        await SeedAsync(Source, user, "INBOX", 4000);
         using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        var jobId = await CreateJobAsync(api, _source, _destination, "runs-browser.example");
+        var jobId = await CreateJobAsync(api, Source, Destination, "runs-browser.example");
         await AddMailboxAsync(api, jobId, user, sp, user, dp);
         await session.App.CreateUserAsync("tech.runs@ligbox.test", Roles.Technician);
 
@@ -53,6 +41,6 @@ public sealed class RunsPanelBrowserTests(BrowserSession session) : IClassFixtur
         await Expect(page.GetByTestId("mailbox-table")).ToContainTextAsync("4,000 / 4,000");
         Assert.DoesNotContain(sp, await page.ContentAsync(), StringComparison.Ordinal);
         await BrowserSession.ScreenshotAsync(page, "21-run-done");
-        Assert.Equal(4000, await _destination.CountMessagesAsync(user, "INBOX"));
+        Assert.Equal(4000, await Destination.CountMessagesAsync(user, "INBOX"));
     }
 }

@@ -11,29 +11,17 @@ namespace Ligbox.Console.Tests.Realtime;
 /// The official JavaScript client (@microsoft/signalr from tests/js) in real Chromium: a browser cannot put
 /// headers on a WebSocket, so the token travels as <c>access_token</c> in the query string.
 /// </summary>
-public sealed class RunsHubBrowserClientTests(BrowserSession session) : IClassFixture<BrowserSession>, IAsyncLifetime
+public sealed class RunsHubBrowserClientTests(BrowserSession session) : DovecotPairTest, IClassFixture<BrowserSession>
 {
     private static readonly string ClientScript = Path.Combine(NodeTusClient.JsDirectory, "node_modules", "@microsoft", "signalr", "dist", "browser", "signalr.min.js");
-    private readonly DovecotServer _source = new();
-    private readonly DovecotServer _destination = new();
-
-    public async Task InitializeAsync() => await Task.WhenAll(_source.StartAsync(), _destination.StartAsync());
-
-    public Task DisposeAsync()
-    {
-        _source.Dispose();
-        _destination.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task BrowserClient_WithTheTokenInTheQuery_FollowsARun_AndAWrongTokenIsRefused()
     {
         Assert.True(File.Exists(ClientScript), $"{ClientScript} is missing: run (cd tests/js && npm ci)");
-        var (user, sp, dp) = NewPair(_source, _destination);
-        await SeedAsync(_source, user, "INBOX", 30);
+        var (user, sp, dp) = NewPair(Source, Destination);
+        await SeedAsync(Source, user, "INBOX", 30);
         using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        var jobId = await CreateJobAsync(api, _source, _destination);
+        var jobId = await CreateJobAsync(api, Source, Destination);
         await AddMailboxAsync(api, jobId, user, sp, user, dp);
         var token = await session.App.CreateTokenAsync(Scopes.JobsRead);
 

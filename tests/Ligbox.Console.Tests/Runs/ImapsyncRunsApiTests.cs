@@ -6,6 +6,7 @@ using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Runs;
 using Ligbox.Testing.Imapsync;
+using Ligbox.Testing.Processes;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 using static Ligbox.Console.Tests.Runs.RunsTestSupport;
@@ -270,8 +271,8 @@ public class ImapsyncRunsApiTests(ImapsyncRunsApiTests.Fixture fixture) : IClass
         var run = await WaitForRunAsync(Api, runId);
 
         Assert.Equal("Cancelled", run.GetProperty("status").GetString());
-        await ProcessGoneAsync(Pid(log, "FAKE pid "));
-        await ProcessGoneAsync(Pid(log, "FAKE child pid "));
+        await ProcessAssert.ExitsAsync(Pid(log, "FAKE pid "));
+        await ProcessAssert.ExitsAsync(Pid(log, "FAKE child pid "));
         Assert.False(File.Exists(Value(argv, "--passfile1")), "passfile1 was left behind");
         Assert.False(File.Exists(Value(argv, "--passfile2")), "passfile2 was left behind");
         Assert.False(Directory.Exists(Path.GetDirectoryName(Value(argv, "--passfile1"))), "the private run directory was left behind");
@@ -366,23 +367,6 @@ public class ImapsyncRunsApiTests(ImapsyncRunsApiTests.Fixture fixture) : IClass
         {
             Assert.False(text.Contains(secret, StringComparison.Ordinal), "a password appears in the text");
         }
-    }
-
-    /// <summary>Waits up to 5 s for a process to be gone (a zombie counts as gone).</summary>
-    private static async Task ProcessGoneAsync(int pid)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            var stat = $"/proc/{pid}/stat";
-            if (!File.Exists(stat) || File.ReadAllText(stat).Split(' ')[2] == "Z")
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"process {pid} is still running");
     }
 }
 

@@ -3,9 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core.Accounts;
-using Ligbox.Testing.Dovecot;
 using static Ligbox.Console.Tests.Runs.RunsTestSupport;
 
 namespace Ligbox.Console.Tests.Runs;
@@ -13,26 +10,7 @@ namespace Ligbox.Console.Tests.Runs;
 /// <summary>Runs through the API and Quartz on the real app, against two real Dovecot servers.</summary>
 public class RunsApiTests(RunsApiTests.Fixture fixture) : IClassFixture<RunsApiTests.Fixture>
 {
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public DovecotServer Source { get; } = new();
-        public DovecotServer Destination { get; } = new();
-        public HttpClient Api { get; private set; } = null!;
-
-        public override async Task InitializeAsync()
-        {
-            await Task.WhenAll(Source.StartAsync(), Destination.StartAsync());
-            await base.InitializeAsync();
-            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            Source.Dispose();
-            Destination.Dispose();
-        }
-    }
+    public sealed class Fixture : DovecotPairAppFactory;
 
     private HttpClient Api => fixture.Api;
 

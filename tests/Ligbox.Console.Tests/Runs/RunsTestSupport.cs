@@ -1,10 +1,34 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ligbox.Console.Tests.Infrastructure;
+using Ligbox.Core.Accounts;
 using Ligbox.Testing.Dovecot;
 using MailKit;
 
 namespace Ligbox.Console.Tests.Runs;
+
+/// <summary>The real app with a source and a destination Dovecot and an API client with jobs:read and jobs:write.</summary>
+public class DovecotPairAppFactory : LigboxAppFactory
+{
+    public DovecotServer Source { get; } = new();
+    public DovecotServer Destination { get; } = new();
+    public HttpClient Api { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await Task.WhenAll(Source.StartAsync(), Destination.StartAsync());
+        await base.InitializeAsync();
+        Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Source.Dispose();
+        Destination.Dispose();
+    }
+}
 
 /// <summary>API helpers for run tests: jobs on real Dovecot servers, mailboxes, starting and waiting for runs.</summary>
 internal static class RunsTestSupport

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core.Accounts;
+using Ligbox.Console.Tests.Runs;
 using Ligbox.Core.Audit;
-using Ligbox.Testing.Dovecot;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static Ligbox.Console.Tests.Runs.RunsTestSupport;
@@ -17,26 +15,7 @@ public class ScheduledDeltaTests(ScheduledDeltaTests.Fixture fixture, ITestOutpu
 {
     private const string EveryTwoSeconds = "0/2 * * * * ?";
 
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public DovecotServer Source { get; } = new();
-        public DovecotServer Destination { get; } = new();
-        public HttpClient Api { get; private set; } = null!;
-
-        public override async Task InitializeAsync()
-        {
-            await Task.WhenAll(Source.StartAsync(), Destination.StartAsync());
-            await base.InitializeAsync();
-            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            Source.Dispose();
-            Destination.Dispose();
-        }
-    }
+    public sealed class Fixture : DovecotPairAppFactory;
 
     private HttpClient Api => fixture.Api;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Ligbox.Testing.Processes;
 using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.Processes;
-using Ligbox.Tools.Tests.Processes;
 using Ligbox.Tools.Tests.Support;
 using Microsoft.Extensions.Options;
 
