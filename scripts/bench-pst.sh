@@ -7,7 +7,7 @@
 # N connections MULTIAPPEND), our import through PstImporter (msg/s, MiB/s, ratio, per-folder counts,
 # peak RSS), the re-import (everything skipped) and the same messages as one big mbox.
 #
-# Usage:  scripts/bench-pst.sh                 full run, 1 GiB corpus (10-14 min measured on 2 shared cores)
+# Usage:  scripts/bench-pst.sh                 full run, 1 GiB corpus (3 min idle, 10-14 min on 2 loaded cores)
 #         BENCH_MB=50 scripts/bench-pst.sh     quick mode for development (about 1 min)
 # Other settings: BENCH_CONNECTIONS (default 4), BENCH_SINGLE_MB (data for the slow one-APPEND-per-
 # message ceiling, default 200), BENCH_MBOX=0 (skip the mbox path). Needs ~3x BENCH_MB free in /tmp.
