@@ -46,11 +46,16 @@ public class MailboxSlotsTests
         Assert.Equal(0, slots.InUse);
 
         using var cts = new CancellationTokenSource();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var blocker = slots.ForEachAsync<int, int>([1], async (_, ct) =>
         {
+            holding.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return 0;
         }, null, cts.Token);
+        // Parallel.ForEachAsync may start the body later: only once it holds the one slot must the next item wait.
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, slots.InUse);
         var waiting = new TaskCompletionSource();
         var queued = slots.ForEachAsync<int, int>([2], (i, _) => Task.FromResult(i), _ => waiting.TrySetResult(), CancellationToken.None);
         await waiting.Task.WaitAsync(TimeSpan.FromSeconds(5));
