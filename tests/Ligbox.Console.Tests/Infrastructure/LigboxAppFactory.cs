@@ -34,12 +34,32 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string TicketUrlTemplate = "https://helpdesk.example/tickets/{ticket}";
 
     public LigboxAppFactory()
+        : this(Path.Combine(Path.GetTempPath(), "ligbox-tests", Guid.NewGuid().ToString("N")[..12]), ownsDataDir: true)
     {
-        DataDir = Path.Combine(Path.GetTempPath(), "ligbox-tests", Guid.NewGuid().ToString("N")[..12]);
+    }
+
+    /// <summary>
+    /// The app on a data directory that outlives this host (a restarted console on the same data); the test
+    /// that made it deletes it. Protected: an xunit fixture may have only one public constructor.
+    /// </summary>
+    protected LigboxAppFactory(string dataDir)
+        : this(dataDir, ownsDataDir: false)
+    {
+    }
+
+    /// <inheritdoc cref="LigboxAppFactory(string)"/>
+    public static LigboxAppFactory OnSharedDataDir(string dataDir) => new(dataDir);
+
+    private LigboxAppFactory(string dataDir, bool ownsDataDir)
+    {
+        DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
         Directory.CreateDirectory(DataDir);
         // Don't follow redirects: tests want to see the 302 to the login page, not the page itself.
         ClientOptions.AllowAutoRedirect = false;
     }
+
+    private readonly bool _ownsDataDir;
 
     /// <summary>The data directory of this host (database <c>ligbox.db</c>, <c>keys/</c>, <c>uploads/</c>…).</summary>
     public string DataDir { get; }
@@ -159,7 +179,7 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Pooled SQLite connections keep the file open; release them so the directory can go.
         SqliteConnection.ClearAllPools();
         // Closing connections removes SQLite's -wal/-shm files while we delete: retry briefly.
-        for (var attempt = 1; Directory.Exists(DataDir); attempt++)
+        for (var attempt = 1; _ownsDataDir && Directory.Exists(DataDir); attempt++)
         {
             try
             {

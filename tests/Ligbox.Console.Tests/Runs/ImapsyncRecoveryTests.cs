@@ -92,14 +92,13 @@ public sealed class ImapsyncRecoveryTests : IDisposable
     }
 
     /// <summary>The app on a data directory that outlives the host, with the fake imapsync.</summary>
-    private sealed class Host(string dataDir, string imapsyncPath) : LigboxAppFactory
+    private sealed class Host(string dataDir, string imapsyncPath) : LigboxAppFactory(dataDir)
     {
         protected override IDictionary<string, string?> Settings
         {
             get
             {
                 var settings = base.Settings;
-                settings["Ligbox:DataDir"] = dataDir;
                 settings["Tools:Imapsync:ImapsyncPath"] = imapsyncPath;
                 return settings;
             }

@@ -44,7 +44,7 @@ public sealed class RunRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         Guid runId;
         string token;
         int copiedBeforeStop;
-        var first = new SharedDataDirFactory(_dataDir);
+        var first = LigboxAppFactory.OnSharedDataDir(_dataDir);
         await first.InitializeAsync();
         try
         {
@@ -71,7 +71,7 @@ public sealed class RunRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"copied when the stop was asked: {copiedBeforeStop}; when the host was gone: {atStop}");
         Assert.True(atStop < Messages, $"the run finished before the host stopped ({atStop}); nothing was interrupted");
 
-        var second = new SharedDataDirFactory(_dataDir);
+        var second = LigboxAppFactory.OnSharedDataDir(_dataDir);
         await second.InitializeAsync();
         try
         {
@@ -112,18 +112,4 @@ public sealed class RunRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private static HttpClient Client(LigboxAppFactory factory, string token) => factory.CreateBearerClient(token);
-
-    /// <summary>The app on a data directory that outlives the host, as a restarted console sees it.</summary>
-    private sealed class SharedDataDirFactory(string dataDir) : LigboxAppFactory
-    {
-        protected override IDictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Ligbox:DataDir"] = dataDir;
-                return settings;
-            }
-        }
-    }
 }

@@ -29,7 +29,7 @@ public sealed class ScheduleRestartTests : IDisposable
         Guid hoursJob, cronJob;
         DateTime hoursNext, cronNext;
         string token;
-        var first = new SharedDataDirFactory(_dataDir);
+        var first = LigboxAppFactory.OnSharedDataDir(_dataDir);
         await first.InitializeAsync();
         try
         {
@@ -49,7 +49,7 @@ public sealed class ScheduleRestartTests : IDisposable
 
         // Some time passes while the console is down: an interval recomputed at start would move.
         await Task.Delay(1500);
-        var second = new SharedDataDirFactory(_dataDir);
+        var second = LigboxAppFactory.OnSharedDataDir(_dataDir);
         await second.InitializeAsync();
         try
         {
@@ -76,18 +76,5 @@ public sealed class ScheduleRestartTests : IDisposable
         using var response = await api.PostAsJsonAsync("/api/migration/jobs", Api.ApiPermissionMatrixTests.NewJob(domain));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-    }
-
-    private sealed class SharedDataDirFactory(string dataDir) : LigboxAppFactory
-    {
-        protected override IDictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Ligbox:DataDir"] = dataDir;
-                return settings;
-            }
-        }
     }
 }

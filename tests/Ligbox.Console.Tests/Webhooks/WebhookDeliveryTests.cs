@@ -16,14 +16,13 @@ public class WebhookDeliveryTests
     private const string Secret = "whsec-test-0123456789abcdef";
 
     /// <summary>The console with fast retries, on a data directory that can outlive one host.</summary>
-    private sealed class WebhookAppFactory(string dataDir, TimeSpan baseDelay) : LigboxAppFactory
+    private sealed class WebhookAppFactory(string dataDir, TimeSpan baseDelay) : LigboxAppFactory(dataDir)
     {
         protected override IDictionary<string, string?> Settings
         {
             get
             {
                 var settings = base.Settings;
-                settings["Ligbox:DataDir"] = dataDir;
                 settings["Ligbox:Webhooks:BaseDelay"] = baseDelay.ToString("c");
                 settings["Ligbox:Webhooks:PollInterval"] = "00:00:00.200";
                 return settings;
