@@ -22,6 +22,9 @@ public sealed record JobOptionsModel
     public Dictionary<string, string> FolderMappings { get; set; } = [];
     public int? MaxMessageAgeDays { get; set; }
 
+    /// <summary>On the final pass, delete on the destination only messages Ligbox copied that were deleted on the source.</summary>
+    public bool MirrorOnFinal { get; set; }
+
     public JobOptions ToOptions() => new()
     {
         IncludeFolders = IncludeFolders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList(),
@@ -29,6 +32,7 @@ public sealed record JobOptionsModel
         FolderMappings = FolderMappings.Where(kv => !string.IsNullOrWhiteSpace(kv.Key) && !string.IsNullOrWhiteSpace(kv.Value))
             .ToDictionary(kv => kv.Key.Trim(), kv => kv.Value.Trim()),
         MaxMessageAgeDays = MaxMessageAgeDays,
+        MirrorOnFinal = MirrorOnFinal,
     };
 
     public static JobOptionsModel From(JobOptions o) => new()
@@ -37,6 +41,7 @@ public sealed record JobOptionsModel
         ExcludeFolders = [.. o.ExcludeFolders],
         FolderMappings = o.FolderMappings.ToDictionary(),
         MaxMessageAgeDays = o.MaxMessageAgeDays,
+        MirrorOnFinal = o.MirrorOnFinal,
     };
 }
 

@@ -25,4 +25,10 @@ public sealed record JobOptions
 
     /// <summary>Only messages younger than this many days are copied; null copies everything.</summary>
     public int? MaxMessageAgeDays { get; init; }
+
+    /// <summary>
+    /// On a final pass, delete on the destination the messages Ligbox copied whose source message was deleted
+    /// (messages that were on the destination before are never deleted). Off by default.
+    /// </summary>
+    public bool MirrorOnFinal { get; init; }
 }

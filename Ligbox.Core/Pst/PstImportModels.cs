@@ -19,13 +19,15 @@ public enum PstSourceKind
 /// <param name="WorkDirectory">Where readpst extracts (deleted afterwards).</param>
 /// <param name="QuarantineDirectory">Where rejected messages go.</param>
 /// <param name="RootFolder">Ordinary folders go under this destination folder; <c>null</c> for the top level.</param>
+/// <param name="OnReadpstLine">Receives each line readpst prints, as it prints it (the run's live log).</param>
 public sealed record PstImportRequest(
     string SourcePath,
     string SourceName,
     ImapEndpoint Destination,
     string WorkDirectory,
     string QuarantineDirectory,
-    string? RootFolder);
+    string? RootFolder,
+    Action<string>? OnReadpstLine = null);
 
 /// <summary>Counts for one source folder.</summary>
 public sealed class PstFolderStatistics

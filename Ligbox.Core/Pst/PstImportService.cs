@@ -1,15 +1,10 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Ligbox.Core.Audit;
-using Ligbox.Core.Jobs;
-using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
-using Ligbox.Tools.NativeImap;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
 namespace Ligbox.Core.Pst;
 
@@ -31,26 +26,26 @@ public sealed record PstRunReport(Guid RunId, Guid JobId, RunStatus Status, stri
 /// <summary>The parameters of a PST run, kept beside its quarantine (no new table).</summary>
 internal sealed record PstRunParameters(Guid MailboxId, string SourcePath, string SourceName, string? RootFolder, Guid? RetryOfRunId);
 
-/// <summary>Creates PST/mbox import runs, executes them one at a time, reports and retries their quarantine.</summary>
+/// <summary>
+/// Creates PST/mbox import runs (queued on Quartz and executed by the <see cref="RunPipeline"/> through the
+/// <see cref="ImportHandler"/>, like every run), reports them and retries their quarantine.
+/// </summary>
 public sealed class PstImportService(
     IDbContextFactory<LigboxDbContext> dbFactory,
     TusUploadStore uploads,
-    MailboxService mailboxes,
-    PstImporter importer,
-    PstImportQueue queue,
+    ImportHandler handler,
+    RunScheduler scheduler,
+    RunProgressNotifier notifier,
     DataDirectory data,
     AuditLog audit,
-    TimeProvider clock,
-    ILogger<PstImportService> logger)
+    TimeProvider clock)
 {
     public const string DefaultRootFolder = "Imported PST";
-    private const string ParametersFile = "import.json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly ConcurrentDictionary<Guid, PstImportStatistics> Live = new();
 
     /// <summary>
     /// Checks the upload (the caller's own, or any for an admin; finished; content matching its extension),
-    /// then creates a queued <see cref="RunKind.Pst"/> run and queues it; returns the run id.
+    /// then creates a queued <see cref="RunKind.Pst"/> run of the mailbox and queues it; returns the run id.
     /// </summary>
     /// <exception cref="NotFoundException">No such upload, job or mailbox.</exception>
     /// <exception cref="ForbiddenException">The upload belongs to another user and the caller is not an admin.</exception>
@@ -107,81 +102,13 @@ public sealed class PstImportService(
         return await CreateRunAsync(run.JobId, original.MailboxId, original with { RetryOfRunId = runId }, actor, ct);
     }
 
-    /// <summary>Executes a queued run (the worker calls this; a scheduler could too).</summary>
-    public async Task ExecuteAsync(Guid runId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var run = await db.Runs.SingleAsync(r => r.Id == runId, ct);
-        if (run.Status is not (RunStatus.Queued or RunStatus.Interrupted))
-        {
-            return; // cancelled while queued, or already done
-        }
-
-        var parameters = ReadParameters(run.JobId, runId);
-        var stats = Live.GetOrAdd(runId, _ => new PstImportStatistics { SourceName = parameters.SourceName });
-        Directory.CreateDirectory(data.Logs);
-        run.Start(clock.GetUtcNow().UtcDateTime, Path.Combine(data.Logs, $"pst-{runId}.log"));
-        await db.SaveChangesAsync(ct);
-        try
-        {
-            var destination = await DestinationAsync(db, run.JobId, parameters.MailboxId, ct);
-            PstImportStatistics result;
-            if (parameters.RetryOfRunId is { } original)
-            {
-                result = await importer.RetryQuarantineAsync(destination, QuarantineDirectory(run.JobId, original), parameters.RootFolder, ct);
-            }
-            else
-            {
-                var request = new PstImportRequest(parameters.SourcePath, parameters.SourceName, destination,
-                    Path.Combine(data.Work, runId.ToString()), QuarantineDirectory(run.JobId, runId), parameters.RootFolder);
-                result = await importer.ImportAsync(request, s => Live[runId] = s, ct);
-            }
-
-            var message = $"{result.Appended} appended, {result.Skipped} already there, {result.Quarantined} quarantined.";
-            run.Complete(clock.GetUtcNow().UtcDateTime, JsonSerializer.Serialize(result, Json), message);
-            await File.WriteAllTextAsync(run.LogPath!, message + "\n", CancellationToken.None);
-        }
-        catch (PstImportException ex)
-        {
-            run.Fail(clock.GetUtcNow().UtcDateTime, ex.Message, JsonSerializer.Serialize(Live.GetValueOrDefault(runId) ?? stats, Json));
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            run.Interrupt("The console stopped during the import; start it again: what was appended is skipped.");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "PST run {RunId} failed", runId);
-            run.Fail(clock.GetUtcNow().UtcDateTime, ex.Message, JsonSerializer.Serialize(Live.GetValueOrDefault(runId) ?? stats, Json));
-        }
-        finally
-        {
-            Live.TryRemove(runId, out _);
-        }
-
-        await db.SaveChangesAsync(CancellationToken.None);
-    }
-
     /// <summary>Per-folder counts (live while running) and the quarantine list.</summary>
     public async Task<PstRunReport> GetReportAsync(Guid runId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
-        var stats = Live.TryGetValue(runId, out var live) ? Snapshot(live)
-            : run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null;
+        var stats = handler.Live(runId) ?? (run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null);
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
-    }
-
-    /// <summary>
-    /// A copy of a running import's figures, taken under the lock the append pipeline changes them under
-    /// (<see cref="PstAppendPipeline.Update"/>), so a report never reads a folder list that is being added to.
-    /// </summary>
-    private static PstImportStatistics Snapshot(PstImportStatistics live)
-    {
-        lock (live)
-        {
-            return JsonSerializer.Deserialize<PstImportStatistics>(JsonSerializer.Serialize(live, Json), Json)!;
-        }
     }
 
     /// <summary>The <c>.eml</c> of quarantined message <paramref name="number"/>, or <c>null</c>.</summary>
@@ -209,34 +136,20 @@ public sealed class PstImportService(
 
         var run = new Run(jobId, RunKind.Pst, RunTrigger.Manual, actor, clock.GetUtcNow().UtcDateTime);
         db.Runs.Add(run);
-        var directory = QuarantineDirectory(jobId, run.Id);
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, ParametersFile), JsonSerializer.Serialize(parameters, Json), ct);
+        db.Add(new RunMailbox(run.Id, mailboxId, job.Mailboxes.Single(m => m.Id == mailboxId).SourceLogin));
+        await PstRunFiles.WriteParametersAsync(data, jobId, run.Id, parameters, ct);
         audit.Add(db, actor, parameters.RetryOfRunId is null ? "pst.import.started" : "pst.quarantine.retried", "run", run.Id,
             new { mailboxId, file = parameters.SourceName, parameters.RootFolder, parameters.RetryOfRunId }, jobId);
         await db.SaveChangesAsync(ct);
-        await queue.EnqueueAsync(run.Id, ct);
+        await scheduler.ScheduleAsync(run.Id, ct);
+        notifier.RunChanged(jobId, run.Id);
         return run.Id;
-    }
-
-    private async Task<ImapEndpoint> DestinationAsync(LigboxDbContext db, Guid jobId, Guid mailboxId, CancellationToken ct)
-    {
-        var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
-        var mailbox = await db.Mailboxes.AsNoTracking().SingleAsync(m => m.Id == mailboxId, ct);
-        var (_, secret) = await mailboxes.RevealSecretsAsync(mailboxId, ct);
-        var server = job.Destination;
-        return new ImapEndpoint(server.Host, server.Port,
-            server.Security switch { ImapSecurityMode.Ssl => ImapSecurity.Ssl, ImapSecurityMode.StartTls => ImapSecurity.StartTls, _ => ImapSecurity.None },
-            mailbox.DestinationLogin, secret,
-            server.Auth switch { ImapAuthMode.XOAuth2 => ImapAuthMechanism.XOAuth2, ImapAuthMode.Login => ImapAuthMechanism.Login, _ => ImapAuthMechanism.Plain });
     }
 
     private static ValidationFailedException Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] });
 
-    private string QuarantineDirectory(Guid jobId, Guid runId) => Path.Combine(data.Quarantine, jobId.ToString(), runId.ToString());
+    private string QuarantineDirectory(Guid jobId, Guid runId) => PstRunFiles.QuarantineDirectory(data, jobId, runId);
 
-    private PstRunParameters ReadParameters(Guid jobId, Guid runId) =>
-        JsonSerializer.Deserialize<PstRunParameters>(File.ReadAllText(Path.Combine(QuarantineDirectory(jobId, runId), ParametersFile)), Json)
-            ?? throw new InvalidOperationException($"PST run {runId} has no parameters.");
+    private PstRunParameters ReadParameters(Guid jobId, Guid runId) => PstRunFiles.ReadParameters(data, jobId, runId);
 }

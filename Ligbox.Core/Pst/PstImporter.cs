@@ -178,7 +178,7 @@ public sealed class PstImporter
                     onProgress?.Invoke(stats);
                 }
             }
-        }, cancellationToken);
+        }, request.OnReadpstLine, cancellationToken);
         if (!result.Succeeded)
         {
             throw new PstImportException(result.ErrorMessage ?? $"readpst failed with exit code {result.ExitCode}.");

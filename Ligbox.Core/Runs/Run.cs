@@ -18,7 +18,12 @@ public enum RunStatus
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>Cut off by a restart and not resumed automatically (<c>Ligbox:Runs:AutoResume</c> off): start it again or cancel it.</summary>
     Interrupted,
+
+    /// <summary>Cut off by a restart and queued again (trigger <see cref="RunTrigger.Recovery"/>): waiting to resume where it stopped.</summary>
+    Resuming,
 }
 
 public enum RunTrigger
@@ -61,17 +66,32 @@ public sealed class Run
     public string? StatisticsJson { get; private set; }
     public string? LogPath { get; private set; }
 
+    /// <summary>Optimistic concurrency token: every change of state bumps it, so a late writer cannot overwrite a newer state (a cancel).</summary>
+    public int Version { get; private set; }
+
     public TimeSpan? Duration => StartedAtUtc is { } s && EndedAtUtc is { } e ? e - s : null;
 
-    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
+    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming;
+
+    /// <summary>The status in words (the UI and API show "Waiting to resume" rather than a final-looking word).</summary>
+    public static string Describe(RunStatus status) => status switch
+    {
+        RunStatus.Resuming => "Waiting to resume",
+        RunStatus.Interrupted => "Interrupted: start a new run or cancel it",
+        _ => status.ToString(),
+    };
+
+    /// <summary>Whether a run in this status can be started by the pipeline.</summary>
+    public bool CanStart => Status is RunStatus.Queued or RunStatus.Interrupted or RunStatus.Resuming;
 
     public void Start(DateTime nowUtc, string logPath)
     {
-        if (Status is not (RunStatus.Queued or RunStatus.Interrupted))
+        if (!CanStart)
         {
             throw new DomainException($"A run that is {Status} cannot be started.");
         }
 
+        Version++;
         Status = RunStatus.Running;
         StartedAtUtc ??= nowUtc;
         LogPath = logPath;
@@ -80,6 +100,7 @@ public sealed class Run
     public void Complete(DateTime nowUtc, string? statisticsJson, string? message = null)
     {
         EnsureRunning("complete");
+        Version++;
         Status = RunStatus.Succeeded;
         EndedAtUtc = nowUtc;
         StatisticsJson = statisticsJson;
@@ -93,6 +114,7 @@ public sealed class Run
             throw new DomainException($"A run that is {Status} cannot fail.");
         }
 
+        Version++;
         Status = RunStatus.Failed;
         EndedAtUtc = nowUtc;
         Message = reason;
@@ -106,6 +128,7 @@ public sealed class Run
             throw new DomainException($"The run is already {Status}; there is nothing to cancel.");
         }
 
+        Version++;
         Status = RunStatus.Cancelled;
         EndedAtUtc = nowUtc;
         Message = $"Cancelled by {by}.";
@@ -115,7 +138,22 @@ public sealed class Run
     public void Interrupt(string reason)
     {
         EnsureRunning("interrupt");
+        Version++;
         Status = RunStatus.Interrupted;
+        Message = reason;
+    }
+
+    /// <summary>Start-up recovery queues an interrupted (or still running) run again: it waits to resume, triggered by recovery.</summary>
+    public void MarkResuming(string reason)
+    {
+        if (Status is not (RunStatus.Running or RunStatus.Interrupted or RunStatus.Resuming))
+        {
+            throw new DomainException($"A run that is {Status} cannot be resumed.");
+        }
+
+        Version++;
+        Status = RunStatus.Resuming;
+        Trigger = RunTrigger.Recovery;
         Message = reason;
     }
 

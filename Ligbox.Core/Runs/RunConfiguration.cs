@@ -16,6 +16,8 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         b.Property(r => r.LogPath).HasMaxLength(1000);
         b.Ignore(r => r.Duration);
         b.Ignore(r => r.IsActive);
+        b.Ignore(r => r.CanStart);
+        b.Property(r => r.Version).IsConcurrencyToken();
         b.HasOne<Jobs.MigrationJob>().WithMany().HasForeignKey(r => r.JobId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(r => new { r.JobId, r.QueuedAtUtc });
         b.HasIndex(r => r.Status);

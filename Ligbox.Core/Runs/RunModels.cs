@@ -41,7 +41,10 @@ public sealed record RunDto(
     string? Message,
     IReadOnlyList<RunMailboxDto> Mailboxes)
 {
-    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
+    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming;
+
+    /// <summary>The status in words ("Waiting to resume" for a run queued again after a restart).</summary>
+    public string StatusText => Run.Describe(Status);
 
     internal static RunDto From(Run r, IEnumerable<RunMailbox> mailboxes) => new(r.Id, r.JobId, r.Kind, r.Status, r.Trigger, r.DryRun, r.RequestedBy,
         r.QueuedAtUtc, r.StartedAtUtc, r.EndedAtUtc, r.Duration?.TotalSeconds, r.Message,

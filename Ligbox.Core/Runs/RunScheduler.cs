@@ -25,9 +25,9 @@ public sealed class RunScheduler(ISchedulerFactory schedulers)
     }
 }
 
-/// <summary>Thin Quartz adapter: runs one <see cref="Run"/> through the <see cref="RunExecutor"/>.</summary>
+/// <summary>Thin Quartz adapter: runs one <see cref="Run"/> of any kind through the <see cref="RunPipeline"/>.</summary>
 [DisallowConcurrentExecution]
-public sealed class SyncRunJob(RunExecutor executor) : IJob
+public sealed class SyncRunJob(RunPipeline executor) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await executor.ExecuteAsync(Guid.Parse(context.MergedJobDataMap.GetString(RunScheduler.RunIdKey)!), cancellationToken);

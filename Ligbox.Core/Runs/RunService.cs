@@ -7,9 +7,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Ligbox.Core.Runs;
 
-/// <summary>Starts, cancels and lists a job's runs. Runs execute in the background (<see cref="RunExecutor"/>).</summary>
+/// <summary>Starts, cancels and lists a job's runs. Runs of every kind execute in the background (<see cref="RunPipeline"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync)
+    RunPipeline executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync)
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
         StartAsync(jobId, RunKind.Preflight, null, false, actor, RunTrigger.Manual, ct);
@@ -107,7 +107,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new NotFoundException("Run", runId);
         if (run.IsActive && executor.RequestCancel(runId, actor))
         {
-            // The executor stops the engine and records the cancellation itself.
+            // The pipeline stops the handler and records the cancellation itself.
             audit.Add(db, actor, "run.cancelled", "run", run.Id, new { kind = run.Kind.ToString() }, run.JobId);
             await db.SaveChangesAsync(ct);
             return await WaitForEndAsync(runId, ct);

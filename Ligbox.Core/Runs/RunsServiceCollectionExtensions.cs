@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Sync;
+using Ligbox.Tools.Engines;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
 namespace Ligbox.Core.Runs;
@@ -12,16 +14,22 @@ public static class RunsServiceCollectionExtensions
 {
     /// <summary>
     /// Runs on Quartz with its persistent store in the console database (schema created if missing),
-    /// the executor, the progress notifier and start-up recovery. Register after the database initialiser.
+    /// the lifecycle shell (<see cref="RunPipeline"/>) with the pre-flight and sync handlers (imports add theirs),
+    /// the imapsync engine, the progress notifier and start-up recovery. Register after the database initialiser.
     /// </summary>
     public static IServiceCollection AddLigboxRuns(this IServiceCollection services, DataDirectory dataDir, string connectionString)
     {
         services.AddOptions<RunsOptions>().BindConfiguration(RunsOptions.Section);
         services.AddSingleton<EfSyncStateStore>();
         services.AddSingleton<ImapsyncPass>();
+        services.AddSingleton<IMigrationEngine>(sp => sp.GetRequiredService<ImapsyncPass>());
+        services.TryAddSingleton<EngineRegistry>();
         services.AddSingleton<RunProgressNotifier>();
         services.AddSingleton<MailboxSlots>();
-        services.AddSingleton<RunExecutor>();
+        services.AddSingleton<SyncHandlerSupport>();
+        services.AddSingleton<IRunHandler, PreflightHandler>();
+        services.AddSingleton<IRunHandler, SyncPassHandler>();
+        services.AddSingleton<RunPipeline>();
         services.AddSingleton<RunScheduler>();
         services.AddScoped<RunService>();
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Storage;
+using Ligbox.Tools.Engines;
 using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Processes;
@@ -20,12 +21,44 @@ public sealed record ImapsyncPassContext(MigrationJob Job, Guid RunId, string Ki
 /// also on failure or cancel, by <see cref="ImapsyncCommand"/>).
 /// </summary>
 /// <remarks>
+/// It is the <see cref="EngineKind.Imapsync"/> <see cref="IMigrationEngine"/> of the run pipeline. It stays in Core
+/// (its job context and data directory are Core's) while the imapsync tests against it are being extended.
 /// imapsync is idempotent: it identifies messages by their headers and skips those already on the
 /// destination, so a pass interrupted by a restart or a cancel is simply run again from the start
 /// (RunRecoveryService re-queues it) and copies only what is still missing — no state of our own needed.
 /// </remarks>
-public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<ImapsyncSettings> settings, DataDirectory dataDir, TimeProvider clock)
+public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<ImapsyncSettings> settings, DataDirectory dataDir, TimeProvider clock) : IMigrationEngine
 {
+    /// <summary>What a pass needs from its job and run.</summary>
+    private sealed record PassSettings(Guid JobId, Guid RunId, string Kind, int? MaxAgeDays);
+
+    /// <inheritdoc />
+    public EngineKind Kind => EngineKind.Imapsync;
+
+    /// <inheritdoc />
+    public async Task<PreflightResult> PreflightAsync(EngineRunContext context, SyncRequest request, IProgress<SyncProgressEvent>? progress, CancellationToken cancellationToken)
+    {
+        var result = await RunOneAsync(Settings(context, request), request, justLogin: true, progress, cancellationToken);
+        return new PreflightResult
+        {
+            Engine = "imapsync",
+            LoginsOnly = true,
+            Failures = result.Failure is { } f ? [f] : [],
+            ExitCode = result.Statistics?.ExitCode,
+            ExitMeaning = result.Statistics?.ExitMeaning,
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<MailboxSyncResult> SyncAsync(EngineRunContext context, SyncRequest request, IProgress<SyncProgressEvent>? progress, CancellationToken cancellationToken) =>
+        RunOneAsync(Settings(context, request), request, justLogin: false, progress, cancellationToken);
+
+    /// <summary>imapsync's <c>--maxage</c> counts whole days back from now: the request's window, rounded up.</summary>
+    private PassSettings Settings(EngineRunContext context, SyncRequest request) => new(context.JobId, context.RunId, context.RunKind,
+        request.NotBefore is { } notBefore ? Math.Max(1, (int)Math.Ceiling((clock.GetUtcNow() - notBefore).TotalDays)) : null);
+
+    private static PassSettings Settings(ImapsyncPassContext context) => new(context.Job.Id, context.RunId, context.Kind, context.Job.Options.MaxMessageAgeDays);
+
     // Folder names and prefixes go into imapsync's --regextrans2, which imapsync evaluates as Perl: only
     // plain characters are let through, so a folder name can never become code.
     [GeneratedRegex(@"^[\p{L}\p{N} ._/&()+,-]{1,200}$")]
@@ -66,11 +99,11 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
         var results = new MailboxSyncResult[requests.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (i, token) => results[i] = await RunOneAsync(context, requests[i], justLogin, progress, token));
+            async (i, token) => results[i] = await RunOneAsync(Settings(context), requests[i], justLogin, progress, token));
         return results;
     }
 
-    private async Task<MailboxSyncResult> RunOneAsync(ImapsyncPassContext context, SyncRequest request, bool justLogin, IProgress<SyncProgressEvent>? progress,
+    private async Task<MailboxSyncResult> RunOneAsync(PassSettings context, SyncRequest request, bool justLogin, IProgress<SyncProgressEvent>? progress,
         CancellationToken ct)
     {
         var key = request.EffectiveMailboxKey;
@@ -130,14 +163,14 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
             BytesTransferred = statistics.BytesTransferred,
             MessagesPerSecond = statistics.ReportedMessagesPerSecond ?? statistics.MessagesPerSecond,
         });
-        var failure = result.Succeeded ? null : ImapsyncFailures.Describe(result, request, context.Job);
+        var failure = result.Succeeded ? null : ImapsyncFailures.Describe(result, request);
         return new MailboxSyncResult(request, statistics, failure);
     }
 
-    private ImapsyncOptions OptionsFor(ImapsyncPassContext context, SyncRequest request, bool justLogin)
+    private ImapsyncOptions OptionsFor(PassSettings context, SyncRequest request, bool justLogin)
     {
         var extra = new List<string>();
-        if (!justLogin && context.Job.Options.MaxMessageAgeDays is { } days)
+        if (!justLogin && context.MaxAgeDays is { } days)
         {
             extra.AddRange(["--maxage", days.ToString(CultureInfo.InvariantCulture)]);
         }
@@ -161,7 +194,7 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
             ExcludeFolders = request.Mapping.Exclude.Select(GlobToRegex).ToList(),
             ExtraArguments = extra,
             RunName = $"{context.Kind}-{request.EffectiveMailboxKey.Replace("-", "", StringComparison.Ordinal)}-{clock.GetUtcNow():yyyyMMddHHmmss}",
-            LogDirectory = LogDirectoryFor(context.Job.Id, context.RunId),
+            LogDirectory = LogDirectoryFor(context.JobId, context.RunId),
         };
     }
 
@@ -209,19 +242,22 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
 /// <summary>Plain words for a failed imapsync run, naming the mailbox and the server, with what to do.</summary>
 public static class ImapsyncFailures
 {
-    public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request, MigrationJob job)
+    public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request, MigrationJob job) => Describe(result, request);
+
+    /// <summary>The failure, naming the servers of the request.</summary>
+    public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request)
     {
         var source = request.Source;
         var destination = request.Destination;
         var detail = $"imapsync exit {result.ExitCode} ({result.Exit.Name})" + (result.MostFrequentError is { } e ? $"; most frequent error: {e}" : "");
         var (kind, side, message) = result.ExitCode switch
         {
-            161 => (ImapFailureKind.AuthenticationFailed, ImapSide.Source, $"authentication failed for {source.User} on the source ({job.Source.Host}): check the password"),
-            162 => (ImapFailureKind.AuthenticationFailed, ImapSide.Destination, $"authentication failed for {destination.User} on the destination ({job.Destination.Host}): check the password"),
+            161 => (ImapFailureKind.AuthenticationFailed, ImapSide.Source, $"authentication failed for {source.User} on the source ({source.Host}): check the password"),
+            162 => (ImapFailureKind.AuthenticationFailed, ImapSide.Destination, $"authentication failed for {destination.User} on the destination ({destination.Host}): check the password"),
             101 => (ImapFailureKind.ConnectionRefused, ImapSide.Source,
-                $"the source server {job.Source.Host}:{job.Source.Port} could not be reached: check its host name, port, TLS setting and firewall"),
+                $"the source server {source.Host}:{source.Port} could not be reached: check its host name, port, TLS setting and firewall"),
             102 => (ImapFailureKind.ConnectionRefused, ImapSide.Destination,
-                $"the destination server {job.Destination.Host}:{job.Destination.Port} could not be reached: check its host name, port, TLS setting and firewall"),
+                $"the destination server {destination.Host}:{destination.Port} could not be reached: check its host name, port, TLS setting and firewall"),
             113 => (ImapFailureKind.QuotaExceeded, ImapSide.Destination,
                 $"the destination mailbox {destination.User} is over quota: free space or raise its quota, then run the sync again"),
             114 => (ImapFailureKind.MessageRejected, ImapSide.Destination, $"messages could not be written to {destination.User} on the destination: {Lower(result.Exit.Meaning)}"),

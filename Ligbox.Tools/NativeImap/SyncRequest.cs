@@ -34,6 +34,12 @@ public sealed record SyncRequest
     /// <summary>Verify every source message is on the destination (always on for <see cref="SyncKind.Final"/>).</summary>
     public bool Verify { get; init; }
 
+    /// <summary>
+    /// The date window: messages whose INTERNALDATE is before this are not copied; <c>null</c> copies every message
+    /// (the job's <c>maxMessageAgeDays</c>, as now minus the days, UTC, date only).
+    /// </summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
     /// <summary>Folder selection and renaming.</summary>
     public FolderMappingOptions Mapping { get; init; } = new();
 

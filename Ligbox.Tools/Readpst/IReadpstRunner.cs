@@ -17,4 +17,17 @@ public interface IReadpstRunner
     /// <exception cref="InvalidOperationException"><paramref name="outputDirectory"/> is not empty (readpst would add duplicates beside earlier files).</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="ExtractAsync(string, string, Action{ReadpstProgress}?, CancellationToken)"/>, with every line readpst
+    /// prints (redacted) handed to <paramref name="onLine"/> as it comes, for a run's live log.
+    /// </summary>
+    /// <param name="pstPath">The PST file.</param>
+    /// <param name="outputDirectory">An empty or new directory (created when missing).</param>
+    /// <param name="onProgress">Receives per-folder progress as readpst prints it.</param>
+    /// <param name="onLine">Receives each output line; runners that cannot stream lines ignore it.</param>
+    /// <param name="cancellationToken">Cancelling kills readpst (its whole process tree).</param>
+    /// <returns>As the other overload.</returns>
+    Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
+        ExtractAsync(pstPath, outputDirectory, onProgress, cancellationToken);
 }

@@ -26,7 +26,11 @@ public sealed class ReadpstRunner : IReadpstRunner
         ["-e", "-o", outputDirectory, "-D", "-j", "0", pstPath];
 
     /// <inheritdoc />
-    public async Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default)
+    public Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
+        ExtractAsync(pstPath, outputDirectory, onProgress, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pstPath);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
@@ -56,6 +60,7 @@ public sealed class ReadpstRunner : IReadpstRunner
                 // run logs like every tool's, so they go through the same redaction.
                 var text = SecretRedactor.Redact(line.Text);
                 lines.Add(text);
+                onLine?.Invoke(text);
                 if (ReadpstProgressParser.Parse(text) is { } @event)
                 {
                     progress.Add(@event);

@@ -72,7 +72,7 @@ public sealed class ImapsyncRecoveryTests : IDisposable
                 run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
                 Assert.True(DateTime.UtcNow < deadline, $"the run was not resumed: {run}");
             }
-            while (run.GetProperty("status").GetString() is "Queued" or "Running" or "Interrupted");
+            while (run.GetProperty("status").GetString() is "Queued" or "Running" or "Resuming");
 
             Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
             Assert.Equal(500, run.GetProperty("mailboxes")[0].GetProperty("result").GetProperty("messagesTransferred").GetInt32());

@@ -86,10 +86,11 @@ public sealed class RunRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
                 run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(120), $"the run was not resumed: {run}");
             }
-            while (run.GetProperty("status").GetString() is "Queued" or "Running" or "Interrupted");
+            while (run.GetProperty("status").GetString() is "Queued" or "Running" or "Resuming");
 
             output.WriteLine($"resumed run ended {run.GetProperty("status")} after {sw.Elapsed.TotalSeconds:F1} s: {run.GetProperty("message")}");
             Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
+            Assert.Equal("Recovery", run.GetProperty("trigger").GetString());
             Assert.Equal(Messages, await _destination.CountMessagesAsync(user, "INBOX"));
             Assert.Equal(Messages, await DistinctMessageIdsAsync(user, dp));
 

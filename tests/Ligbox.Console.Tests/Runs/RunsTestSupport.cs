@@ -94,7 +94,7 @@ internal static class RunsTestSupport
         {
             var run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
             var status = run.GetProperty("status").GetString();
-            if (status is not ("Queued" or "Running"))
+            if (status is not ("Queued" or "Running" or "Resuming"))
             {
                 return run;
             }

@@ -18,6 +18,7 @@ public sealed partial class CreateJobForm
     public string? Include { get; set; }
     public string? Exclude { get; set; }
     public int? MaxAgeDays { get; set; }
+    public bool MirrorOnFinal { get; set; }
 
     [GeneratedRegex(@"^[^\s.@]+(\.[^\s.@]+)+$")]
     private static partial Regex DomainShape();
@@ -53,7 +54,7 @@ public sealed partial class CreateJobForm
         Source = Source,
         Destination = Destination,
         Engine = Engine,
-        Options = new JobOptionsModel { IncludeFolders = Split(Include), ExcludeFolders = Split(Exclude), MaxMessageAgeDays = MaxAgeDays },
+        Options = new JobOptionsModel { IncludeFolders = Split(Include), ExcludeFolders = Split(Exclude), MaxMessageAgeDays = MaxAgeDays, MirrorOnFinal = MirrorOnFinal },
     };
 
     /// <summary>Folder patterns separated by commas or line breaks.</summary>

@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ligbox.Core.Gate;
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Mailboxes;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Security;
+using Ligbox.Core.Storage;
+using Ligbox.Core.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ligbox.Core.Runs;
+
+/// <summary>
+/// The lifecycle shell every run goes through, whatever its kind (queued on Quartz by <see cref="RunScheduler"/>):
+/// start, hand the work to the <see cref="IRunHandler"/> of its kind, then complete, fail, stop on cancel, or
+/// leave it to be resumed when the console stops. It is the one writer of a run's status; <see cref="Run.Version"/>
+/// makes a late write lose against a cancel recorded meanwhile. After every run it tells the gate and the webhooks.
+/// </summary>
+public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IEnumerable<IRunHandler> handlers, SecretProtector protector,
+    DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IHostApplicationLifetime lifetime, GateService gate,
+    WebhookService webhooks, ILogger<RunPipeline> logger)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
+    private readonly IReadOnlyList<IRunHandler> _handlers = handlers.ToList();
+
+    /// <summary>Asks a running run to stop; false when this process is not running it.</summary>
+    public bool RequestCancel(Guid runId, string by)
+    {
+        if (!_active.TryGetValue(runId, out var active))
+        {
+            return false;
+        }
+
+        active.CancelledBy = by;
+        active.Cts.Cancel();
+        return true;
+    }
+
+    public async Task ExecuteAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        // Registered before the run is read, so a cancel that arrives while it starts is never lost.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var active = new ActiveRun(cts);
+        _active[runId] = active;
+        try
+        {
+            await ExecuteRegisteredAsync(runId, active);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+
+        await AnnounceOutcomeAsync(runId);
+    }
+
+    private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active)
+    {
+        var ct = active.Cts.Token;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null || !run.CanStart)
+        {
+            return; // cancelled while queued, or already done
+        }
+
+        var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, ct);
+        var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(ct);
+        var mailboxes = items.Select(i => job.Mailboxes.Single(m => m.Id == i.MailboxId)).ToList();
+        var secrets = mailboxes.ToDictionary(m => m.Id, m => (Source: protector.Unprotect(m.SourceSecretProtected), Destination: protector.Unprotect(m.DestinationSecretProtected)));
+        var logPath = RunLog.PathFor(dataDir, job.Id, run.Id);
+        using var log = new RunLog(logPath, secrets.Values.SelectMany(s => new[] { s.Source, s.Destination }), clock);
+        var x = new RunExecution(db, run, job, items, mailboxes, secrets, log, run.Status != RunStatus.Queued, notifier, clock);
+        try
+        {
+            var handler = _handlers.FirstOrDefault(h => h.Handles(run.Kind)) ?? throw new DomainException($"No handler runs {run.Kind} runs in this console.");
+            run.Start(x.Now, logPath);
+            foreach (var item in items)
+            {
+                item.MarkRunning();
+            }
+
+            await db.SaveChangesAsync(ct);
+            notifier.RunChanged(job.Id, run.Id);
+            x.Line(null, $"{(x.Resumed ? "Resuming" : "Starting")} {run.Kind.ToString().ToLowerInvariant()}{(run.DryRun ? " (dry run)" : "")} of {items.Count} mailbox(es): " +
+                $"{handler.Describe(x)}, requested by {run.RequestedBy}.");
+
+            var outcome = await handler.ExecuteAsync(x, ct);
+            ct.ThrowIfCancellationRequested();
+            if (outcome.Succeeded)
+            {
+                run.Complete(x.Now, outcome.StatisticsJson, outcome.Message);
+            }
+            else
+            {
+                run.Fail(x.Now, outcome.Message, outcome.StatisticsJson);
+                RecordPhaseReason(job, outcome.Message);
+            }
+
+            x.Line(null, outcome.Message);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another writer (a cancel) changed the run since it was read: its state wins, nothing is written over it.
+            db.ChangeTracker.Clear();
+            await RecordStopAsync(runId, active.CancelledBy ?? "another writer", log);
+        }
+        catch (Exception) when (active.Cts.IsCancellationRequested)
+        {
+            // Cancelled or stopping: an engine may end with its own error once its connections are cut.
+            db.ChangeTracker.Clear();
+            await RecordStopAsync(runId, active.CancelledBy, log);
+        }
+        catch (Exception ex)
+        {
+            if (ex is DomainException)
+            {
+                logger.LogWarning("Run {RunId} failed: {Reason}", runId, ex.Message);
+            }
+            else
+            {
+                logger.LogError(ex, "Run {RunId} failed", runId);
+            }
+
+            db.ChangeTracker.Clear();
+            await RecordFailureAsync(runId, log.Redact(ex.Message), log);
+        }
+        finally
+        {
+            notifier.ClearProgress(runId);
+            notifier.RunChanged(job.Id, runId);
+        }
+    }
+
+    /// <summary>
+    /// Tells the gate and the helpdesk how the run ended: every finished run is a webhook event; the gate is
+    /// told in one place (a failed run revokes an approved gate; a final has its gate evaluated, which queues
+    /// <c>migration.gate_ready</c>).
+    /// </summary>
+    private async Task AnnounceOutcomeAsync(Guid runId)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+            if (run is null || run.DryRun || run.Status is not (RunStatus.Succeeded or RunStatus.Failed))
+            {
+                return;
+            }
+
+            var payload = new { runId = run.Id, jobId = run.JobId, kind = run.Kind.ToString(), status = run.Status.ToString(), message = run.Message, endedAt = run.EndedAtUtc };
+            await webhooks.PublishAsync(run.Status == RunStatus.Failed ? WebhookEvents.RunFailed : WebhookEvents.RunCompleted, run.JobId, payload);
+
+            // gate: evaluate after every run
+            if (run.Status == RunStatus.Failed)
+            {
+                await gate.OnRunFailedAsync(run.JobId);
+            }
+            else if (run.Kind == RunKind.Final)
+            {
+                await gate.GetAsync(run.JobId, includeEvents: false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The run's own outcome is already stored; a failed notification must not turn it into an error.
+            logger.LogWarning(ex, "Could not announce the outcome of run {RunId} to the gate and webhooks", runId);
+        }
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>A failed run keeps the job's phase and records why.</summary>
+    internal void RecordPhaseReason(MigrationJob job, string reason)
+    {
+        if (MigrationJob.CanMoveTo(job.Phase, job.Phase))
+        {
+            job.MoveTo(job.Phase, Now, reason.Length > 1000 ? reason[..1000] : reason);
+        }
+    }
+
+    /// <summary>
+    /// A cancel (<paramref name="cancelledBy"/>) is recorded unless another writer already ended the run, whose
+    /// state is kept; without a cancel the console is stopping and the run waits to be resumed at the next start.
+    /// </summary>
+    private async Task RecordStopAsync(Guid runId, string? cancelledBy, RunLog log)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var run = await db.Runs.SingleAsync(r => r.Id == runId);
+            var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync();
+            string line;
+            if (cancelledBy is not null || !run.IsActive)
+            {
+                if (run.IsActive)
+                {
+                    run.Cancel(Now, cancelledBy!);
+                }
+
+                foreach (var item in items)
+                {
+                    item.Close(run.Status);
+                }
+
+                var ids = items.Select(i => i.MailboxId).ToList();
+                foreach (var m in await db.Mailboxes.Where(m => ids.Contains(m.Id) && m.Status == MailboxStatus.Syncing).ToListAsync())
+                {
+                    m.MarkReady("The run was cancelled; the next pass continues where it stopped.");
+                }
+
+                line = run.Status == RunStatus.Cancelled ? $"{run.Message} What was copied stays; the next run continues without duplicates." : $"The run is {run.Status}.";
+            }
+            else if (run.Status != RunStatus.Running)
+            {
+                return; // stopped before it started: still queued, Quartz or the recovery starts it again
+            }
+            else
+            {
+                run.Interrupt("The console stopped during the run; it is resumed at the next start.");
+                line = "The console is stopping: the run is interrupted and resumes at the next start.";
+            }
+
+            try
+            {
+                await db.SaveChangesAsync();
+                Line(log, run, line);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // Changed meanwhile (the API cancelled it too): read it again.
+            }
+        }
+    }
+
+    private async Task RecordFailureAsync(Guid runId, string reason, RunLog log)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var run = await db.Runs.SingleAsync(r => r.Id == runId);
+        if (!run.IsActive)
+        {
+            return;
+        }
+
+        run.Fail(Now, reason);
+        foreach (var item in await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync())
+        {
+            item.Close(RunStatus.Failed);
+        }
+
+        RecordPhaseReason(await db.Jobs.SingleAsync(j => j.Id == run.JobId), reason);
+        try
+        {
+            await db.SaveChangesAsync();
+            Line(log, run, "Failed: " + reason);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Cancelled meanwhile: the cancel stands.
+        }
+    }
+
+    private void Line(RunLog log, Run run, string message) => notifier.Line(run.JobId, run.Id, log.Write(null, message));
+
+    private sealed class ActiveRun(CancellationTokenSource cts)
+    {
+        public CancellationTokenSource Cts { get; } = cts;
+        public string? CancelledBy { get; set; }
+    }
+}
