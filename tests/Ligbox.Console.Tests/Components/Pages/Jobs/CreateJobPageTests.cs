@@ -97,6 +97,25 @@ public class CreateJobPageTests(LigboxAppFactory app) : IClassFixture<LigboxAppF
         Assert.Equal(PageTestContext.UserName, job.CreatedBy);
     }
 
+    [Fact]
+    public async Task CreatesJobThatMirrorsOnFinal_WhenTheBoxIsTicked()
+    {
+        var cut = _ctx.RenderPage<CreateJobPage>();
+        FillValid(cut, "mirror-customer.example");
+        Assert.Contains("Deletes on the destination only messages Ligbox copied that were deleted on the source.", cut.Markup);
+        var mirror = cut.FindComponent<MudCheckBox<bool>>();
+        Assert.False(mirror.Instance.Value);
+        await cut.InvokeAsync(() => mirror.Instance.ValueChanged.InvokeAsync(true));
+
+        cut.Find("form").Submit();
+
+        var navigation = (BunitNavigationManager)_ctx.Services.GetRequiredService<NavigationManager>();
+        cut.WaitForAssertion(() => Assert.Matches("/migration/jobs/[0-9a-f-]{36}$", navigation.Uri), Patience);
+        await using var scope = app.Services.CreateAsyncScope();
+        var job = await scope.ServiceProvider.GetRequiredService<JobService>().GetAsync(Guid.Parse(navigation.Uri[^36..]));
+        Assert.True(job.Options.MirrorOnFinal);
+    }
+
     private static void FillValid(IRenderedComponent<CreateJobPage> cut, string domain)
     {
         cut.Input("domain").Change(domain);
