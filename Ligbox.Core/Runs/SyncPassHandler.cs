@@ -129,11 +129,10 @@ public sealed class SyncPassHandler(SyncHandlerSupport support, IImapSyncEngine 
     /// <summary>What a final pass verified, naming the missing messages the statistics carry.</summary>
     private static string Verification(SyncStatistics st) => st.MissingOnDestination switch
     {
-        null => $"the {st.Engine} engine did not verify the destination, so this pass is not verified",
-        0 => "every message verified on the destination",
-        var n => $"{n} message(s) missing on the destination" + (st.Missing.Count == 0 ? "" :
-            ": " + string.Join(", ", st.Missing.Take(NamedMissing).Select(mm => $"{mm.Folder}/{mm.Subject ?? mm.MessageId ?? "(no subject)"}")) +
-            (n > NamedMissing ? $" and {n - NamedMissing} more" : "")),
+        null => $"not verified: the {st.Engine} engine did not verify the destination",
+        var n => $"missing on the destination: {n}" + (n == 0 || st.Missing.Count == 0 ? "" :
+            " (" + string.Join(", ", st.Missing.Take(NamedMissing).Select(mm => $"{mm.Folder}/{mm.Subject ?? mm.MessageId ?? "(no subject)"}")) +
+            (n > Math.Min(st.Missing.Count, NamedMissing) ? $" and {n - Math.Min(st.Missing.Count, NamedMissing)} more" : "") + ")"),
     };
 
     /// <summary>
