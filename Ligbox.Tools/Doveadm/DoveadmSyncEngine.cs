@@ -24,7 +24,7 @@ namespace Ligbox.Tools.Doveadm;
 /// also on failure or cancel); cancelling kills the doveadm process tree. dsync recognises what is already
 /// on the destination, so a pass cut off (kill -9, restart) is simply run again.
 /// <c>backup</c> makes the destination an exact copy of the source, so it would delete mail that is only on
-/// the destination: a pass refuses to start when there is any (unless it is a final pass with mirror on).
+/// the destination: a pass refuses to start when there is any (so the job's mirror option does nothing more here).
 /// <c>sync -1</c> (one-way, keeps destination-only mail) was tried and rejected: with a message only on the
 /// destination it copied a new source message twice on the next pass (UID conflict), so it is not idempotent.
 /// </remarks>
@@ -52,7 +52,7 @@ public sealed partial class DoveadmSyncEngine
     /// Runs one pass (initial, delta and final are the same dsync command; a final pass is verified by the
     /// comparison that every pass makes).
     /// </summary>
-    /// <param name="request">The mailbox pair; the destination must be the local Dovecot (see <see cref="PreflightAsync"/>).</param>
+    /// <param name="request">The mailbox pair; the destination must be the local Dovecot (see <see cref="PreflightAsync(SyncRequest, CancellationToken)"/>).</param>
     /// <param name="progress">Receives doveadm's output lines and the start and end of the mailbox.</param>
     /// <param name="cancellationToken">Kills doveadm (its whole process tree) and stops the pass.</param>
     /// <returns>The figures of the pass.</returns>
@@ -77,13 +77,15 @@ public sealed partial class DoveadmSyncEngine
         var user = request.Destination.User;
         var before = await DestinationCountsAsync(user, cancellationToken);
         var destinationOnly = DestinationOnly(await SourceIdentitiesAsync(request, cancellationToken), await DestinationIdentitiesAsync(user, cancellationToken), request);
-        var mirror = request.Kind == SyncKind.Final && request.Mirror;
-        if (destinationOnly.Count > 0 && !mirror)
+        if (destinationOnly.Count > 0)
         {
+            // Whether Ligbox copied them (and the source deleted them since) or they were there before (or were
+            // delivered since) cannot be told apart without state: deleting them could lose mail, so refuse.
             throw new ImapSyncException(new ImapFailure(ImapFailureKind.Unknown, ImapSide.Destination,
                 $"the destination account {user} holds {destinationOnly.Count} message(s) that are not on the source (first in folder {destinationOnly[0]}). "
-                + "The doveadm engine runs 'doveadm backup', which makes the destination an exact copy of the source and would delete them. "
-                + "Move them out of the account, or use the native engine (it never deletes mail it did not copy); a final pass with mirror on deletes them."));
+                + "The doveadm engine runs 'doveadm backup', which makes the destination an exact copy of the source and would delete them "
+                + "(this also happens when messages were deleted on the source since the last pass). Move them out of the account, "
+                + "or finish the migration with the native engine, which never deletes mail it did not copy."));
         }
 
         progress?.Report(new SyncProgressEvent
@@ -108,7 +110,7 @@ public sealed partial class DoveadmSyncEngine
             throw new ImapSyncException(Classify(result, request));
         }
 
-        var statistics = await CompareAsync(request, before, clock, result, cancellationToken) with { MessagesDeleted = destinationOnly.Count };
+        var statistics = await CompareAsync(request, before, clock, result, cancellationToken);
         progress?.Report(new SyncProgressEvent
         {
             MailboxKey = key,
