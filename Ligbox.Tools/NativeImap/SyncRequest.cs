@@ -35,8 +35,8 @@ public sealed record SyncRequest
     public bool Verify { get; init; }
 
     /// <summary>
-    /// The date window: messages whose INTERNALDATE is before this are not copied; <c>null</c> copies every message
-    /// (the job's <c>maxMessageAgeDays</c>, as now minus the days, UTC, date only).
+    /// The date window: source messages whose INTERNALDATE is before this instant are not copied, not
+    /// verified and not counted as missing (they are counted as out of window). <c>null</c> copies everything.
     /// </summary>
     public DateTimeOffset? NotBefore { get; init; }
 
