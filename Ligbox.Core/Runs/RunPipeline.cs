@@ -62,15 +62,16 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
     private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active)
     {
         var ct = active.Cts.Token;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct);
+        // Read without the run's token: a cancel that arrives now is recorded by the try below, not lost with the read.
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, CancellationToken.None);
         if (run is null || !run.CanStart)
         {
             return; // cancelled while queued, or already done
         }
 
-        var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, ct);
-        var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(ct);
+        var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, CancellationToken.None);
+        var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(CancellationToken.None);
         var mailboxes = items.Select(i => job.Mailboxes.Single(m => m.Id == i.MailboxId)).ToList();
         var secrets = mailboxes.ToDictionary(m => m.Id, m => (Source: protector.Unprotect(m.SourceSecretProtected), Destination: protector.Unprotect(m.DestinationSecretProtected)));
         var logPath = RunLog.PathFor(dataDir, job.Id, run.Id);
@@ -78,6 +79,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         var x = new RunExecution(db, run, job, items, mailboxes, secrets, log, run.Status != RunStatus.Queued, notifier, clock);
         try
         {
+            ct.ThrowIfCancellationRequested();
             var handler = _handlers.FirstOrDefault(h => h.Handles(run.Kind)) ?? throw new DomainException($"No handler runs {run.Kind} runs in this console.");
             run.Start(x.Now, logPath);
             foreach (var item in items)

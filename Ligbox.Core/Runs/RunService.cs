@@ -133,7 +133,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         for (var i = 0; i < 100; i++)
         {
             var dto = await GetAsync(runId, ct);
-            if (dto.Status != RunStatus.Running)
+            if (!dto.IsActive)
             {
                 return dto;
             }
