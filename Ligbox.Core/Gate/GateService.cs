@@ -47,7 +47,12 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
     TimeProvider clock, IOptions<GateOptions> options)
 {
     private const int Attempts = 8;
-    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    // Relaxed escaping: the audit trail keeps the sentences readable ("job's", "→") for people and the audit view.
+    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>The gate as it is now. Writes nothing.</summary>
     public Task<GateView> GetAsync(Guid jobId, CancellationToken ct = default) => GetAsync(jobId, true, ct);
