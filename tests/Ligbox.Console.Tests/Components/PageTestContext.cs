@@ -42,6 +42,8 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Sync.ImapsyncPass>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Scheduling.DeltaScheduleService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunProgressNotifier>());
         Auth = AddAuthorization();
         Auth.SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.
