@@ -13,7 +13,8 @@ public sealed record RunTarget(IReadOnlyCollection<Guid>? MailboxIds = null, boo
 /// <summary>What the rules know about a job's mailboxes besides the job itself (loaded by <see cref="RunService"/>).</summary>
 /// <param name="InitialDone">Mailboxes whose own initial sync succeeded (in any run, even one where another mailbox failed).</param>
 /// <param name="Busy">Mailboxes in a queued or running run.</param>
-public sealed record RunStartFacts(IReadOnlySet<Guid> InitialDone, IReadOnlySet<Guid> Busy);
+/// <param name="LastFailed">Mailboxes whose latest pass failed (they stay "failed" after their password is fixed, until a pass succeeds).</param>
+public sealed record RunStartFacts(IReadOnlySet<Guid> InitialDone, IReadOnlySet<Guid> Busy, IReadOnlySet<Guid>? LastFailed = null);
 
 /// <summary>Whether a run may start, why not, and which mailboxes it covers (and which it leaves out, in words).</summary>
 public sealed record RunStartDecision(bool Allowed, string? Reason, IReadOnlyList<Mailbox> Covered, IReadOnlyList<string> Skipped)
@@ -93,7 +94,7 @@ public static class RunStartRules
 
             if (target.FailedOnly)
             {
-                candidates = candidates.Where(m => m.Status == MailboxStatus.Failed).ToList();
+                candidates = candidates.Where(m => m.Status == MailboxStatus.Failed || facts.LastFailed?.Contains(m.Id) == true).ToList();
                 if (candidates.Count == 0)
                 {
                     return RunStartDecision.Refuse("No mailbox has failed: there is nothing to retry.");

@@ -48,10 +48,12 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         var rows = await (from rm in db.Set<RunMailbox>()
                           join r in db.Runs on rm.RunId equals r.Id
                           where r.JobId == job.Id && ids.Contains(rm.MailboxId)
-                          select new { rm.MailboxId, RowStatus = rm.Status, r.Kind, RunStatus = r.Status, r.DryRun }).ToListAsync(ct);
+                          select new { rm.MailboxId, RowStatus = rm.Status, r.Kind, RunStatus = r.Status, r.DryRun, r.QueuedAtUtc }).ToListAsync(ct);
         var initialDone = rows.Where(x => x.Kind == RunKind.Initial && !x.DryRun && x.RowStatus == RunStatus.Succeeded).Select(x => x.MailboxId).ToHashSet();
         var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running).Select(x => x.MailboxId).ToHashSet();
-        return new RunStartFacts(initialDone, busy);
+        var lastFailed = rows.Where(x => !x.DryRun && x.RowStatus is RunStatus.Succeeded or RunStatus.Failed && x.Kind is RunKind.Preflight or RunKind.Initial or RunKind.Delta or RunKind.Final)
+            .GroupBy(x => x.MailboxId).Where(g => g.OrderByDescending(x => x.QueuedAtUtc).First().RowStatus == RunStatus.Failed).Select(g => g.Key).ToHashSet();
+        return new RunStartFacts(initialDone, busy, lastFailed);
     }
 
     public static SyncRunKind ParseKind(string? kind) => kind?.Trim().ToLowerInvariant() switch
