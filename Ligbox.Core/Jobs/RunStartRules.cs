@@ -115,6 +115,12 @@ public static class RunStartRules
 
             if (notReady.Count == candidates.Count)
             {
+                if (candidates.Where(m => facts.Busy.Contains(m.Id)).ToList() is { Count: > 0 } running)
+                {
+                    // Their initial sync is probably the run that is active: say that, not "no initial yet".
+                    return RunStartDecision.Refuse($"A run is already active for {Names(running)}; wait for it or cancel it.");
+                }
+
                 return RunStartDecision.Refuse($"A {name} needs a successful initial sync first; no mailbox {(target.FailedOnly ? "that failed " : "")}has one yet.");
             }
 

@@ -179,7 +179,7 @@ public sealed class PstImportService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
         var stats = Live.TryGetValue(runId, out var live) ? Snapshot(live)
-            : run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null;
+            : RunStatisticsSerializer.ReadImport(run.StatisticsJson);
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
     }
 
