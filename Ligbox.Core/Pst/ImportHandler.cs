@@ -98,7 +98,7 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
     {
         lock (stats)
         {
-            return JsonSerializer.Serialize(stats, Json);
+            return RunStatisticsSerializer.WriteImport(stats);
         }
     }
 

@@ -107,7 +107,7 @@ public sealed class PstImportService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
-        var stats = handler.Live(runId) ?? (run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null);
+        var stats = handler.Live(runId) ?? RunStatisticsSerializer.ReadImport(run.StatisticsJson);
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
     }
 

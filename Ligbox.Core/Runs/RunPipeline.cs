@@ -160,14 +160,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             await webhooks.PublishAsync(run.Status == RunStatus.Failed ? WebhookEvents.RunFailed : WebhookEvents.RunCompleted, run.JobId, payload);
 
             // gate: evaluate after every run
-            if (run.Status == RunStatus.Failed)
-            {
-                await gate.OnRunFailedAsync(run.JobId);
-            }
-            else if (run.Kind == RunKind.Final)
-            {
-                await gate.GetAsync(run.JobId, includeEvents: false);
-            }
+            await gate.EvaluateAsync(run.JobId);
         }
         catch (Exception ex)
         {

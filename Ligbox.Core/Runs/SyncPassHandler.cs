@@ -60,7 +60,7 @@ public sealed class SyncPassHandler(SyncHandlerSupport support, IImapSyncEngine 
                     (kind == SyncKind.Final ? "; " + Verification(st) : "") + ".";
                 // A pass that completed succeeded; messages it could not verify are evidence for the gate,
                 // which names them and lets an ops lead decide (grade "investigate"), not a failed mailbox.
-                item.Record(true, message, JsonSerializer.Serialize(st, RunPipeline.Json));
+                item.Record(true, message, RunStatisticsSerializer.Write(st));
                 if (st.SourceMessages is { } src && st.DestinationMessages is { } dst)
                 {
                     m.RecordCounts(src, dst, x.Now);
@@ -80,7 +80,7 @@ public sealed class SyncPassHandler(SyncHandlerSupport support, IImapSyncEngine 
             else
             {
                 var message = x.Log.Redact(result.Failure?.Message ?? "the pass did not complete");
-                item.Record(false, message, result.Statistics is null ? null : JsonSerializer.Serialize(result.Statistics, RunPipeline.Json));
+                item.Record(false, message, result.Statistics is null ? null : RunStatisticsSerializer.Write(result.Statistics));
                 m.MarkFailed(message);
                 failed.Add($"{m.SourceLogin}: {message}");
                 x.Line(m.SourceLogin, "Failed: " + message);
