@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
 using Ligbox.Console.Realtime;
+using Ligbox.Console.Security;
 using Ligbox.Core.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -59,6 +60,7 @@ public static class DependencyInjection
         services.AddAuthorizationBuilder().AddLigboxPolicies();
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddLigboxRealtime();
+        builder.AddLigboxWebSecurity();
         // A browser's WebSocket to /hubs/runs carries its token as ?access_token=; the request log would
         // write that URL out. Pinned here, after the configuration's rules, so no setting can turn it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -67,15 +69,14 @@ public static class DependencyInjection
 
     public static WebApplication UseLigboxConsole(this WebApplication app)
     {
+        // Forwarded headers (known proxies only), security headers, CSP and HSTS (Security/WebSecurity.cs).
+        app.UseLigboxForwardedHeadersAndHeaders();
         app.UseExceptionHandler();
         // 401/403/404 from the API without a body get a problem-details body too.
         app.UseStatusCodePages();
-        if (!app.Environment.IsDevelopment())
-        {
-            app.UseHsts();
-        }
-
         app.UseAuthentication();
+        app.UseCallerScope();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();

@@ -90,6 +90,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
 
     public async Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (job, gate, result) = await LoadAsync(db, jobId, ct);
         gate.Follow(result, Now);
@@ -106,6 +107,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
 
     public async Task<GateView> RevokeAsync(Guid jobId, string by, string? comment, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (job, gate, result) = await LoadAsync(db, jobId, ct);
         gate.Revoke(by, comment, Now);

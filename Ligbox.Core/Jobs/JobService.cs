@@ -20,6 +20,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> CreateAsync(CreateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         var domain = MigrationJob.NormalizeDomain(request.Domain);
         if (!DomainPattern().IsMatch(domain))
@@ -101,6 +102,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> UpdateAsync(Guid id, UpdateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         if (request.Source is not null)
         {
@@ -126,6 +128,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> CancelAsync(Guid id, string? reason, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
         job.Cancel(reason ?? $"Cancelled by {actor}", clock.GetUtcNow().UtcDateTime);

@@ -18,6 +18,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
 
     public async Task<MailboxDto> AddAsync(Guid jobId, AddMailboxRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var csvStyle = MailboxCsvParser.Parse(
             "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
             string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)));
@@ -57,6 +58,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// </summary>
     public async Task<MailboxImportResult> ImportCsvAsync(Guid jobId, string csv, bool commit, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var parsed = MailboxCsvParser.Parse(csv);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await LoadJobAsync(db, jobId, ct);

@@ -37,6 +37,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
     private async Task<RunDto> StartAsync(Guid jobId, RunKind kind, IReadOnlyList<Guid>? mailboxIds, bool dryRun, string actor, RunTrigger trigger,
         CancellationToken ct)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
         if (job.IsClosed)
@@ -103,6 +104,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
 
     public async Task<RunDto> CancelAsync(Guid runId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new NotFoundException("Run", runId);
         if (run.IsActive && executor.RequestCancel(runId, actor))

@@ -26,6 +26,7 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
 
     public async Task<DeltaScheduleDto> UpdateAsync(Guid jobId, UpdateDeltaScheduleRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var now = clock.GetUtcNow().UtcDateTime;
         ValidationFailedException.ThrowIfAny(DeltaScheduleRules.Validate(request.EveryHours, request.Cron, now));
 
@@ -44,6 +45,7 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
     /// <summary>One pass fired by the trigger: starts a delta run, or records why it did not.</summary>
     public async Task<ScheduledPassDto> RunScheduledPassAsync(Guid jobId, CancellationToken ct = default)
     {
+        using var system = Security.CallerScope.BeginSystem(Actor); // issue 12: the scheduler acts for the console, not a person
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null)
