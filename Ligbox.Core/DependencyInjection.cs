@@ -30,7 +30,8 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddLigboxCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LigboxOptions>().BindConfiguration(LigboxOptions.Section);
+        services.AddOptions<LigboxOptions>().BindConfiguration(LigboxOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LigboxOptions>, LigboxOptionsValidator>();
         var options = builder.Configuration.GetSection(LigboxOptions.Section).Get<LigboxOptions>() ?? new LigboxOptions();
         var dataDir = new DataDirectory(Path.IsPathRooted(options.DataDir)
             ? options.DataDir
@@ -45,9 +46,16 @@ public static class DependencyInjection
             .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
             .AddInterceptors(new SqlitePragmaInterceptor()));
 
-        services.AddDataProtection()
+        var dataProtection = services.AddDataProtection()
             .SetApplicationName("Ligbox.Console")
             .PersistKeysToFileSystem(new DirectoryInfo(dataDir.Keys));
+        // The key ring is encrypted at rest with a certificate kept outside the data directory (issue 12).
+        // Not at design time (dotnet ef): Development would generate its certificate there.
+        if (!EF.IsDesignTime)
+        {
+            var keyRing = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
+            dataProtection.ProtectKeysWithCertificate(KeyRingCertificate.Load(keyRing, builder.Environment, dataDir, Console.Error.WriteLine));
+        }
 
         services.AddIdentityCore<AppUser>(o =>
             {

@@ -9,7 +9,7 @@ namespace Ligbox.Console.Endpoints;
 /// <summary>
 /// Sign-in and sign-out are plain form posts: an interactive Blazor circuit cannot set cookies. Both
 /// need the form's antiforgery token (the login form binds [FromForm], which makes minimal APIs check
-/// it; logout asks for it explicitly), so another site cannot sign a user in or out.
+/// it; logout checks it itself), so another site cannot sign a user in or out.
 /// </summary>
 public static class AccountEndpoints
 {
@@ -20,7 +20,7 @@ public static class AccountEndpoints
     {
         var account = app.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(WebSecurity.SignInPolicy);
-        account.MapPost("/logout", Logout).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        account.MapPost("/logout", Logout);
         return app;
     }
 
@@ -53,8 +53,15 @@ public static class AccountEndpoints
         return Results.LocalRedirect($"/account/login?error=invalid&returnUrl={Uri.EscapeDataString(target)}");
     }
 
-    private static async Task<IResult> Logout(SignInManager<AppUser> signIn)
+    private static async Task<IResult> Logout(HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signIn)
     {
+        // The form has no other field, so nothing binds [FromForm] and the framework would not check the token.
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return Results.Problem("Sign out from the console's own Sign out button (the form's antiforgery token is missing or wrong).",
+                statusCode: StatusCodes.Status400BadRequest, title: "Missing antiforgery token.");
+        }
+
         await signIn.SignOutAsync();
         return Results.LocalRedirect("/account/login");
     }

@@ -88,8 +88,13 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(file.OpenReadStream());
-            csv = await reader.ReadToEndAsync(ct);
+            await using var stream = file.OpenReadStream();
+            if (await MailboxCsvText.ReadAsync(stream, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
+            {
+                return TooLarge();
+            }
+
+            csv = text;
         }
         else
         {
@@ -98,15 +103,12 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(request.Body);
-            var buffer = new char[MailboxService.MaxCsvBytes + 1];
-            var read = await reader.ReadBlockAsync(buffer, ct);
-            if (read > MailboxService.MaxCsvBytes)
+            if (await MailboxCsvText.ReadAsync(request.Body, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
             {
                 return TooLarge();
             }
 
-            csv = new string(buffer, 0, read);
+            csv = text;
         }
 
         var result = await service.ImportCsvAsync(id, csv, commit: dryRun != true, user.Actor(), ct);

@@ -47,6 +47,9 @@ public static class WebSecurity
             }
         });
 
+        // Secure whenever the request is HTTPS (directly, or X-Forwarded-Proto from a known proxy); the
+        // auth cookie's default policy is the same.
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthStateProvider>();
         services.AddScoped<CircuitHandler, CallerCircuitHandler>();
         services.AddSingleton<SignInAccountLimiter>();
@@ -97,6 +100,48 @@ public static class WebSecurity
         });
         return app;
     }
+
+    /// <summary>
+    /// CSRF for the API (after authentication): a browser can send a cookie-authenticated cross-site POST only
+    /// with a "simple" body (form, multipart, text/plain); those must carry an antiforgery token (form field or
+    /// <c>RequestVerificationToken</c> header). JSON and text/csv bodies need a CORS pre-flight, which the
+    /// console never grants, and bearer-token clients are not exposed to CSRF at all. The auth cookie is
+    /// SameSite=Lax too.
+    /// </summary>
+    public static WebApplication UseApiCsrfCheck(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if (request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
+                && !HttpMethods.IsOptions(request.Method) && context.User.Identity?.IsAuthenticated == true
+                && !context.User.HasClaim(LigboxClaims.AuthKind, LigboxClaims.TokenKind) && IsSimpleContentType(request.ContentType)
+                && !await context.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().IsRequestValidAsync(context))
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status400BadRequest,
+                        Title = "Missing antiforgery token.",
+                        Detail = "A signed-in browser's form post to the API needs the page's antiforgery token. API clients use a bearer token.",
+                    },
+                });
+                return;
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
+    private static bool IsSimpleContentType(string? contentType) =>
+        contentType is not null
+        && (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Scripts only from this origin, plus the one inline import map Blazor writes (by nonce). Styles need

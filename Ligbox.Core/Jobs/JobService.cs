@@ -30,7 +30,9 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
         ValidateServer("source", request.Source, errors);
         ValidateServer("destination", request.Destination, errors);
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", "Choose Native or Imapsync."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -114,7 +116,10 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             ValidateServer("destination", request.Destination, errors);
         }
 
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
+
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", "Choose Native or Imapsync."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -150,6 +155,18 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
     private JobDto ToDto(MigrationJob j, int mailboxCount) => new(j.Id, j.Domain, j.Name, j.TicketId, TicketUrl(j.TicketId), j.Phase, j.PhaseReason,
         ServerEndpointModel.From(j.Source), ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
         j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc);
+
+    private void CheckAllowedServers(ServerEndpointModel? source, ServerEndpointModel? destination, Dictionary<string, List<string>> errors)
+    {
+        var allowed = options.Value.Network.AllowedHosts;
+        foreach (var (field, server) in new[] { ("source", source), ("destination", destination) })
+        {
+            if (server is not null && Security.NetworkAllowList.Problem(allowed, field + " server", server.Host?.Trim().ToLowerInvariant(), server.Port) is { } problem)
+            {
+                errors.Add($"{field}.host", problem);
+            }
+        }
+    }
 
     private static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
     {

@@ -87,7 +87,13 @@ public sealed class PstImportService(
 
         if (PstFileCheck.Problem(path, name) is { } problem)
         {
-            throw Invalid("uploadId", problem);
+            // A rejected upload (perhaps a CSV full of passwords) does not wait for its expiry (issue 12).
+            if (!string.IsNullOrWhiteSpace(request.UploadId))
+            {
+                await uploads.DeleteAsync(request.UploadId, ct);
+            }
+
+            throw Invalid("uploadId", problem + " The upload was deleted.");
         }
 
         var root = string.IsNullOrWhiteSpace(request.RootFolder) ? null : request.RootFolder.Trim();

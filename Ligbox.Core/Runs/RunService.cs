@@ -9,7 +9,8 @@ namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs execute in the background (<see cref="RunExecutor"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync)
+    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync,
+    Microsoft.Extensions.Options.IOptions<LigboxOptions> ligboxOptions) // issue 12: Ligbox:Network:AllowedHosts
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
         StartAsync(jobId, RunKind.Preflight, null, false, actor, RunTrigger.Manual, ct);
@@ -43,6 +44,14 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         if (job.IsClosed)
         {
             throw new DomainException($"The job is {job.Phase}; no run can be started on it.");
+        }
+
+        foreach (var (what, server) in new[] { ("source server", job.Source), ("destination server", job.Destination) }) // issue 12
+        {
+            if (Security.NetworkAllowList.Problem(ligboxOptions.Value.Network.AllowedHosts, what, server.Host, server.Port) is { } refused)
+            {
+                throw new DomainException(refused);
+            }
         }
 
         if (job.Engine == SyncEngineKind.Imapsync && !dryRun)

@@ -84,6 +84,9 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Ligbox:Admin:Password"] = AdminPassword,
         ["Ligbox:TicketUrlTemplate"] = TicketUrlTemplate,
         ["Logging:LogLevel:Default"] = "Warning",
+        // Test classes sign in many times a minute from one address; SignInRateLimitTests checks the real limits.
+        ["Ligbox:SignIn:PermitsPerAddress"] = "100000",
+        ["Ligbox:SignIn:PermitsPerAccount"] = "100000",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
