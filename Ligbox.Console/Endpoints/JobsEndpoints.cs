@@ -76,7 +76,18 @@ public static class JobsEndpoints
         string csv;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A malformed multipart body (found by the malformed-input corpus: it was a 500).
+                return TypedResults.Problem($"The multipart body could not be read ({ex.Message}). Send the CSV as the multipart field 'file' or as a text/csv body.",
+                    statusCode: 400, title: "Malformed multipart body.");
+            }
+
             var file = form.Files["file"] ?? form.Files.FirstOrDefault();
             if (file is null)
             {

@@ -383,7 +383,8 @@ public class MalformedInputCorpusTests(MalformedInputCorpusTests.Fixture fixture
         var text2 = await response.Content.ReadAsStringAsync();
 
         Assert.True(status < 500 || status == 507, $"{name}: {status} {text2[..Math.Min(text2.Length, 500)]}");
-        if (status >= 400 && c.Method != "HEAD")
+        // Forms: the framework may refuse a body that is not a form before any endpoint runs (plain 400 text).
+        if (status >= 400 && c.Method != "HEAD" && !(c.Form && status < 500))
         {
             Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json",
                 $"{name}: {status} with {response.Content.Headers.ContentType} {text2[..Math.Min(text2.Length, 300)]}");
