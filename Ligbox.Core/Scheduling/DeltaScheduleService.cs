@@ -144,6 +144,6 @@ public sealed class DeltaScheduleLimits
 {
     public const string Section = "Ligbox:Schedules";
 
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "Ligbox:Schedules:MinInterval must be between 1 min and 7 days.")]
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Ligbox:Schedules:MinInterval must be between 1 s and 7 days.")]
     public TimeSpan MinInterval { get; set; } = DeltaScheduleRules.DefaultMinInterval;
 }

@@ -11,6 +11,9 @@ public enum Right
 
     /// <summary><c>can_approve_migration_gate</c>: approve and revoke the gate (token scope <c>gate:approve</c>).</summary>
     ApproveGate,
+
+    /// <summary>Admin: users, API tokens, webhooks (people only, no token scope).</summary>
+    Admin,
 }
 
 /// <summary>
@@ -70,9 +73,14 @@ public static class RightsGuard
                     throw new ForbiddenException("The API token is revoked or expired.");
                 }
 
-                if (!token.ScopeList.Contains(ScopeFor(right)))
+                if (ScopeFor(right) is not { } scope)
                 {
-                    throw new ForbiddenException($"The API token lacks the scope {ScopeFor(right)}.");
+                    throw new ForbiddenException("API tokens cannot manage users, tokens or webhooks; an admin does that in the console.");
+                }
+
+                if (!token.ScopeList.Contains(scope))
+                {
+                    throw new ForbiddenException($"The API token lacks the scope {scope}.");
                 }
 
                 return;
@@ -81,9 +89,24 @@ public static class RightsGuard
         }
     }
 
-    public static IReadOnlyList<string> RolesFor(Right right) => right == Right.ApproveGate ? Permissions.ApproveRoles : Permissions.ManageRoles;
+    public static IReadOnlyList<string> RolesFor(Right right) => right switch
+    {
+        Right.ApproveGate => Permissions.ApproveRoles,
+        Right.Admin => [Roles.Admin],
+        _ => Permissions.ManageRoles,
+    };
 
-    public static string ScopeFor(Right right) => right == Right.ApproveGate ? Scopes.GateApprove : Scopes.JobsWrite;
+    public static string? ScopeFor(Right right) => right switch
+    {
+        Right.ApproveGate => Scopes.GateApprove,
+        Right.Admin => null,
+        _ => Scopes.JobsWrite,
+    };
 
-    public static string PermissionName(Right right) => right == Right.ApproveGate ? Permissions.CanApproveMigrationGate : Permissions.CanManageMigration;
+    public static string PermissionName(Right right) => right switch
+    {
+        Right.ApproveGate => Permissions.CanApproveMigrationGate,
+        Right.Admin => Permissions.Admin,
+        _ => Permissions.CanManageMigration,
+    };
 }

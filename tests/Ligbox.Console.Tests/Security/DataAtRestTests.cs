@@ -93,7 +93,7 @@ public class DataAtRestTests
     [Theory]
     [InlineData("Ligbox:Bootstrap:ApiToken", "not-a-ligbox-token")]
     [InlineData("Ligbox:TicketUrlTemplate", "desk/tickets/{ticket}")]
-    [InlineData("Ligbox:Schedules:MinInterval", "00:00:01")]
+    [InlineData("Ligbox:Schedules:MinInterval", "00:00:00")]
     [InlineData("Ligbox:SignIn:PermitsPerAddress", "0")]
     [InlineData("Ligbox:ForwardedHeaders:KnownProxies:0", "proxy.example")]
     [InlineData("Ligbox:Security:RevalidationInterval", "01:00:00")]

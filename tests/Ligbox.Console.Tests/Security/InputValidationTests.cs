@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Console.Tests.Pst;
 using Ligbox.Core.Accounts;
 
@@ -17,6 +16,7 @@ public class InputValidationTests(InputValidationTests.App app) : IClassFixture<
         ["Ligbox:Network:AllowedHosts:1"] = "127.0.0.0/8",
         ["Ligbox:Uploads:MaxPendingBytesPerOwner"] = "1000",
         ["Ligbox:Uploads:MaxPendingBytes"] = "1500",
+        ["Ligbox:Schedules:MinInterval"] = "00:15:00",
     });
 
     private static string Job(string domain, string extra = "", string host = "imap.allowed.example") =>

@@ -28,7 +28,13 @@ public class RightsGuardTests
         using (CallerScope.Begin(new Caller(CallerKind.User, tech.Id, tech.Email)))
         {
             await jobs.CreateAsync(Request("guard-ok.example"), tech.Email);
-            await admin.SetDisabledAsync(tech.Id, true, "admin@test.local");
+            // The technician may not disable anyone, not even themself; the admin (no caller: in-process) may.
+            await Assert.ThrowsAsync<ForbiddenException>(() => admin.SetDisabledAsync(tech.Id, true, tech.Email));
+            using (CallerScope.BeginSystem("test admin"))
+            {
+                await admin.SetDisabledAsync(tech.Id, true, "admin@test.local");
+            }
+
             var refused = await Assert.ThrowsAsync<ForbiddenException>(() => jobs.CreateAsync(Request("guard-disabled.example"), tech.Email));
             Assert.Contains("disabled", refused.Message, StringComparison.Ordinal);
         }
@@ -55,7 +61,13 @@ public class RightsGuardTests
         using (CallerScope.Begin(new Caller(CallerKind.Token, writer.Token.Id.ToString(), "token:writer")))
         {
             await jobs.CreateAsync(Request("guard-token-ok.example"), "token:writer");
-            await tokens.RevokeAsync(writer.Token.Id, "admin@test.local");
+            var noAdmin = await Assert.ThrowsAsync<ForbiddenException>(() => tokens.RevokeAsync(writer.Token.Id, "token:writer"));
+            Assert.Contains("API tokens cannot manage", noAdmin.Message, StringComparison.Ordinal);
+            using (CallerScope.BeginSystem("test admin"))
+            {
+                await tokens.RevokeAsync(writer.Token.Id, "admin@test.local");
+            }
+
             await Assert.ThrowsAsync<ForbiddenException>(() => jobs.CreateAsync(Request("guard-token-revoked.example"), "token:writer"));
         }
 
