@@ -81,7 +81,7 @@ public static class JobsEndpoints
             {
                 form = await request.ReadFormAsync(ct);
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
                 // A malformed multipart body (found by the malformed-input corpus: it was a 500).
                 return TypedResults.Problem($"The multipart body could not be read ({ex.Message}). Send the CSV as the multipart field 'file' or as a text/csv body.",

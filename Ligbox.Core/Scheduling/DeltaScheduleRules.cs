@@ -41,7 +41,7 @@ public static class DeltaScheduleRules
             {
                 // Each pass logs in to the customer's servers: "* * * * * ?" would do that every second.
                 var min = minInterval ?? DefaultMinInterval;
-                errors.Add("cron", $"\"{text}\" fires every {Describe(gap)}; scheduled passes must be at least {Describe(min)} apart (Ligbox:Schedules:MinInterval).");
+                errors.Add("cron", $"\"{text}\" fires every {Describe(gap)}; scheduled passes must be at least {Describe(min)} apart (Ligbox:Schedules:MinInterval), e.g. \"0 0 */6 * * ?\" for every 6 hours (UTC).");
             }
         }
 

@@ -67,7 +67,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
             for (var waited = Stopwatch.StartNew(); login is null; await Task.Delay(500))
             {
                 Assert.False(process.HasExited, $"The console exited ({(process.HasExited ? process.ExitCode : 0)}):\n{log}");
-                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"The console did not answer on port {port}:\n{log}");
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(240), $"The console did not answer on port {port}:\n{log}");
                 try
                 {
                     login = await http.GetAsync("account/login");
