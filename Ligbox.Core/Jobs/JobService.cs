@@ -32,7 +32,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         ValidateServer("destination", request.Destination, errors);
         CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
-        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", "Choose Native or Imapsync."); } // issue 12
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -119,7 +119,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
 
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
-        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", "Choose Native or Imapsync."); } // issue 12
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
