@@ -46,9 +46,12 @@ public static class DependencyInjection
             .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
             .AddInterceptors(new SqlitePragmaInterceptor()));
 
-        var dataProtection = services.AddDataProtection()
-            .SetApplicationName("Ligbox.Console")
-            .PersistKeysToFileSystem(new DirectoryInfo(dataDir.Keys));
+        var dataProtection = services.AddDataProtection().SetApplicationName("Ligbox.Console");
+        // The file-system key ring of PersistKeysToFileSystem, with each key file made 0600 when written.
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(sp =>
+            new Microsoft.Extensions.Options.ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlRepository =
+                new PrivateKeyRepository(new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
+                    new DirectoryInfo(dataDir.Keys), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()), dataDir.Keys)));
         // The key ring is encrypted at rest with a certificate kept outside the data directory (issue 12).
         // Not at design time (dotnet ef): Development would generate its certificate there.
         if (!EF.IsDesignTime)

@@ -90,3 +90,16 @@ public static class KeyRingCertificate
             ? certificate
             : throw new InvalidOperationException($"{setting}: the certificate needs an RSA private key (a PFX made with the key, see README).");
 }
+
+/// <summary>The key ring's files on disk, made 0600 as soon as they are written (the directory is 0700).</summary>
+internal sealed class PrivateKeyRepository(Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository inner, string directory)
+    : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+{
+    public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => inner.GetAllElements();
+
+    public void StoreElement(System.Xml.Linq.XElement element, string friendlyName)
+    {
+        inner.StoreElement(element, friendlyName);
+        PrivateFiles.RestrictTree(directory);
+    }
+}

@@ -57,9 +57,10 @@ public sealed class DataDirectory
     /// </summary>
     public void EnsureWritable()
     {
-        // Everything the console (and the tools it starts) creates from now on is private to its user:
-        // the database and its WAL, uploads (customer PSTs), quarantine, logs (issue 12).
-        PrivateFiles.RestrictUmask();
+        // Private to the console's user (issue 12): every directory 0700, so no other user reaches anything
+        // inside; the database is created 0600 before SQLite opens it (its -wal and -shm copy that mode), uploads
+        // and keys are written 0600, and any other file (logs, quarantine, older versions' files) is set to
+        // 0600 at every start. No process-wide umask: it would also apply to everything else in the process.
         foreach (var dir in AllDirectories)
         {
             try
@@ -78,7 +79,14 @@ public sealed class DataDirectory
             }
         }
 
-        // Files of an older version (0644) become private too.
+        if (!File.Exists(DatabaseFile))
+        {
+            using (File.Create(DatabaseFile))
+            {
+            }
+        }
+
+        // Files of an older version (0644), and logs and quarantine of earlier runs, become private too.
         PrivateFiles.RestrictTree(Root);
     }
 }

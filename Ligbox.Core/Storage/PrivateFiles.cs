@@ -1,21 +1,10 @@
-using System.Runtime.InteropServices;
-
 namespace Ligbox.Core.Storage;
 
-/// <summary>Data directory permissions: directories 0700, files 0600, and a process umask of 077 on Unix.</summary>
+/// <summary>Data directory permissions on Unix: directories 0700, files 0600.</summary>
 public static class PrivateFiles
 {
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    /// <summary>New files 0600 and directories 0700, for this process and the tools it starts (they inherit it).</summary>
-    public static void RestrictUmask()
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            _ = Umask(0b000_111_111);
-        }
-    }
 
     /// <summary>Creates the directory (0700 on Unix) if needed.</summary>
     public static void CreateDirectory(string path)
@@ -68,10 +57,4 @@ public static class PrivateFiles
             }
         }
     }
-
-    // DllImport, not LibraryImport: a uint in and out needs no marshalling, and LibraryImport would need unsafe code.
-#pragma warning disable SYSLIB1054
-    [DllImport("libc", EntryPoint = "umask")]
-    private static extern uint Umask(uint mask);
-#pragma warning restore SYSLIB1054
 }

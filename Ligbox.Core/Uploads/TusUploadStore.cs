@@ -135,6 +135,8 @@ public sealed partial class TusUploadStore
             {
             }
 
+            Storage.PrivateFiles.Restrict(DataPath(info.Id)); // customer PSTs: 0600 (issue 12)
+
             await SaveAsync(info, cancellationToken);
             LogCreated(info.Id, ownerId, length);
             if (info.IsCompleted)
@@ -412,6 +414,8 @@ public sealed partial class TusUploadStore
             await JsonSerializer.SerializeAsync(stream, info, JsonOptions, cancellationToken);
             stream.Flush(flushToDisk: true);
         }
+
+        Storage.PrivateFiles.Restrict(temp);
 
         File.Move(temp, MetaPath(info.Id), overwrite: true);
     }
