@@ -93,6 +93,8 @@ public static class DependencyInjection
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
+        // Then the files the database initializer created (ligbox.db, -wal, -shm) become 0600 (issue 12).
+        services.AddHostedService(sp => new DataDirectoryTightener(sp.GetRequiredService<DataDirectory>()));
         services.AddGate();
         services.AddLigboxRuns(dataDir, connectionString);
         services.AddDeltaSchedules();
@@ -121,6 +123,17 @@ internal sealed class DataDirectoryInitializer(DataDirectory dataDir) : IHostedS
     public Task StartAsync(CancellationToken cancellationToken)
     {
         dataDir.EnsureWritable();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal sealed class DataDirectoryTightener(DataDirectory dataDir) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        PrivateFiles.RestrictTree(dataDir.Root);
         return Task.CompletedTask;
     }
 

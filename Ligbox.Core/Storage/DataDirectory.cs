@@ -58,7 +58,7 @@ public sealed class DataDirectory
     public void EnsureWritable()
     {
         // Private to the console's user (issue 12): every directory 0700, so no other user reaches anything
-        // inside; the database is created 0600 before SQLite opens it (its -wal and -shm copy that mode), uploads
+        // inside; the database and its -wal/-shm are set 0600 once migrations have created them, uploads
         // and keys are written 0600, and any other file (logs, quarantine, older versions' files) is set to
         // 0600 at every start. No process-wide umask: it would also apply to everything else in the process.
         foreach (var dir in AllDirectories)
@@ -76,13 +76,6 @@ public sealed class DataDirectory
                 throw new InvalidOperationException(
                     $"The data directory '{dir}' is not writable ({ex.Message}). Set Ligbox:DataDir to a writable " +
                     "directory or fix its permissions, then start again.", ex);
-            }
-        }
-
-        if (!File.Exists(DatabaseFile))
-        {
-            using (File.Create(DatabaseFile))
-            {
             }
         }
 
