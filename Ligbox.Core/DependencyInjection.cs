@@ -41,9 +41,11 @@ public static class DependencyInjection
         var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString)
             ? $"Data Source={dataDir.DatabaseFile};Cache=Shared;Pooling=true"
             : options.ConnectionString;
-        services.AddDbContextFactory<LigboxDbContext>(o => o
+        services.AddSingleton<JobChangeNotifier>();
+        services.AddSingleton<JobChangeInterceptor>();
+        services.AddDbContextFactory<LigboxDbContext>((sp, o) => o
             .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
-            .AddInterceptors(new SqlitePragmaInterceptor()));
+            .AddInterceptors(new SqlitePragmaInterceptor(), sp.GetRequiredService<JobChangeInterceptor>()));
 
         services.AddDataProtection()
             .SetApplicationName("Ligbox.Console")
@@ -63,6 +65,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditLog>();
         services.AddScoped<JobService>();
         services.AddScoped<MailboxService>();
+        services.AddScoped<JobOverviewService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
 
