@@ -160,6 +160,27 @@ public sealed class JobOverviewService(IDbContextFactory<LigboxDbContext> dbFact
         return new MailboxDetail(MailboxDto.From(mailbox), preflight, sync, runs.Take(MaxMailboxRuns).ToList());
     }
 
+    /// <summary>The job's latest runs without their per-mailbox rows (a run of 10,000 mailboxes stays one row here).</summary>
+    public async Task<IReadOnlyList<RunDto>> ListRunsAsync(Guid jobId, int take = 50, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.JobId == jobId).ToListAsync(ct);
+        return runs.OrderByDescending(r => r.QueuedAtUtc).Take(take).Select(r => RunDto.From(r, [])).ToList();
+    }
+
+    /// <summary>One page of a run's mailboxes with their outcome and figures (kept after the run ends).</summary>
+    public async Task<PagedResult<RunMailboxDto>> PageRunMailboxesAsync(Guid runId, int skip, int take, CancellationToken ct = default)
+    {
+        take = Math.Clamp(take, 1, 200);
+        skip = Math.Max(0, skip);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = db.Set<RunMailbox>().AsNoTracking().Where(m => m.RunId == runId);
+        var total = await q.CountAsync(ct);
+        var rows = await q.OrderBy(m => m.SourceLogin).Skip(skip).Take(take).ToListAsync(ct);
+        return new(rows.Select(m => new RunMailboxDto(m.MailboxId, m.SourceLogin, m.Status, m.Message,
+            m.ResultJson is null ? null : JsonSerializer.Deserialize<JsonElement>(m.ResultJson))).ToList(), total, skip / take + 1, take);
+    }
+
     /// <summary>Why a job needs a technician's look, in words; null when nothing is wrong.</summary>
     public static string? AttentionOf(JobProgress progress, LastRunOutcome? lastRun)
     {

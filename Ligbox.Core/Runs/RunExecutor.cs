@@ -291,9 +291,13 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
     {
         var result = await engine.PreflightAsync(Endpoint(job.Source, m.SourceLogin, s.Source), Endpoint(job.Destination, m.DestinationLogin, s.Destination),
             Mapping(job, m), ct);
+        // The planned mapping as the mapper will do it (destination folders not known yet: standard names).
+        var mapper = new FolderMapper(Mapping(job, m));
+        var planned = mapper.Map(result.Folders.Select(f => new SourceFolder(f.Name, '/', f.Role)), [], '/').ToDictionary(x => x.Source, x => x.Destination);
         var summary = new
         {
             succeeded = result.Succeeded,
+            folderList = result.Folders.Select(f => new { name = f.Name, role = f.Role.ToString(), messages = f.Messages, bytes = f.Bytes, destination = planned.GetValueOrDefault(f.Name) }),
             folders = result.Folders.Count,
             messages = result.Folders.Sum(f => f.Messages),
             bytes = result.Folders.Sum(f => f.Bytes),
