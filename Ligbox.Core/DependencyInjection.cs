@@ -58,6 +58,7 @@ public static class DependencyInjection
                 o.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddRoles<IdentityRole>()
+            .AddClaimsPrincipalFactory<LigboxClaimsPrincipalFactory>()
             .AddEntityFrameworkStores<LigboxDbContext>()
             .AddDefaultTokenProviders();
 
@@ -68,6 +69,7 @@ public static class DependencyInjection
         services.AddScoped<JobOverviewService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
+        services.AddScoped<OwnPasswordService>();
 
         services.AddTusUploads(dataDir.Uploads);
         // imapsync's own logs, and the private per-run directories with its passfiles and pidfile, go to
