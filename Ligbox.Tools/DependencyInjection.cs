@@ -1,3 +1,4 @@
+using Ligbox.Tools.Engines;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Processes;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,8 @@ public static class DependencyInjection
     {
         services.AddExternalTools();
         services.AddNativeImapEngine();
+        // Every IMigrationEngine registered (here or by the host) is picked by its kind.
+        services.AddSingleton<EngineRegistry>();
         return services;
     }
 }

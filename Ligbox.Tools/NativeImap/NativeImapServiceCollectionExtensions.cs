@@ -1,3 +1,4 @@
+using Ligbox.Tools.Engines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Ligbox.Tools.NativeImap;
 public static class NativeImapServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IImapSyncEngine"/> (a singleton <see cref="NativeImapSyncEngine"/>) and binds
+    /// Registers <see cref="IImapSyncEngine"/> (a singleton <see cref="NativeImapSyncEngine"/>), the same engine as an
+    /// <see cref="IMigrationEngine"/> (<see cref="NativeMigrationEngine"/>) and binds
     /// <see cref="NativeImapOptions"/> from the <c>Tools:NativeImap</c> configuration section.
     /// </summary>
     public static IServiceCollection AddNativeImapEngine(this IServiceCollection services)
@@ -21,6 +23,7 @@ public static class NativeImapServiceCollectionExtensions
         services.AddSingleton(sp => new NativeImapSyncEngine(
             sp.GetRequiredService<IOptions<NativeImapOptions>>(), sp.GetService<ILogger<NativeImapSyncEngine>>()));
         services.AddSingleton<IImapSyncEngine>(sp => sp.GetRequiredService<NativeImapSyncEngine>());
+        services.AddSingleton<IMigrationEngine, NativeMigrationEngine>();
         return services;
     }
 }

@@ -68,6 +68,21 @@ public sealed record PreflightResult
 
     /// <summary>Classified problems (one per side at most, plus over quota).</summary>
     public IReadOnlyList<ImapFailure> Failures { get; init; } = [];
+
+    /// <summary>Which engine checked: <c>native</c>, <c>imapsync</c>, <c>doveadm</c>.</summary>
+    public string Engine { get; init; } = "native";
+
+    /// <summary>
+    /// Whether the engine checked only that it can log in on both sides (no folder counts or quota, which
+    /// are then empty rather than zero).
+    /// </summary>
+    public bool LoginsOnly { get; init; }
+
+    /// <summary>Process exit code for external engines; <c>null</c> for the native engine.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>Plain-words meaning of <see cref="ExitCode"/>.</summary>
+    public string? ExitMeaning { get; init; }
 }
 
 /// <summary>One line of a dry-run plan.</summary>

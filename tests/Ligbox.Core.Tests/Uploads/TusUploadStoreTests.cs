@@ -5,6 +5,17 @@ using Microsoft.Extensions.Options;
 
 namespace Ligbox.Core.Tests.Uploads;
 
+/// <summary>
+/// Tests that measure the process's allocations run alone: GC.GetTotalAllocatedBytes counts every thread,
+/// so a test class running beside them would be counted as theirs.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasurementCollection
+{
+    public const string Name = "allocation measurement (runs alone)";
+}
+
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class TusUploadStoreTests : IDisposable
 {
     private const long MiB = 1024 * 1024;

@@ -316,6 +316,14 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     public async Task<int> CountMessagesAsync(string user, string folder, CancellationToken cancellationToken = default)
     {
         var result = await DoveadmAsync(["mailbox", "status", "-u", user, "messages", folder], cancellationToken);
+        // doveadm panics ("locking failed ... Resource deadlock avoided") when an IMAP process of the same
+        // user holds the index lock at that instant (seen while a console under test is stopping): ask again.
+        for (var attempt = 0; attempt < 10 && result.ExitCode != 0 && result.Output.Contains("locking failed", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(200, cancellationToken);
+            result = await DoveadmAsync(["mailbox", "status", "-u", user, "messages", folder], cancellationToken);
+        }
+
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"doveadm mailbox status failed ({result.ExitCode}): {result.Output}");
