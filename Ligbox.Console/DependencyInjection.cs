@@ -73,6 +73,8 @@ public static class DependencyInjection
         // People get a page for an unknown address; the API and the hub keep their problem+json bodies.
         app.UseWhen(ctx => HttpMethods.IsGet(ctx.Request.Method) && !ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/hubs"),
             branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
+        // After the status code pages, so the re-executed /not-found is routed to its page.
+        app.UseRouting();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
