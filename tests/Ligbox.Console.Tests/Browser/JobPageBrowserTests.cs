@@ -69,6 +69,13 @@ public sealed class JobPageBrowserTests(BrowserSession session) : DovecotPairTes
         await Expect(page.GetByTestId("summary-synced")).ToHaveTextAsync("1 of 1");
         var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
         await BrowserSession.ScreenshotAsync(page, "jobpage-03-390");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, "jobpage-03-390-top.png") });
+        foreach (var section in new[] { "mailboxes", "runs", "gate", "audit" })
+        {
+            await page.EvaluateAsync($"document.getElementById('{section}').scrollIntoView()");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, $"jobpage-04-390-{section}.png") });
+        }
+
         Assert.True(width <= 390, $"the page is {width} px wide at 390 px");
     }
 
