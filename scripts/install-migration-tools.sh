@@ -5,23 +5,43 @@
 #   - doveadm  (Debian dovecot-core)
 #   - imapsync's Perl dependencies (Debian lib*-perl packages)
 #   - imapsync itself, which is NOT packaged in Debian 12: fetched from its upstream (GitHub raw, then
-#     imapsync.lamiral.info) with a short timeout; if neither is reachable it says so and goes on.
-# Ends with a table of what is available, with versions.
+#     imapsync.lamiral.info) with a short timeout; when neither is reachable, installed from a local copy
+#     (IMAPSYNC_LOCAL or --imapsync-from PATH, else ../shared/tools/imapsync/imapsync next to the repo).
+# Ends with a table of what is available, with versions, and exits non-zero when imapsync is missing.
 #
-# Needs root, or sudo. Environment overrides:
-#   IMAPSYNC_DEST   where to put imapsync (default /usr/local/bin/imapsync)
-#   IMAPSYNC_URL    a URL to try first (e.g. an internal mirror)
-#   FETCH_TIMEOUT   seconds per download attempt (default 20)
+# Needs root, or sudo. Options and environment overrides:
+#   --imapsync-from PATH  a local imapsync script to install when upstream cannot be reached
+#   IMAPSYNC_LOCAL        the same as --imapsync-from
+#   IMAPSYNC_DEST         where to put imapsync (default /usr/local/bin/imapsync)
+#   IMAPSYNC_URL          a URL to try first (e.g. an internal mirror)
+#   IMAPSYNC_UPSTREAM     space-separated upstream URLs instead of GitHub raw and imapsync.lamiral.info
+#   FETCH_TIMEOUT         seconds per download attempt (default 20)
+#   SKIP_PACKAGES=1       do not check or install Debian packages (the tests of this script use it)
 set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+IMAPSYNC_LOCAL=${IMAPSYNC_LOCAL:-}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --imapsync-from) IMAPSYNC_LOCAL=${2:?--imapsync-from needs a path}; shift 2 ;;
+    --imapsync-from=*) IMAPSYNC_LOCAL=${1#*=}; shift ;;
+    *) echo "usage: $0 [--imapsync-from PATH]" >&2; exit 64 ;;
+  esac
+done
+if [ -z "$IMAPSYNC_LOCAL" ]; then
+  # Next to the repository (also from a git worktree one level deeper).
+  IMAPSYNC_LOCAL="$repo/../shared/tools/imapsync/imapsync"
+  [ -f "$IMAPSYNC_LOCAL" ] || [ ! -f "$repo/../../shared/tools/imapsync/imapsync" ] || IMAPSYNC_LOCAL="$repo/../../shared/tools/imapsync/imapsync"
+fi
 
 IMAPSYNC_DEST=${IMAPSYNC_DEST:-/usr/local/bin/imapsync}
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-20}
 # 2.229 is the version the project's parser was tested against (Resources/imapsync); pinned by commit.
 IMAPSYNC_COMMIT=023535075cbfb4b364fee419330a1910cd57ec95
+# shellcheck disable=SC2206 # IMAPSYNC_UPSTREAM is a space-separated list on purpose.
 IMAPSYNC_URLS=(
   ${IMAPSYNC_URL:+"$IMAPSYNC_URL"}
-  "https://raw.githubusercontent.com/imapsync/imapsync/${IMAPSYNC_COMMIT}/imapsync"
-  "https://imapsync.lamiral.info/dist/imapsync"
+  ${IMAPSYNC_UPSTREAM:-"https://raw.githubusercontent.com/imapsync/imapsync/${IMAPSYNC_COMMIT}/imapsync" "https://imapsync.lamiral.info/dist/imapsync"}
 )
 
 # Debian 12 packages. imapsync's own list (INSTALL.d/INSTALL.Debian.txt) plus what its --tests and
@@ -56,7 +76,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 # 1. Debian packages: only the missing ones.
 missing=()
-for pkg in "${PACKAGES[@]}"; do installed "$pkg" || missing+=("$pkg"); done
+[ "${SKIP_PACKAGES:-}" = 1 ] && PACKAGES=()
+for pkg in "${PACKAGES[@]+"${PACKAGES[@]}"}"; do installed "$pkg" || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "Debian packages missing: ${missing[*]}"
   # The package lists may be empty or stale on a new machine.
@@ -76,6 +97,7 @@ else
 fi
 
 # 2. imapsync from upstream, unless a working one is already there.
+is_imapsync() { head -1 "$1" | grep -q perl && grep -q 'Gilles LAMIRAL' "$1" && perl "$1" --version >/dev/null 2>&1; }
 imapsync_works() { local v; v=$("$1" --version 2>/dev/null | head -1) && [[ "$v" =~ ^[0-9]+\.[0-9]+ ]]; }
 existing=$(command -v imapsync || true)
 if [ -n "$existing" ] && imapsync_works "$existing"; then
@@ -101,19 +123,32 @@ else
       continue
     fi
     # A captive portal or error page is not imapsync: check it is the Perl script and that it runs.
-    if head -1 "$tmp" | grep -q perl && grep -q 'Gilles LAMIRAL' "$tmp" && perl "$tmp" --version >/dev/null 2>&1; then
+    if is_imapsync "$tmp"; then
       fetched="$url"; break
     fi
     say "imapsync: $url answered, but not with a working imapsync (error page, or a Perl module missing: try 'perl $tmp --version')."
   done
+  if [ -z "$fetched" ]; then
+    # Upstream unreachable: a local copy of the same script (same checks as a download).
+    if [ -f "$IMAPSYNC_LOCAL" ]; then
+      say "imapsync: upstream not reachable; trying the local copy $IMAPSYNC_LOCAL..."
+      if is_imapsync "$IMAPSYNC_LOCAL"; then
+        cp "$IMAPSYNC_LOCAL" "$tmp"; fetched="$IMAPSYNC_LOCAL"
+      else
+        say "imapsync: $IMAPSYNC_LOCAL is not a working imapsync (not the Perl script, or a Perl module missing: try 'perl $IMAPSYNC_LOCAL --version')."
+      fi
+    else
+      say "imapsync: no local copy at $IMAPSYNC_LOCAL (give one with --imapsync-from PATH or IMAPSYNC_LOCAL)."
+    fi
+  fi
   if [ -n "$fetched" ]; then
     $SUDO install -D -m 0755 "$tmp" "$IMAPSYNC_DEST"
     say "imapsync: installed $("$IMAPSYNC_DEST" --version | head -1) from $fetched to $IMAPSYNC_DEST."
   else
-    say "WARNING: imapsync could NOT be installed: its upstream (GitHub raw, imapsync.lamiral.info) is not"
-    say "         reachable from this machine. Its Perl dependencies are installed, so copying the single"
-    say "         'imapsync' script (https://github.com/imapsync/imapsync, 2.229 tested) to $IMAPSYNC_DEST"
-    say "         and 'chmod 0755' it is enough; or run again with IMAPSYNC_URL=<mirror>."
+    say "ERROR: imapsync could NOT be installed: its upstream (GitHub raw, imapsync.lamiral.info) is not"
+    say "       reachable from this machine and there is no usable local copy. Its Perl dependencies are"
+    say "       installed, so copying the single 'imapsync' script (https://github.com/imapsync/imapsync,"
+    say "       2.229 tested) and running this again with --imapsync-from PATH is enough; or IMAPSYNC_URL=<mirror>."
   fi
 fi
 
@@ -138,3 +173,10 @@ for tool in readpst imapsync doveadm; do
     printf '%-10s %-10s %-14s %s\n' "$tool" no - -
   fi
 done
+
+# imapsync is what the imapsync engine runs: the install failed when it is not there.
+if ! { command -v imapsync >/dev/null 2>&1 || [ -x "$IMAPSYNC_DEST" ]; }; then
+  say ""
+  say "FAILED: imapsync is not installed (see above)."
+  exit 1
+fi

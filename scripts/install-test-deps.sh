@@ -16,6 +16,18 @@ have sqlite3   || need+=(sqlite3)
 have jq        || need+=(jq)
 have curl      || need+=(curl)
 have perl      || need+=(perl)
+# The real imapsync 2.229 (run in place from ../shared/tools/imapsync by the engine tests) loads these
+# Perl modules at start; the Debian packages are those of scripts/install-migration-tools.sh it needs.
+imapsync_modules=(Mail::IMAPClient Digest::HMAC_SHA1 IO::Socket::INET6 IO::Socket::SSL Net::SSLeay Term::ReadKey
+  File::Copy::Recursive Data::Uniqid Encode::IMAPUTF7 JSON JSON::WebToken Unicode::String Readonly Sys::MemInfo
+  Regexp::Common File::Tail Authen::NTLM Crypt::OpenSSL::RSA IO::Tee Proc::ProcessTable HTML::Entities LWP::UserAgent URI::Escape)
+if ! perl $(printf -- '-M%s ' "${imapsync_modules[@]}") -e 1 2>/dev/null; then
+  need+=(libmail-imapclient-perl libdigest-hmac-perl libio-socket-inet6-perl libio-socket-ssl-perl libnet-ssleay-perl
+    libterm-readkey-perl libfile-copy-recursive-perl libdata-uniqid-perl libencode-imaputf7-perl libjson-perl
+    libjson-webtoken-perl libunicode-string-perl libreadonly-perl libsys-meminfo-perl libregexp-common-perl
+    libfile-tail-perl libauthen-ntlm-perl libcrypt-openssl-rsa-perl libio-tee-perl libproc-processtable-perl
+    libhtml-parser-perl libwww-perl liburi-perl)
+fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need+=(fonts-liberation)
 

@@ -18,6 +18,12 @@ mkdir -p "$results"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Ligbox.slnx -c Release -nologo -v q || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# Every process the suite starts inherits this TMPDIR, and every Dovecot it starts lives under it (its -c
+# config): what is still running afterwards was left behind by a fixture. Short, for unix socket paths.
+suite_tmp=$(mktemp -d /tmp/lbxt-XXXXXX)
+chmod 755 "$suite_tmp"
+export TMPDIR="$suite_tmp"
+
 status=0
 for proj in tests/Ligbox.Tools.Tests tests/Ligbox.Core.Tests tests/Ligbox.Console.Tests; do
   name=$(basename "$proj")
@@ -26,6 +32,22 @@ for proj in tests/Ligbox.Tools.Tests tests/Ligbox.Core.Tests tests/Ligbox.Consol
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
     --logger "console;verbosity=normal" "$@" || status=1
 done
+
+# Processes of the suite still running: anything whose command line names the suite's TMPDIR (Dovecot
+# instances, doveadm, imapsync, readpst), and consoles, tools and browsers that inherited it.
+leftovers() {
+  local pid cmd
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" = "$$" ] && continue
+    cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    [ -z "$cmd" ] && continue
+    if [[ "$cmd" == *"$suite_tmp"* ]] || { tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TMPDIR=$suite_tmp" \
+        && [[ "$cmd" =~ dovecot|doveadm|imapsync|readpst|Ligbox\.Console|chromium ]]; }; then
+      printf '%s %s\n' "$pid" "$cmd"
+    fi
+  done
+}
+left=$(leftovers)
 
 passed=0; failed=0; total=0
 for trx in "$results"/*.trx; do
@@ -43,6 +65,17 @@ if [ "$found" -lt "$expected" ]; then failed=$((failed + expected - found)); sta
 # Tests that were neither passed nor failed (skipped, not run) are reported, never counted as passing.
 other=$((total - passed - failed))
 [ "$other" -gt 0 ] && echo "note: $other tests neither passed nor failed (skipped or not executed)"
+if [ -n "$left" ]; then
+  echo "LEFT RUNNING after the tests (a fixture did not stop what it started; counted as 1 failure):"
+  printf '%s\n' "$left" | cut -c1-200
+  failed=$((failed + 1)); status=1
+  # Clean up so the machine is not left with them: TERM, then KILL what is still there.
+  kill $(printf '%s\n' "$left" | cut -d' ' -f1) 2>/dev/null; sleep 2
+  kill -9 $(leftovers | cut -d' ' -f1) 2>/dev/null
+else
+  echo "no Dovecot, tool, browser or console process of the suite left running"
+fi
+rm -rf "$suite_tmp" 2>/dev/null
 [ "$failed" -gt 0 ] && status=1
 [ "$passed" -eq 0 ] && status=1
 echo "$passed passed, $failed failed"

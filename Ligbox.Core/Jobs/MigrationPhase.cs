@@ -31,4 +31,7 @@ public enum SyncEngineKind
 {
     Native,
     Imapsync,
+
+    /// <summary>Dovecot's doveadm (imapc) into the destination account, when the destination is this host's Dovecot.</summary>
+    Doveadm,
 }

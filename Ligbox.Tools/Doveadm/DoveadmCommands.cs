@@ -7,7 +7,8 @@ namespace Ligbox.Tools.Doveadm;
 /// <param name="Port">Remote port.</param>
 /// <param name="User">Remote login.</param>
 /// <param name="Ssl"><c>imaps</c> (implicit TLS), <c>starttls</c> or <c>null</c> for plain.</param>
-public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null);
+/// <param name="VerifyCertificate"><c>false</c> passes <c>imapc_ssl_verify=no</c> (self-signed lab servers).</param>
+public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null, bool VerifyCertificate = true);
 
 /// <summary>Builds doveadm argument lists (the Dovecot-to-Dovecot path).</summary>
 public static class DoveadmCommands
@@ -36,18 +37,50 @@ public static class DoveadmCommands
     /// There is no password parameter on purpose: <c>-o imapc_password=...</c> would show in the process
     /// list. <see cref="PrepareBackupFromImapc"/> puts it in a private config file instead.
     /// </remarks>
-    public static IReadOnlyList<string> BackupFromImapc(string user, ImapcSource source, string? configFile = null)
+    /// <param name="user">Local (destination) user.</param>
+    /// <param name="source">The remote IMAP account.</param>
+    /// <param name="configFile">The config file for <c>-c</c> (the private one holding the password).</param>
+    /// <param name="notBefore">Only messages received at or after this instant (<c>-t</c>, a UNIX time), or all.</param>
+    /// <param name="excludeMasks">Mailbox masks to leave out (<c>-x</c>; <c>*</c> and <c>?</c> wildcards).</param>
+    public static IReadOnlyList<string> BackupFromImapc(string user, ImapcSource source, string? configFile = null, DateTimeOffset? notBefore = null, IEnumerable<string>? excludeMasks = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
         ArgumentNullException.ThrowIfNull(source);
         var args = Global(configFile);
-        args.AddRange(["-o", $"imapc_host={source.Host}", "-o", $"imapc_port={source.Port.ToString(CultureInfo.InvariantCulture)}", "-o", $"imapc_user={source.User}"]);
-        if (source.Ssl is { } ssl)
+        args.AddRange(ImapcOptions(source));
+        args.AddRange(["backup", "-R", "-u", user]);
+        if (notBefore is { } since)
         {
-            args.AddRange(["-o", $"imapc_ssl={ssl}"]);
+            args.AddRange(["-t", since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)]);
         }
 
-        args.AddRange(["backup", "-R", "-u", user, "imapc:"]);
+        foreach (var mask in excludeMasks ?? [])
+        {
+            args.AddRange(["-x", mask]);
+        }
+
+        args.Add("imapc:");
+        return args;
+    }
+
+    /// <summary><c>doveadm [-c CFG] user USER</c>: exit 0 when the local Dovecot knows the user, 67 when not.</summary>
+    public static IReadOnlyList<string> User(string user, string? configFile = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        var args = Global(configFile);
+        args.AddRange(["user", user]);
+        return args;
+    }
+
+    /// <summary>
+    /// <c>doveadm [-c CFG] -f tab fetch -u USER "mailbox date.received.unixtime size.virtual flags hdr.message-id" ALL</c>:
+    /// one row per message of every mailbox, to compare with the source.
+    /// </summary>
+    public static IReadOnlyList<string> FetchIdentities(string user, string? configFile = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
+        var args = Global(configFile);
+        args.AddRange(["-f", "tab", "fetch", "-u", user, "mailbox date.received.unixtime size.virtual flags hdr.message-id", "ALL"]);
         return args;
     }
 
@@ -62,7 +95,21 @@ public static class DoveadmCommands
     /// <param name="baseConfigFile">The Dovecot configuration to include, e.g. <c>/etc/dovecot/dovecot.conf</c>.</param>
     /// <param name="workDirectory">Where to create the private file; the system temp directory when <c>null</c>.</param>
     /// <exception cref="ArgumentException">The password is empty or contains a line break or a double quote.</exception>
-    public static DoveadmCommand PrepareBackupFromImapc(string user, ImapcSource source, string password, string baseConfigFile, string? workDirectory = null)
+    /// <param name="notBefore">See <see cref="BackupFromImapc"/>.</param>
+    /// <param name="excludeMasks">See <see cref="BackupFromImapc"/>.</param>
+    public static DoveadmCommand PrepareBackupFromImapc(string user, ImapcSource source, string password, string baseConfigFile, string? workDirectory = null,
+        DateTimeOffset? notBefore = null, IEnumerable<string>? excludeMasks = null)
+    {
+        var configFile = WritePrivateConfig(password, baseConfigFile, workDirectory);
+        return new DoveadmCommand(BackupFromImapc(user, source, configFile, notBefore, excludeMasks), configFile, [password]);
+    }
+
+    /// <summary>
+    /// The password goes into a 0600 file that <c>!include</c>s the real configuration: doveadm reads it with
+    /// <c>-c</c>, so it is in neither argv (<c>/proc/PID/cmdline</c>, readable by every user) nor the environment.
+    /// Dovecot 2.3 unescapes <c>\</c> in a quoted value and expands no <c>$</c> or <c>%</c> there.
+    /// </summary>
+    private static string WritePrivateConfig(string password, string baseConfigFile, string? workDirectory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseConfigFile);
         if (string.IsNullOrEmpty(password) || password.IndexOfAny(['\r', '\n', '"']) >= 0)
@@ -83,7 +130,22 @@ public static class DoveadmCommands
             writer.Write($"!include {Path.GetFullPath(baseConfigFile)}\nimapc_password = \"{password.Replace("\\", "\\\\", StringComparison.Ordinal)}\"\n");
         }
 
-        return new DoveadmCommand(BackupFromImapc(user, source, configFile), configFile, [password]);
+        return configFile;
+    }
+
+    private static List<string> ImapcOptions(ImapcSource source)
+    {
+        List<string> args = ["-o", $"imapc_host={source.Host}", "-o", $"imapc_port={source.Port.ToString(CultureInfo.InvariantCulture)}", "-o", $"imapc_user={source.User}"];
+        if (source.Ssl is { } ssl)
+        {
+            args.AddRange(["-o", $"imapc_ssl={ssl}"]);
+            if (!source.VerifyCertificate)
+            {
+                args.AddRange(["-o", "imapc_ssl_verify=no"]);
+            }
+        }
+
+        return args;
     }
 
     private static List<string> Global(string? configFile) => configFile is null ? [] : ["-c", configFile];

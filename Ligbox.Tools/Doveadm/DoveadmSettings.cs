@@ -18,4 +18,13 @@ public sealed class DoveadmSettings
 
     /// <summary>Dovecot configuration file passed with <c>-c</c>; Dovecot's default when <c>null</c>.</summary>
     public string? ConfigFile { get; set; }
+
+    /// <summary>
+    /// Where the doveadm engine writes its private 0600 config files (they hold the source password for the
+    /// length of one run); the system temp directory when <c>null</c>.
+    /// </summary>
+    public string? WorkDirectory { get; set; }
+
+    /// <summary>The configuration the doveadm engine uses: <see cref="ConfigFile"/> or Dovecot's default file.</summary>
+    public string EffectiveConfigFile => ConfigFile ?? "/etc/dovecot/dovecot.conf";
 }

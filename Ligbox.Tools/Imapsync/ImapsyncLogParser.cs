@@ -14,6 +14,13 @@ namespace Ligbox.Tools.Imapsync;
 /// over quota with the default --errorsmax 50), transferred messages and bytes are counted from the
 /// per-message "copied to" lines and errors taken from the exit line, so a failed run still reports
 /// how far it got.
+/// <para>
+/// imapsync's own "Messages found in host1 not in host2" misses what it never tried: messages it ignored
+/// ("no wanted headers", i.e. neither Message-Id nor Received) and duplicates on host1 (same header key,
+/// copied once). <see cref="SyncStatistics.MissingOnDestination"/> is therefore the larger of that count
+/// and the per-folder shortfall of the final size listing (host1 messages minus host2 messages, per folder
+/// pair), and the ignored messages are named in <see cref="SyncStatistics.Missing"/> by folder and UID.
+/// </para>
 /// </remarks>
 public sealed partial class ImapsyncLogParser
 {
@@ -49,6 +56,10 @@ public sealed partial class ImapsyncLogParser
     private long? _host1BytesAfter;
     private long? _host2BytesAfter;
     private string? _lastErrorSummary;
+    private readonly Dictionary<string, string> _host1FolderByIndex = new(StringComparer.Ordinal);
+    private readonly List<MissingMessage> _ignored = [];
+    private int _ignoredCount;
+    private const int MaxMissingListed = 200;
 
     /// <summary><c>true</c> once the "++++ Statistics" block has been seen.</summary>
     public bool HasStatisticsBlock { get; private set; }
@@ -65,6 +76,9 @@ public sealed partial class ImapsyncLogParser
     [GeneratedRegex(@"^Exiting with return value (?<code>\d+) \((?<name>[^)]*)\)(?:\s+(?<errors>\d+)/(?<max>\d+) nb_errors/max_errors)?")]
     private static partial Regex ExitLine();
 
+    [GeneratedRegex(@"^Host1: (?<folder>.+)/(?<uid>\d+) size (?<size>\d+) ignored \(no wanted headers")]
+    private static partial Regex IgnoredNoHeaders();
+
     [GeneratedRegex(@"^Detected (?<n>\d+) errors")]
     private static partial Regex DetectedErrors();
 
@@ -74,7 +88,7 @@ public sealed partial class ImapsyncLogParser
     [GeneratedRegex(@"^Host(?<host>[12]) Total size:\s+(?<n>\d+) bytes")]
     private static partial Regex TotalSize();
 
-    [GeneratedRegex(@"^Host(?<host>[12]) folder\s+\d+/\d+ \[(?<folder>.*)\]\s+(?:Size:\s+(?<size>\d+) Messages:\s+(?<n>\d+)|does not exist)")]
+    [GeneratedRegex(@"^Host(?<host>[12]) folder\s+(?<index>\d+)/\d+ \[(?<folder>.*)\]\s+(?:Size:\s+(?<size>\d+) Messages:\s+(?<n>\d+)|does not exist)")]
     private static partial Regex FolderSize();
 
     [GeneratedRegex(@"^Folder\s+\d+/\d+ \[(?<src>.*)\]\s+-> \[(?<dst>.*)\]")]
@@ -231,7 +245,8 @@ public sealed partial class ImapsyncLogParser
             DestinationMessages = _host2MessagesAfter,
             SourceBytes = _host1BytesAfter ?? _host1BytesBefore,
             DestinationBytes = _host2BytesAfter,
-            MissingOnDestination = _missingOnHost2,
+            MissingOnDestination = Missing(),
+            Missing = _ignored,
             MessagesOnlyOnDestination = _onlyOnHost2,
             MessagesDeletedOnDestination = _deletedOnHost2,
             FinalDifferenceMessages = _finalDiffMessages,
@@ -242,12 +257,55 @@ public sealed partial class ImapsyncLogParser
         };
     }
 
+    /// <summary>
+    /// The larger of imapsync's "in host1 not in host2" and the shortfall of the final size listing (see the
+    /// remarks); <c>null</c> when imapsync reported neither.
+    /// </summary>
+    private int? Missing()
+    {
+        int? shortfall = _sizesAfterHeader
+            ? (int)_folderOrder.Select(name => _folders[name]).Where(f => f.DestinationMessagesAfter is not null)
+                .Sum(f => Math.Max(0, f.SourceMessages - f.DestinationMessagesAfter!.Value))
+            : null;
+        if (_missingOnHost2 is null && shortfall is null)
+        {
+            return _ignoredCount > 0 ? _ignoredCount : null;
+        }
+
+        return Math.Max(Math.Max(_missingOnHost2 ?? 0, shortfall ?? 0), _ignoredCount);
+    }
+
     private void FeedHostLine(string line)
     {
+        var ignored = IgnoredNoHeaders().Match(line);
+        if (ignored.Success)
+        {
+            _ignoredCount++;
+            if (_ignored.Count < MaxMissingListed)
+            {
+                _ignored.Add(new MissingMessage(ignored.Groups["folder"].Value, null,
+                    $"(source UID {ignored.Groups["uid"].Value}, {ignored.Groups["size"].Value} bytes: ignored by imapsync, it has neither a Message-Id nor a Received header)", null));
+            }
+
+            return;
+        }
+
         var folderSize = FolderSize().Match(line);
         if (folderSize.Success)
         {
-            var folder = Folder(folderSize.Groups["folder"].Value);
+            // Host2 lines name the destination folder: pair them with the host1 folder of the same index.
+            var index = folderSize.Groups["index"].Value;
+            var name = folderSize.Groups["folder"].Value;
+            if (folderSize.Groups["host"].Value == "1")
+            {
+                _host1FolderByIndex[index] = name;
+            }
+            else if (_host1FolderByIndex.TryGetValue(index, out var sourceName))
+            {
+                name = sourceName;
+            }
+
+            var folder = Folder(name);
             var exists = folderSize.Groups["n"].Success;
             var messages = exists ? long.Parse(folderSize.Groups["n"].Value, CultureInfo.InvariantCulture) : 0;
             if (folderSize.Groups["host"].Value == "1")

@@ -266,11 +266,17 @@ internal sealed partial class MailboxSyncRun
     }
 
     private async IAsyncEnumerable<IndexEntry> ReadIdentitiesAsync(
-        IMailFolder folder, UniqueIdRange? range, bool withSubject, bool hashAll, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        IMailFolder folder, UniqueIdRange? range, bool withSubject, bool hashAll, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct,
+        HashSet<uint>? only = null)
     {
         var uids = range is null
             ? await folder.SearchAsync(SearchQuery.All, ct)
             : (await folder.SearchAsync(SearchQuery.Uids(range), ct)).Where(u => range.Contains(u)).ToList();
+        if (only is not null)
+        {
+            uids = uids.Where(u => only.Contains(u.Id)).ToList();
+        }
+
         var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size)
         {
             Headers = withSubject ? VerifyHeaders : IdentityHeaders,
@@ -304,7 +310,7 @@ internal sealed partial class MailboxSyncRun
     /// Missing messages are also queued for the next pass (pair dropped, UID added to the retries), so a
     /// message deleted on the destination behind our back is copied again instead of only reported.
     /// </remarks>
-    private async Task VerifyFolderAsync(FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint checkpoint, CancellationToken ct)
+    private async Task VerifyFolderAsync(FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint checkpoint, HashSet<uint>? inWindow, CancellationToken ct)
     {
         if (!src.IsOpen)
         {
@@ -319,7 +325,8 @@ internal sealed partial class MailboxSyncRun
         var destination = await IndexAsync(dst, null, withSubject: false, ct);
         var missing = 0;
         var missingUids = new List<uint>();
-        await foreach (var entry in ReadIdentitiesAsync(src, null, withSubject: true, hashAll: true, ct))
+        // Only messages inside the date window are expected on the destination.
+        await foreach (var entry in ReadIdentitiesAsync(src, null, withSubject: true, hashAll: true, ct, inWindow))
         {
             if (destination.Take(entry.Key) is null)
             {

@@ -42,12 +42,13 @@ internal sealed partial class MailboxSyncRun
             // Expunges already seen by a delta leave pairs behind for the mirror of the final pass.
             && (!Mirror || state!.Pairs.Count == sourceInfo.Count))
         {
-            run.Skipped = sourceInfo.Count;
+            var window = await WindowAsync(run, src, sourceInfo.Count, ct);
+            run.Skipped = window?.Count ?? sourceInfo.Count;
             run.DestinationMessages = destinationInfo.Count;
-            Interlocked.Add(ref _mailboxDone, sourceInfo.Count);
+            Interlocked.Add(ref _mailboxDone, run.Skipped);
             if (Verify)
             {
-                await VerifyFolderAsync(run, src, dst, cp!, ct);
+                await VerifyFolderAsync(run, src, dst, cp!, window, ct);
             }
 
             Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count, $"{mapping.Source} → {mapping.Destination}: unchanged");
@@ -56,6 +57,7 @@ internal sealed partial class MailboxSyncRun
 
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
         await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        var inWindow = await WindowAsync(run, src, sourceInfo.Count, ct);
         await OpenReadWriteAsync(dst, ct);
         var pairs = valid ? new Dictionary<uint, UidPair>(state!.Pairs) : [];
         var copiedBefore = new HashSet<uint>();
@@ -95,6 +97,11 @@ internal sealed partial class MailboxSyncRun
         }
 
         var candidates = await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
+        if (inWindow is not null)
+        {
+            // Older than the window: not copied, and (as "out of window") neither skipped nor missing.
+            candidates = candidates.Where(u => inWindow.Contains(u.Id)).ToList();
+        }
         var checkpoint = new FolderCheckpoint
         {
             SourceFolder = mapping.Source,
@@ -113,7 +120,7 @@ internal sealed partial class MailboxSyncRun
             await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, ReplaceAll = replaceAll }, ct);
         }
 
-        var alreadyDone = Math.Max(0, sourceInfo.Count - candidates.Count);
+        var alreadyDone = Math.Max(0, (inWindow?.Count ?? sourceInfo.Count) - candidates.Count);
         long folderDone = alreadyDone;
         // After a reconnect, what earlier attempts copied is "already done" now but stays counted as transferred.
         run.Skipped += Math.Max(0, alreadyDone - run.Transferred);
@@ -198,11 +205,53 @@ internal sealed partial class MailboxSyncRun
         run.DestinationMessages = dst.Count;
         if (Verify)
         {
-            await VerifyFolderAsync(run, src, dst, checkpoint, ct);
+            await VerifyFolderAsync(run, src, dst, checkpoint, inWindow, ct);
         }
 
         Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count,
             $"{mapping.Source} → {mapping.Destination}: {run.Transferred} copied, {run.Skipped} skipped, {run.FlagsUpdated} flag updates, {run.Deleted} deleted, {run.Errors} errors");
+    }
+
+    /// <summary>
+    /// With a date window: the UIDs of the source folder whose INTERNALDATE is at or after
+    /// <see cref="SyncRequest.NotBefore"/>; the rest is counted as out of window. <c>null</c> without a window.
+    /// </summary>
+    /// <remarks>
+    /// SEARCH SINCE compares dates only, in each message's own time zone: it is asked one day early and the
+    /// exact instant is then checked on the INTERNALDATE of what it found.
+    /// </remarks>
+    private async Task<HashSet<uint>?> WindowAsync(FolderRun run, IMailFolder src, int sourceCount, CancellationToken ct)
+    {
+        if (_request.NotBefore is not { } notBefore)
+        {
+            return null;
+        }
+
+        if (!src.IsOpen)
+        {
+            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        }
+
+        var since = await src.SearchAsync(SearchQuery.DeliveredAfter(notBefore.UtcDateTime.Date.AddDays(-1)), ct);
+        var inWindow = new HashSet<uint>();
+        foreach (var chunk in since.Chunk(IndexChunk))
+        {
+            foreach (var summary in await src.FetchAsync(chunk, MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate, ct))
+            {
+                if (summary.InternalDate is not { } date || date >= notBefore)
+                {
+                    inWindow.Add(summary.UniqueId.Id);
+                }
+            }
+        }
+
+        var counted = run.OutOfWindow;
+        run.SourceMessages = inWindow.Count;
+        run.OutOfWindow = Math.Max(0, sourceCount - inWindow.Count);
+        // The mailbox total was taken from STATUS counts: what is out of window will not be handled (a
+        // reconnect runs the folder again, so only the change is applied).
+        Interlocked.Add(ref _mailboxTotal, counted - run.OutOfWindow);
+        return inWindow;
     }
 
     private static async Task<List<UniqueId>> CandidatesAsync(IMailFolder src, bool valid, uint highest, uint uidNext, HashSet<uint> retry, CancellationToken ct)

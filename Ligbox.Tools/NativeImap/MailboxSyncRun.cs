@@ -262,6 +262,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         BytesTransferred = _folders.Sum(f => f.Bytes),
         Duration = _clock.Elapsed,
         SourceMessages = _folders.Sum(f => (long)f.SourceMessages),
+        MessagesOutOfWindow = _request.NotBefore is null ? null : _folders.Sum(f => (long)f.OutOfWindow),
         SourceBytes = _folders.Sum(f => (long)f.SourceBytes),
         DestinationMessages = _folders.All(f => f.DestinationMessages is not null) ? _folders.Sum(f => f.DestinationMessages ?? 0) : null,
         MissingOnDestination = Verify ? _missingCount : null,
@@ -272,6 +273,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
             SourceFolder = f.Mapping.Source,
             DestinationFolder = f.Mapping.Destination,
             SourceMessages = f.SourceMessages,
+            OutOfWindow = f.OutOfWindow,
             DestinationMessages = f.DestinationMessages,
             Transferred = f.Transferred,
             Skipped = f.Skipped,
@@ -326,6 +328,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     {
         public FolderMapping Mapping { get; } = mapping;
         public int SourceMessages;
+        public int OutOfWindow;
         public ulong SourceBytes;
         public long? DestinationMessages;
         public int Transferred;

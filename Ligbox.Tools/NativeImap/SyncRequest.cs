@@ -34,6 +34,12 @@ public sealed record SyncRequest
     /// <summary>Verify every source message is on the destination (always on for <see cref="SyncKind.Final"/>).</summary>
     public bool Verify { get; init; }
 
+    /// <summary>
+    /// The date window: source messages whose INTERNALDATE is before this instant are not copied, not
+    /// verified and not counted as missing (they are counted as out of window). <c>null</c> copies everything.
+    /// </summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
     /// <summary>Folder selection and renaming.</summary>
     public FolderMappingOptions Mapping { get; init; } = new();
 

@@ -1,4 +1,5 @@
 using Ligbox.Tools.Doveadm;
+using Ligbox.Tools.Engines;
 using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.Inventory;
 using Ligbox.Tools.Readpst;
@@ -11,7 +12,8 @@ public static class ExternalToolsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IProcessRunner"/>, <see cref="IImapsyncRunner"/>, <see cref="IReadpstRunner"/>, <see cref="IDoveadmRunner"/> and
-    /// <see cref="IToolInventory"/> (singletons, stateless), and binds <see cref="ImapsyncSettings"/>
+    /// <see cref="IToolInventory"/> (singletons, stateless), the doveadm engine as an <see cref="IMigrationEngine"/>
+    /// (<see cref="DoveadmSyncEngine"/>), and binds <see cref="ImapsyncSettings"/>
     /// (<c>Tools:Imapsync</c>), <see cref="ReadpstSettings"/> (<c>Tools:Readpst</c>) and
     /// <see cref="DoveadmSettings"/> (<c>Tools:Doveadm</c>), validated at start.
     /// </summary>
@@ -25,6 +27,7 @@ public static class ExternalToolsServiceCollectionExtensions
         services.AddSingleton<IImapsyncRunner, ImapsyncRunner>();
         services.AddSingleton<IReadpstRunner, ReadpstRunner>();
         services.AddSingleton<IDoveadmRunner, DoveadmRunner>();
+        services.AddSingleton<IMigrationEngine, DoveadmSyncEngine>();
         services.AddSingleton<IToolInventory, ToolInventory>();
         return services;
     }

@@ -6,7 +6,7 @@ namespace Ligbox.Tools.Statistics;
 /// </summary>
 public sealed record SyncStatistics
 {
-    /// <summary>Which engine produced these figures: <c>native</c> or <c>imapsync</c>.</summary>
+    /// <summary>Which engine produced these figures: <c>native</c>, <c>imapsync</c> or <c>doveadm</c>.</summary>
     public string Engine { get; init; } = "native";
 
     /// <summary>Messages copied to the destination in this pass.</summary>
@@ -27,8 +27,18 @@ public sealed record SyncStatistics
     /// <summary>Messages transferred per second over the pass.</summary>
     public double MessagesPerSecond => Duration.TotalSeconds > 0 ? MessagesTransferred / Duration.TotalSeconds : 0;
 
-    /// <summary>Messages on the source (all synced folders), when known.</summary>
+    /// <summary>
+    /// Messages on the source (all synced folders) that the pass had to bring over, when known: with a date
+    /// window (<see cref="NativeImap.SyncRequest.NotBefore"/>) only those inside it; the others are
+    /// <see cref="MessagesOutOfWindow"/>.
+    /// </summary>
     public long? SourceMessages { get; init; }
+
+    /// <summary>
+    /// Source messages left out because they are older than the job's date window (not copied, not
+    /// verified, never counted as missing); <c>null</c> when the pass had no window.
+    /// </summary>
+    public long? MessagesOutOfWindow { get; init; }
 
     /// <summary>Messages on the destination (mapped folders), when known.</summary>
     public long? DestinationMessages { get; init; }
@@ -88,8 +98,11 @@ public sealed record FolderStatistics
     /// <summary>Destination folder full name.</summary>
     public string? DestinationFolder { get; init; }
 
-    /// <summary>Messages in the source folder.</summary>
+    /// <summary>Messages in the source folder (inside the date window, when there is one).</summary>
     public long SourceMessages { get; init; }
+
+    /// <summary>Messages of the source folder older than the date window, left out.</summary>
+    public long OutOfWindow { get; init; }
 
     /// <summary>Messages in the destination folder after the pass.</summary>
     public long? DestinationMessages { get; init; }

@@ -175,7 +175,11 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     async Task IAsyncLifetime.DisposeAsync()
     {
-        await base.DisposeAsync();
+        // The virtual DisposeAsync, not base.DisposeAsync(): fixtures derived from this one override it to
+        // stop what they started (Dovecot servers). Calling the base directly skipped those overrides, and
+        // WebApplicationFactory.Dispose() afterwards returns early once disposed: their Dovecots were left
+        // running after every test run.
+        await DisposeAsync();
         // Pooled SQLite connections keep the file open; release them so the directory can go.
         SqliteConnection.ClearAllPools();
         // Closing connections removes SQLite's -wal/-shm files while we delete: retry briefly.

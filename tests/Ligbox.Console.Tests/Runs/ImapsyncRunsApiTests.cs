@@ -381,6 +381,8 @@ public class ImapsyncMissingTests(ImapsyncMissingTests.Fixture fixture) : IClass
             {
                 var settings = base.Settings;
                 settings["Tools:Imapsync:ImapsyncPath"] = "/nonexistent/ligbox/imapsync";
+                // No Dovecot configuration either: the doveadm engine cannot work on this host.
+                settings["Tools:Doveadm:ConfigFile"] = "/nonexistent/ligbox/dovecot.conf";
                 return settings;
             }
         }

@@ -25,6 +25,9 @@ public class ImapsyncLogParserTests
         // Aborted at --errorsmax 50 before the statistics block: figures come from the copy lines and the exit line.
         ["overquota-sync.log"] = new(113, "EXIT_OVERQUOTA", 104, 0, 50, 1047982, null, 0, null, 520, null, 5009560, null, null, null, null, null, null, false),
         ["overquota-sync-noerrorsmax.log"] = new(113, "EXIT_OVERQUOTA", 3, 104, 414, 495, 1047982, 1.0, 3.0, 520, 107, 5009560, 1048477, 413, 0, 0, -413, -3961083, true),
+        // imapsync says "0 in host1 not in host2" and exits 0, but lost messages: the per-folder shortfall counts them.
+        ["loss-no-wanted-headers.log"] = new(0, "EX_OK: successful termination", 2, 3, 0, 106, 219, 2.6, 0.8, 5, 2, 325, 106, 3, 0, 0, -3, -219, true),
+        ["loss-duplicate-message-id.log"] = new(0, "EX_OK: successful termination", 2, 1, 0, 110, 0, 2.2, 0.9, 3, 2, 171, 110, 1, 0, 0, -1, -61, true),
         ["perf-20000-tail.stdout"] = new(0, "EX_OK: successful termination", 20500, 1500, 0, 103369560, 0, 41.2, 497.0, 22000, 20500, 110931240, 103369560, 0, 0, 0, -1500, -7561680, true),
     };
 
@@ -48,7 +51,7 @@ public class ImapsyncLogParserTests
             .Order()
             .ToList();
 
-        Assert.Equal(10, files.Count);
+        Assert.Equal(12, files.Count);
         Assert.Equal(Logs.Keys.Order(), files);
     }
 
@@ -63,6 +66,8 @@ public class ImapsyncLogParserTests
     [InlineData("overquota-sync.log")]
     [InlineData("overquota-sync-noerrorsmax.log")]
     [InlineData("perf-20000-tail.stdout")]
+    [InlineData("loss-no-wanted-headers.log")]
+    [InlineData("loss-duplicate-message-id.log")]
     public void ReportsTheLogsRealFigures_WhenFedARealLog(string name)
     {
         var expected = Logs[name];
@@ -131,6 +136,33 @@ public class ImapsyncLogParserTests
 
         Assert.Equal(220, stats.MessagesTransferred); // Archive.2020 (70) and INBOX (150) were done.
         Assert.Null(stats.ExitCode);
+    }
+
+    [Fact]
+    public void NamesTheMessagesImapsyncIgnored_ByFolderAndUid()
+    {
+        var (stats, _) = ParseLog("loss-no-wanted-headers.log");
+
+        Assert.Equal(3, stats.MissingOnDestination);
+        Assert.Equal(["INBOX", "INBOX", "INBOX"], stats.Missing.Select(m => m.Folder));
+        Assert.Contains("source UID 1, 73 bytes", stats.Missing[0].Subject, StringComparison.Ordinal);
+        Assert.Equal((5L, 2L), (stats.Folders.Single().SourceMessages, stats.Folders.Single().DestinationMessages!.Value));
+    }
+
+    [Fact]
+    public void PairsHost2FolderSizes_WithTheHost1FolderOfTheSameIndex_WhenNamesDiffer()
+    {
+        var stats = ImapsyncLogParser.Parse([
+            "Folders sizes after the synchronization.",
+            "Host1 folder     1/2 [INBOX]                             Size:       325 Messages:     5 Biggest:        73",
+            "Host1 folder     2/2 [Sent Items]                        Size:       325 Messages:     4 Biggest:        73",
+            "Host2 folder     1/2 [INBOX]                             Size:       325 Messages:     5 Biggest:        73",
+            "Host2 folder     2/2 [Sent]                              Size:       106 Messages:     1 Biggest:        53",
+        ]);
+
+        Assert.Equal(["INBOX", "Sent Items"], stats.Folders.Select(f => f.SourceFolder));
+        Assert.Equal(1, stats.Folders[1].DestinationMessages);
+        Assert.Equal(3, stats.MissingOnDestination);
     }
 
     [Theory]

@@ -1,3 +1,5 @@
+using Ligbox.Tools.Doveadm;
+using Ligbox.Tools.Engines;
 using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.Inventory;
 using Ligbox.Tools.Processes;
@@ -29,6 +31,15 @@ public class ExternalToolsServiceCollectionExtensionsTests
         Assert.IsType<ToolInventory>(provider.GetRequiredService<IToolInventory>());
         Assert.Equal("/opt/imapsync/imapsync", provider.GetRequiredService<IOptions<ImapsyncSettings>>().Value.ImapsyncPath);
         Assert.Equal("/usr/bin/readpst", provider.GetRequiredService<IOptions<ReadpstSettings>>().Value.ReadpstPath);
+    }
+
+    [Fact]
+    public void RegistersTheDoveadmEngine_WithItsConfigFile()
+    {
+        using var provider = Build(new() { ["Tools:Doveadm:ConfigFile"] = "/nonexistent/dovecot.conf" });
+
+        var engine = Assert.IsType<DoveadmSyncEngine>(new EngineRegistry(provider.GetServices<IMigrationEngine>()).Get(EngineKind.Doveadm));
+        Assert.Contains("/nonexistent/dovecot.conf", engine.UnavailableReason(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,5 +29,19 @@ public class CreateJobPageEngineTests(ImapsyncMissingTests.Fixture app) : IClass
         Assert.Empty(cut.FindAll("[data-testid=imapsync-missing]"));
     }
 
+    [Fact]
+    public async Task OffersDoveadm_AndSaysWhyItCannotWorkOnThisHost()
+    {
+        var cut = _ctx.RenderPage<CreateJobPage>();
+        Assert.Empty(cut.FindAll("[data-testid=doveadm-note]"));
+
+        var engine = cut.FindComponent<MudSelect<SyncEngineKind>>();
+        await cut.InvokeAsync(() => engine.Instance.ValueChanged.InvokeAsync(SyncEngineKind.Doveadm));
+
+        var warning = cut.Find("[data-testid=doveadm-note]").TextContent;
+        Assert.Contains("The Dovecot configuration /nonexistent/ligbox/dovecot.conf (Tools:Doveadm:ConfigFile) does not exist on this host", warning, StringComparison.Ordinal);
+        Assert.Contains("native engine", warning, StringComparison.Ordinal);
+    }
+
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();
 }
