@@ -15,12 +15,13 @@ public sealed partial class DoveadmSyncEngine : IMigrationEngine
     {
         if (ExecutableLocator.Find(_settings.DoveadmPath) is null)
         {
-            return DoveadmMissing();
+            var missing = DoveadmMissing();
+            return char.ToUpperInvariant(missing[0]) + missing[1..];
         }
 
         return File.Exists(_settings.EffectiveConfigFile)
             ? null
-            : $"the Dovecot configuration {_settings.EffectiveConfigFile} (Tools:Doveadm:ConfigFile) does not exist on this host: the doveadm engine works only where the destination Dovecot runs. Use the native engine, or set Tools:Doveadm:ConfigFile.";
+            : $"The Dovecot configuration {_settings.EffectiveConfigFile} (Tools:Doveadm:ConfigFile) does not exist on this host: the doveadm engine works only where the destination Dovecot runs. Use the native engine, or set Tools:Doveadm:ConfigFile.";
     }
 
     /// <inheritdoc />
