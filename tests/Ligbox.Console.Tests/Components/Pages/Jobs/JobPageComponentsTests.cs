@@ -58,6 +58,11 @@ public sealed class JobPageData : LigboxAppFactory
     }, AdminEmail);
 }
 
+/// <summary>Its fixture imports 10,000 mailboxes: it runs alone, so it does not starve the other page tests' dispatchers.</summary>
+[CollectionDefinition(nameof(TenThousandMailboxes), DisableParallelization = true)]
+public sealed class TenThousandMailboxes;
+
+[Collection(nameof(TenThousandMailboxes))]
 public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData>, IAsyncDisposable
 {
     // Parallel tests on two shared cores: the dispatcher can wait a long time for its turn.
