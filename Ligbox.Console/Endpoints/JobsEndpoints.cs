@@ -16,11 +16,20 @@ public static class JobsEndpoints
         jobs.MapPost("/", CreateJob).RequireAuthorization(Policies.JobsWrite).WithName("CreateJob").WithSummary("Create a migration job (Draft).");
         jobs.MapGet("/", ListJobs).RequireAuthorization(Policies.JobsRead).WithName("ListJobs").WithSummary("List jobs with filter, paging and sorting.");
         jobs.MapGet("/{id:guid}", GetJob).RequireAuthorization(Policies.JobsRead).WithName("GetJob").WithSummary("Get one job.");
-        jobs.MapPatch("/{id:guid}", UpdateJob).RequireAuthorization(Policies.JobsWrite).WithName("UpdateJob").WithSummary("Change a job's settings while it is a Draft.");
+        jobs.MapPatch("/{id:guid}", UpdateJob).RequireAuthorization(Policies.JobsWrite).WithName("UpdateJob")
+            .WithSummary("Change a job's settings (servers, TLS, engine, options) while it is open and no run is active; audited; revokes an approval.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob).RequireAuthorization(Policies.JobsWrite).WithName("CancelJob").WithSummary("Cancel a job; all data and history are kept.");
 
         var mailboxes = jobs.MapGroup("/{id:guid}/mailboxes").WithTags("Mailboxes");
         mailboxes.MapPost("/", AddMailbox).RequireAuthorization(Policies.JobsWrite).WithName("AddMailbox").WithSummary("Add a mailbox pair; passwords are write-only.");
+        mailboxes.MapPatch("/{mailboxId:guid}", UpdateMailbox).RequireAuthorization(Policies.JobsWrite).WithName("UpdateMailbox")
+            .WithSummary("Change a mailbox's logins, passwords (write-only) or folder prefix; refused (409) while a run is active for it.");
+        mailboxes.MapDelete("/{mailboxId:guid}", RemoveMailbox).RequireAuthorization(Policies.JobsWrite).WithName("RemoveMailbox")
+            .WithSummary("Remove a mailbox from the job (its run history stays); refused (409) while a run is active for it.");
+        mailboxes.MapPost("/{mailboxId:guid}/exclude", ExcludeMailbox).RequireAuthorization(Policies.JobsWrite).WithName("ExcludeMailbox")
+            .WithSummary("Exclude a mailbox from every run and from the gate's figures, with a reason: {\"reason\":\"...\"}.");
+        mailboxes.MapPost("/{mailboxId:guid}/include", IncludeMailbox).RequireAuthorization(Policies.JobsWrite).WithName("IncludeMailbox")
+            .WithSummary("Take an excluded mailbox back into the job.");
         mailboxes.MapGet("/", ListMailboxes).RequireAuthorization(Policies.JobsRead).WithName("ListMailboxes").WithSummary("List a job's mailboxes (never with secrets).");
         mailboxes.MapPost("/import", ImportMailboxes).RequireAuthorization(Policies.JobsWrite).WithName("ImportMailboxes")
             .WithSummary("Import mailboxes from CSV (text/csv body, or multipart field 'file'); all-or-nothing. ?dryRun=true only validates.")
@@ -66,6 +75,23 @@ public static class JobsEndpoints
         var mailbox = await service.AddAsync(id, request, user.Actor(), ct);
         return TypedResults.Created($"/api/migration/jobs/{id}/mailboxes", mailbox);
     }
+
+    private static async Task<Ok<MailboxDto>> UpdateMailbox(Guid id, Guid mailboxId, UpdateMailboxRequest request, MailboxService service, ClaimsPrincipal user,
+        CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, mailboxId, request, user.Actor(), ct));
+
+    private static async Task<NoContent> RemoveMailbox(Guid id, Guid mailboxId, MailboxService service, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await service.RemoveAsync(id, mailboxId, user.Actor(), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<MailboxDto>> ExcludeMailbox(Guid id, Guid mailboxId, ExcludeMailboxRequest? request, MailboxService service, ClaimsPrincipal user,
+        CancellationToken ct) =>
+        TypedResults.Ok(await service.ExcludeAsync(id, mailboxId, request?.Reason, user.Actor(), ct));
+
+    private static async Task<Ok<MailboxDto>> IncludeMailbox(Guid id, Guid mailboxId, MailboxService service, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok(await service.IncludeAsync(id, mailboxId, user.Actor(), ct));
 
     private static async Task<Ok<IReadOnlyList<MailboxDto>>> ListMailboxes(Guid id, MailboxService service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(id, ct));

@@ -19,6 +19,10 @@ public static class AuditSentences
         ["job.updated"] = (a, d) => $"{a} changed the job's {d.Joined("name", "ticketId", "source", "destination", "engine", "options") ?? "settings"}.",
         ["job.cancelled"] = (a, d) => $"{a} cancelled the job{d.Opt("reason", ": {0}")}.",
         ["mailbox.added"] = (a, d) => $"{a} added the mailbox {Mailbox(d)}{d.Opt("destinationLogin", " (to {0})")}.",
+        ["mailbox.updated"] = (a, d) => $"{a} changed the mailbox {Mailbox(d)}{(d.Joined("changes") is null ? "" : d.List("changes") is { } c ? $" ({c})" : "")}.",
+        ["mailbox.removed"] = (a, d) => $"{a} removed the mailbox {Mailbox(d)} from the job.",
+        ["mailbox.excluded"] = (a, d) => $"{a} excluded the mailbox {Mailbox(d)} from the job{d.Opt("reason", ": {0}")}.",
+        ["mailbox.included"] = (a, d) => $"{a} included the mailbox {Mailbox(d)} in the job again.",
         ["mailboxes.imported"] = (a, d) => $"{a} imported {Count(d.Num("count"), "mailbox", "mailboxes")} from a CSV file.",
         ["run.started"] = (a, d) => $"{a} started {Article(RunName(d.Str("kind")))}{(d.Bool("dryRun") ? " (dry run)" : "")}" +
             $"{(d.Num("mailboxes") is { } n ? $" of {Count(n, "mailbox", "mailboxes")}" : "")}{(d.Str("trigger") == "Scheduled" ? " on schedule" : "")}.",
@@ -79,7 +83,7 @@ public static class AuditSentences
         return $"{actor}: {verb} ({name}){(summary is null ? "" : " — " + summary)}.";
     }
 
-    private static string Mailbox(Details d) => d.Str("sourceLogin") ?? d.Str("login") ?? "(unnamed)";
+    private static string Mailbox(Details d) => d.Str("sourceLogin") ?? d.Str("mailbox") ?? d.Str("login") ?? "(unnamed)";
 
     private static string RunName(string? kind) => kind switch
     {
@@ -165,6 +169,24 @@ public static class AuditSentences
         public bool Bool(string name) => Get(name) is { ValueKind: JsonValueKind.True };
 
         public string Opt(string name, string format) => Str(name) is { } s ? string.Format(CultureInfo.InvariantCulture, format, s) : "";
+
+        /// <summary>An array of strings as "a, b and c"; an object's member names the same way.</summary>
+        public string? List(string name)
+        {
+            var items = Get(name) switch
+            {
+                { ValueKind: JsonValueKind.Array } a => a.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToList(),
+                { ValueKind: JsonValueKind.Object } o => o.EnumerateObject().Select(p => p.Name).ToList(),
+                { ValueKind: JsonValueKind.String } v => [v.GetString()!],
+                _ => [],
+            };
+            return items.Count switch
+            {
+                0 => null,
+                1 => items[0],
+                _ => string.Join(", ", items[..^1]) + " and " + items[^1],
+            };
+        }
 
         public string? FirstString(string name) => Get(name) is { ValueKind: JsonValueKind.Array } a
             ? a.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()).FirstOrDefault()

@@ -45,7 +45,9 @@ public sealed record CreateJobRequest
     public string Domain { get; set; } = "";
     public string? Name { get; set; }
     public string? TicketId { get; set; }
-    public ServerEndpointModel Source { get; set; } = new();
+
+    /// <summary>The old provider's IMAP server; null (or left out) for a job that takes PST/mbox imports only.</summary>
+    public ServerEndpointModel? Source { get; set; }
     public ServerEndpointModel Destination { get; set; } = new();
     public SyncEngineKind Engine { get; set; } = SyncEngineKind.Native;
     public JobOptionsModel? Options { get; set; }
@@ -70,7 +72,7 @@ public sealed record JobDto(
     string? TicketUrl,
     MigrationPhase Phase,
     string? PhaseReason,
-    ServerEndpointModel Source,
+    ServerEndpointModel? Source,
     ServerEndpointModel Destination,
     SyncEngineKind Engine,
     JobOptionsModel Options,
@@ -114,11 +116,28 @@ public sealed record MailboxDto(
     long? LastSourceCount,
     long? LastDestinationCount,
     DateTime? LastSyncedAtUtc,
-    DateTime CreatedAtUtc)
+    DateTime CreatedAtUtc,
+    bool Excluded = false,
+    string? ExcludedReason = null)
 {
     public static MailboxDto From(Mailbox m) => new(m.Id, m.JobId, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
-        m.Status, m.StatusMessage, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.CreatedAtUtc);
+        m.Status, m.StatusMessage, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.CreatedAtUtc, m.Excluded, m.ExcludedReason);
 }
+
+/// <summary>
+/// A partial change of a mailbox: null members are left as they are. Passwords are write-only; an empty
+/// <see cref="DestFolderPrefix"/> removes the prefix.
+/// </summary>
+public sealed record UpdateMailboxRequest
+{
+    public string? SourceUser { get; set; }
+    public string? SourcePassword { get; set; }
+    public string? DestUser { get; set; }
+    public string? DestPassword { get; set; }
+    public string? DestFolderPrefix { get; set; }
+}
+
+public sealed record ExcludeMailboxRequest(string? Reason);
 
 public sealed record AddMailboxRequest
 {

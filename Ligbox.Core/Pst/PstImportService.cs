@@ -41,6 +41,7 @@ public sealed class PstImportService(
     DataDirectory data,
     AuditLog audit,
     TimeProvider clock,
+    Gate.GateService gate,
     ILogger<PstImportService> logger)
 {
     public const string DefaultRootFolder = "Imported PST";
@@ -138,7 +139,7 @@ public sealed class PstImportService(
             }
 
             var message = $"{result.Appended} appended, {result.Skipped} already there, {result.Quarantined} quarantined.";
-            run.Complete(clock.GetUtcNow().UtcDateTime, JsonSerializer.Serialize(result, Json), message);
+            run.Complete(clock.GetUtcNow().UtcDateTime, RunStatisticsSerializer.WriteImport(result), message);
             await File.WriteAllTextAsync(run.LogPath!, message + "\n", CancellationToken.None);
         }
         catch (PstImportException ex)
@@ -159,7 +160,17 @@ public sealed class PstImportService(
             Live.TryRemove(runId, out _);
         }
 
+        foreach (var item in await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(CancellationToken.None))
+        {
+            item.Close(run.Status);
+        }
+
         await db.SaveChangesAsync(CancellationToken.None);
+        if (run.Status is RunStatus.Succeeded or RunStatus.Failed)
+        {
+            // A PST/mbox-only job's gate counts what the imports put there.
+            await gate.EvaluateAsync(run.JobId, CancellationToken.None);
+        }
     }
 
     /// <summary>Per-folder counts (live while running) and the quarantine list.</summary>
@@ -168,7 +179,7 @@ public sealed class PstImportService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
         var stats = Live.TryGetValue(runId, out var live) ? Snapshot(live)
-            : run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null;
+            : RunStatisticsSerializer.ReadImport(run.StatisticsJson);
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
     }
 
@@ -209,6 +220,7 @@ public sealed class PstImportService(
 
         var run = new Run(jobId, RunKind.Pst, RunTrigger.Manual, actor, clock.GetUtcNow().UtcDateTime);
         db.Runs.Add(run);
+        db.Add(new RunMailbox(run.Id, mailboxId, job.Mailboxes.Single(m => m.Id == mailboxId).SourceLogin));
         var directory = QuarantineDirectory(jobId, run.Id);
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, ParametersFile), JsonSerializer.Serialize(parameters, Json), ct);

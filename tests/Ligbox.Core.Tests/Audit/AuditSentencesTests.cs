@@ -20,6 +20,10 @@ public partial class AuditSentencesTests
     [InlineData("tech@x", "job.updated", """{"name":"N","source":{"host":"h"}}""", "tech@x changed the job's name and source.")]
     [InlineData("tech@x", "job.cancelled", """{"reason":"Customer postponed"}""", "tech@x cancelled the job: Customer postponed.")]
     [InlineData("tech@x", "mailbox.added", """{"sourceLogin":"anna@old","destinationLogin":"anna@new"}""", "tech@x added the mailbox anna@old (to anna@new).")]
+    [InlineData("tech@x", "mailbox.updated", """{"mailbox":"anna@old","changes":["source password","folder prefix"]}""", "tech@x changed the mailbox anna@old (source password and folder prefix).")]
+    [InlineData("tech@x", "mailbox.removed", """{"mailbox":"anna@old","destinationLogin":"anna@new"}""", "tech@x removed the mailbox anna@old from the job.")]
+    [InlineData("tech@x", "mailbox.excluded", """{"mailbox":"anna@old","reason":"left the company"}""", "tech@x excluded the mailbox anna@old from the job: left the company.")]
+    [InlineData("tech@x", "mailbox.included", """{"mailbox":"anna@old"}""", "tech@x included the mailbox anna@old in the job again.")]
     [InlineData("tech@x", "mailboxes.imported", """{"count":2}""", "tech@x imported 2 mailboxes from a CSV file.")]
     [InlineData("tech@x", "run.started", """{"kind":"Initial","mailboxes":4,"dryRun":false,"trigger":"Manual"}""", "tech@x started an initial sync of 4 mailboxes.")]
     [InlineData("tech@x", "run.started", """{"kind":"Preflight","mailboxes":1,"dryRun":false,"trigger":"Manual"}""", "tech@x started a pre-flight of 1 mailbox.")]
@@ -53,8 +57,8 @@ public partial class AuditSentencesTests
     [Fact]
     public void UnknownAction_FallsBackToReadableDefault_NamingTheMailboxByLogin()
     {
-        var text = AuditSentences.Describe("tech@x", "mailbox.excluded", "mailbox", Guid.NewGuid().ToString(), """{"sourceLogin":"bob@old","reason":"left the company"}""");
-        Assert.Equal("tech@x: excluded mailbox (bob@old) — sourceLogin: bob@old, reason: left the company.", text);
+        var text = AuditSentences.Describe("tech@x", "mailbox.archived", "mailbox", Guid.NewGuid().ToString(), """{"sourceLogin":"bob@old","reason":"left the company"}""");
+        Assert.Equal("tech@x: archived mailbox (bob@old) — sourceLogin: bob@old, reason: left the company.", text);
     }
 
     [Fact]
@@ -82,7 +86,7 @@ public partial class AuditSentencesTests
             }
         }
 
-        Assert.Contains("gate.approved", written);
+        Assert.Contains("mailbox.excluded", written);
         Assert.Contains("run.ended", written);
         Assert.Contains("user.created", written);
         var missing = written.Where(a => !AuditSentences.KnownActions.Contains(a)).ToList();
