@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ligbox.Console.Endpoints;
 
-public sealed record GateDecisionRequest(string? Comment, bool AcceptMissing = false);
+/// <param name="Comment">Why; recorded in the audit trail (required).</param>
+/// <param name="AcceptMissing">Approve the investigate grade: the named missing messages are accepted.</param>
+/// <param name="AcceptExcluded">Approve although mailboxes are excluded from the job (they are listed in the gate's evidence).</param>
+public sealed record GateDecisionRequest(string? Comment, bool AcceptMissing = false, bool AcceptExcluded = false);
 
 /// <summary>The DNS wizard's contract (see README "Migration gate API"): lowercase words, stable field names.</summary>
 public sealed record DomainGateDto(
@@ -51,7 +54,7 @@ public static class GateEndpoints
         TypedResults.Ok(await gates.GetAsync(id, ct));
 
     private static async Task<Ok<GateView>> ApproveGate(Guid id, GateDecisionRequest? request, GateService gates, ClaimsPrincipal user, CancellationToken ct) =>
-        TypedResults.Ok(await gates.ApproveAsync(id, user.Actor(), request?.Comment, request?.AcceptMissing ?? false, ct));
+        TypedResults.Ok(await gates.ApproveAsync(id, user.Actor(), request?.Comment, request?.AcceptMissing ?? false, request?.AcceptExcluded ?? false, ct));
 
     private static async Task<Ok<GateView>> RevokeGate(Guid id, GateDecisionRequest? request, GateService gates, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(await gates.RevokeAsync(id, user.Actor(), request?.Comment, ct));
@@ -74,7 +77,20 @@ public static class GateEndpoints
         var r = view.Result;
         return TypedResults.Ok(new DomainGateDto(view.Domain, view.JobId, Word(view.State), Word(r.Grade), r.Ratio, r.BytesRatio,
             r.Mailboxes.Select(m => new DomainGateMailboxDto(m.Login, m.SourceMessages, m.DestinationMessages, m.Ratio, Word(m.Grade), m.MissingCount)).ToList(),
-            view.ApprovedBy, view.ApprovedAtUtc, r.Reasons));
+            view.ApprovedBy, view.ApprovedAtUtc, Reasons(view)));
+    }
+
+    /// <summary>Why the gate is as it is: first why an approval no longer holds, then the figures' reasons.</summary>
+    private static List<string> Reasons(GateView view)
+    {
+        var reasons = view.RevokeReasons.Select(r => "Not approved any more: " + r + ".").ToList();
+        if (view.State is GateState.Revoked or GateState.Blocked && view.RevokeReasons.Count == 0 && view.DecidedBy is not null && view.Comment is { } comment)
+        {
+            reasons.Add($"Revoked by {view.DecidedBy}: {comment}");
+        }
+
+        reasons.AddRange(view.Result.Reasons);
+        return reasons;
     }
 
     private static string Word<T>(T value) where T : Enum => value.ToString().ToLowerInvariant();

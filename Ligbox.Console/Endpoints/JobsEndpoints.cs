@@ -16,11 +16,20 @@ public static class JobsEndpoints
         jobs.MapPost("/", CreateJob).RequireAuthorization(Policies.JobsWrite).WithName("CreateJob").WithSummary("Create a migration job (Draft).");
         jobs.MapGet("/", ListJobs).RequireAuthorization(Policies.JobsRead).WithName("ListJobs").WithSummary("List jobs with filter, paging and sorting.");
         jobs.MapGet("/{id:guid}", GetJob).RequireAuthorization(Policies.JobsRead).WithName("GetJob").WithSummary("Get one job.");
-        jobs.MapPatch("/{id:guid}", UpdateJob).RequireAuthorization(Policies.JobsWrite).WithName("UpdateJob").WithSummary("Change a job's settings while it is a Draft.");
+        jobs.MapPatch("/{id:guid}", UpdateJob).RequireAuthorization(Policies.JobsWrite).WithName("UpdateJob")
+            .WithSummary("Change a job's settings (servers, TLS, engine, options) while it is open and no run is active; audited; revokes an approval.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob).RequireAuthorization(Policies.JobsWrite).WithName("CancelJob").WithSummary("Cancel a job; all data and history are kept.");
 
         var mailboxes = jobs.MapGroup("/{id:guid}/mailboxes").WithTags("Mailboxes");
         mailboxes.MapPost("/", AddMailbox).RequireAuthorization(Policies.JobsWrite).WithName("AddMailbox").WithSummary("Add a mailbox pair; passwords are write-only.");
+        mailboxes.MapPatch("/{mailboxId:guid}", UpdateMailbox).RequireAuthorization(Policies.JobsWrite).WithName("UpdateMailbox")
+            .WithSummary("Change a mailbox's logins, passwords (write-only) or folder prefix; refused (409) while a run is active for it.");
+        mailboxes.MapDelete("/{mailboxId:guid}", RemoveMailbox).RequireAuthorization(Policies.JobsWrite).WithName("RemoveMailbox")
+            .WithSummary("Remove a mailbox from the job (its run history stays); refused (409) while a run is active for it.");
+        mailboxes.MapPost("/{mailboxId:guid}/exclude", ExcludeMailbox).RequireAuthorization(Policies.JobsWrite).WithName("ExcludeMailbox")
+            .WithSummary("Exclude a mailbox from every run and from the gate's figures, with a reason: {\"reason\":\"...\"}.");
+        mailboxes.MapPost("/{mailboxId:guid}/include", IncludeMailbox).RequireAuthorization(Policies.JobsWrite).WithName("IncludeMailbox")
+            .WithSummary("Take an excluded mailbox back into the job.");
         mailboxes.MapGet("/", ListMailboxes).RequireAuthorization(Policies.JobsRead).WithName("ListMailboxes").WithSummary("List a job's mailboxes (never with secrets).");
         mailboxes.MapPost("/import", ImportMailboxes).RequireAuthorization(Policies.JobsWrite).WithName("ImportMailboxes")
             .WithSummary("Import mailboxes from CSV (text/csv body, or multipart field 'file'); all-or-nothing. ?dryRun=true only validates.")
@@ -67,6 +76,23 @@ public static class JobsEndpoints
         return TypedResults.Created($"/api/migration/jobs/{id}/mailboxes", mailbox);
     }
 
+    private static async Task<Ok<MailboxDto>> UpdateMailbox(Guid id, Guid mailboxId, UpdateMailboxRequest request, MailboxService service, ClaimsPrincipal user,
+        CancellationToken ct) =>
+        TypedResults.Ok(await service.UpdateAsync(id, mailboxId, request, user.Actor(), ct));
+
+    private static async Task<NoContent> RemoveMailbox(Guid id, Guid mailboxId, MailboxService service, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await service.RemoveAsync(id, mailboxId, user.Actor(), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<MailboxDto>> ExcludeMailbox(Guid id, Guid mailboxId, ExcludeMailboxRequest? request, MailboxService service, ClaimsPrincipal user,
+        CancellationToken ct) =>
+        TypedResults.Ok(await service.ExcludeAsync(id, mailboxId, request?.Reason, user.Actor(), ct));
+
+    private static async Task<Ok<MailboxDto>> IncludeMailbox(Guid id, Guid mailboxId, MailboxService service, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok(await service.IncludeAsync(id, mailboxId, user.Actor(), ct));
+
     private static async Task<Ok<IReadOnlyList<MailboxDto>>> ListMailboxes(Guid id, MailboxService service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(id, ct));
 
@@ -76,7 +102,18 @@ public static class JobsEndpoints
         string csv;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
+            {
+                // A malformed multipart body (found by the malformed-input corpus: it was a 500).
+                return TypedResults.Problem($"The multipart body could not be read ({ex.Message}). Send the CSV as the multipart field 'file' or as a text/csv body.",
+                    statusCode: 400, title: "Malformed multipart body.");
+            }
+
             var file = form.Files["file"] ?? form.Files.FirstOrDefault();
             if (file is null)
             {
@@ -88,8 +125,13 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(file.OpenReadStream());
-            csv = await reader.ReadToEndAsync(ct);
+            await using var stream = file.OpenReadStream();
+            if (await MailboxCsvText.ReadAsync(stream, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
+            {
+                return TooLarge();
+            }
+
+            csv = text;
         }
         else
         {
@@ -98,15 +140,12 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(request.Body);
-            var buffer = new char[MailboxService.MaxCsvBytes + 1];
-            var read = await reader.ReadBlockAsync(buffer, ct);
-            if (read > MailboxService.MaxCsvBytes)
+            if (await MailboxCsvText.ReadAsync(request.Body, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
             {
                 return TooLarge();
             }
 
-            csv = new string(buffer, 0, read);
+            csv = text;
         }
 
         var result = await service.ImportCsvAsync(id, csv, commit: dryRun != true, user.Actor(), ct);

@@ -13,7 +13,7 @@ public static class RunsEndpoints
         jobs.MapPost("/preflight", StartPreflight).RequireAuthorization(Policies.JobsWrite).WithName("StartPreflight")
             .WithSummary("Start a pre-flight of every mailbox of the job (login on both sides, folders, quota); 202 with the run.");
         jobs.MapPost("/sync", StartSync).RequireAuthorization(Policies.JobsWrite).WithName("StartSync")
-            .WithSummary("Start a sync: {\"kind\":\"initial|delta|final\",\"mailboxes\":[ids],\"dryRun\":false}; 202 with the run.");
+            .WithSummary("Start a sync: {\"kind\":\"initial|delta|final\",\"mailboxes\":[ids],\"failedOnly\":false,\"dryRun\":false}; 202 with the run, 409 with the reason when the start rules refuse it.");
         jobs.MapGet("/runs", ListRuns).RequireAuthorization(Policies.JobsRead).WithName("ListRuns").WithSummary("The job's runs, newest first.");
 
         var runs = app.MapGroup("/api/migration/runs/{id:guid}").RequireAuthorization().WithTags("Runs");
@@ -32,7 +32,8 @@ public static class RunsEndpoints
 
     private static async Task<Accepted<RunDto>> StartSync(Guid id, StartSyncRequest request, RunService runs, ClaimsPrincipal user, CancellationToken ct)
     {
-        var run = await runs.StartSyncAsync(id, RunService.ParseKind(request.Kind), request.Mailboxes, request.DryRun, user.Actor(), RunTrigger.Manual, ct);
+        var target = new Ligbox.Core.Jobs.RunTarget(request.Mailboxes, request.FailedOnly);
+        var run = await runs.StartRunAsync(id, RunService.ToRunKind(RunService.ParseKind(request.Kind)), target, request.DryRun, user.Actor(), RunTrigger.Manual, ct);
         return TypedResults.Accepted($"/api/migration/runs/{run.Id}", run);
     }
 

@@ -22,7 +22,11 @@ public sealed record GateMailboxInput(
     string? FailureMessage = null,
     long? SourceBytes = null,
     long? DestinationBytes = null,
-    IReadOnlyList<GateMissingMessage>? Missing = null);
+    IReadOnlyList<GateMissingMessage>? Missing = null,
+    bool FinalDone = true);
+
+/// <summary>A mailbox excluded from the job: not counted, but listed as evidence the ops lead must accept.</summary>
+public sealed record GateExcludedMailbox(string Login, string? Reason, string? By, DateTime? AtUtc);
 
 public sealed record GateInput(
     double Threshold,
@@ -30,7 +34,10 @@ public sealed record GateInput(
     DateTime NowUtc,
     bool FinalSyncDone,
     bool RunActive,
-    IReadOnlyList<GateMailboxInput> Mailboxes);
+    IReadOnlyList<GateMailboxInput> Mailboxes)
+{
+    public IReadOnlyList<GateExcludedMailbox> Excluded { get; init; } = [];
+}
 
 public sealed record GateMailboxResult(
     string Login,
@@ -56,6 +63,9 @@ public sealed record GateResult(
     IReadOnlyList<string> Reasons)
 {
     public bool IsBlocked => Grade == GateGrade.Blocked;
+
+    /// <summary>Mailboxes excluded from the job (not in the figures); approving needs their explicit acceptance.</summary>
+    public IReadOnlyList<GateExcludedMailbox> Excluded { get; init; } = [];
 }
 
 /// <summary>
@@ -105,6 +115,12 @@ public static class GateCalculator
             {
                 mailboxBlocked = true;
                 reasons.Add($"{m.Login}: the mailbox failed" + (string.IsNullOrWhiteSpace(m.FailureMessage) ? "." : $" ({m.FailureMessage.Trim()})."));
+            }
+
+            if (!m.FinalDone && input.FinalSyncDone)
+            {
+                mailboxBlocked = true;
+                reasons.Add($"{m.Login}: no final sync of this mailbox has completed yet.");
             }
 
             if (ratio is null || m.VerifiedAtUtc is null)
@@ -169,7 +185,13 @@ public static class GateCalculator
             reasons.Add($"All {source.ToString("N0", En)} messages are on the destination.");
         }
 
-        return new GateResult(jobGrade, jobRatio, jobBytesRatio, source, dest, input.Threshold, results, missing, reasons);
+        foreach (var x in input.Excluded)
+        {
+            reasons.Add($"{x.Login} is excluded from the job" + (string.IsNullOrWhiteSpace(x.Reason) ? "" : $" ({x.Reason.Trim()})") +
+                " and not counted; approving needs the explicit acceptance of the excluded mailboxes.");
+        }
+
+        return new GateResult(jobGrade, jobRatio, jobBytesRatio, source, dest, input.Threshold, results, missing, reasons) { Excluded = input.Excluded };
     }
 
     /// <summary>Destination over source; an empty source with an empty destination is complete.</summary>

@@ -25,59 +25,48 @@ public sealed record GateView(
     DateTime? DecidedAtUtc,
     string? Comment,
     bool AcceptedMissing,
-    IReadOnlyList<AuditEntryDto> Events);
+    IReadOnlyList<AuditEntryDto> Events)
+{
+    /// <summary>The ops lead accepted the excluded mailboxes (<see cref="GateResult.Excluded"/>) with the approval.</summary>
+    public bool AcceptedExcluded { get; init; }
+
+    /// <summary>
+    /// Why a stored approval no longer holds, in words. Reading never writes: the view already shows the
+    /// gate as it will be (not approved), and the next evaluation records the revocation.
+    /// </summary>
+    public IReadOnlyList<string> RevokeReasons { get; init; } = [];
+}
 
 /// <summary>
-/// Loads the gate's inputs from what the runs persisted (mailbox counts, the latest succeeded final
-/// run, active runs, failed mailboxes), asks <see cref="GateCalculator"/> and records every transition.
+/// The migration gate of a job. Reading (<see cref="GetAsync(Guid, CancellationToken)"/>) is a pure read: it computes
+/// the gate from the stored decision and the current figures and writes nothing. <see cref="EvaluateAsync"/> is the
+/// one writer of transitions (the row, Blocked ↔ Ready, automatic revocation, the job's phase, audit and
+/// webhooks); approving and revoking go through the same code, guarded by the gate's concurrency token.
 /// </summary>
 public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, WebhookService webhooks,
     TimeProvider clock, IOptions<GateOptions> options)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private const int Attempts = 8;
+    // Relaxed escaping: the audit trail keeps the sentences readable ("job's", "→") for people and the audit view.
+    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
-    /// <summary>The gate now; moves Blocked ↔ Ready when the figures say so (the run executor may call it after a final sync).</summary>
-    public async Task<GateView> GetAsync(Guid jobId, CancellationToken ct = default) => await GetAsync(jobId, true, ct);
+    /// <summary>The gate as it is now. Writes nothing.</summary>
+    public Task<GateView> GetAsync(Guid jobId, CancellationToken ct = default) => GetAsync(jobId, true, ct);
 
+    /// <summary>The gate as it is now, with or without its audit trail. Writes nothing.</summary>
     public async Task<GateView> GetAsync(Guid jobId, bool includeEvents, CancellationToken ct = default)
     {
-        try
-        {
-            return await RefreshAsync(jobId, includeEvents, ct);
-        }
-        catch (DbUpdateException)
-        {
-            // Two first looks at the same job raced to create its gate row; the other one won, read it.
-            return await RefreshAsync(jobId, includeEvents, ct);
-        }
-    }
-
-    private async Task<GateView> RefreshAsync(Guid jobId, bool includeEvents, CancellationToken ct)
-    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (job, gate, result) = await LoadAsync(db, jobId, ct);
-        if (gate.Follow(result, Now))
-        {
-            if (gate.State == GateState.Ready)
-            {
-                MovePhase(job, MigrationPhase.GateReady);
-                await webhooks.EnqueueAsync(db, WebhookEvents.GateReady, jobId, Snapshot(job, gate, result), ct);
-            }
-
-            audit.Add(db, "system", gate.State == GateState.Ready ? "gate.ready" : "gate.blocked", "Gate", jobId, SnapshotText(job, gate, result), jobId);
-            await db.SaveChangesAsync(ct);
-            webhooks.Wake();
-        }
-        else if (db.ChangeTracker.HasChanges())
-        {
-            await db.SaveChangesAsync(ct);
-        }
-
-        return await ViewAsync(job, gate, result, ct, includeEvents);
+        var facts = await LoadAsync(db, jobId, track: false, ct);
+        var decision = Decide(facts);
+        return await ViewAsync(facts, decision, includeEvents, ct);
     }
 
-    /// <summary>The most recent job for the domain that is not cancelled; null when there is none.</summary>
+    /// <summary>The most recent job for the domain that is not cancelled; null when there is none. Writes nothing.</summary>
     public async Task<GateView?> FindByDomainAsync(string domain, CancellationToken ct = default)
     {
         var normalized = MigrationJob.NormalizeDomain(domain);
@@ -88,95 +77,238 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         return latest is null ? null : await GetAsync(latest.Id, ct);
     }
 
-    public async Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, CancellationToken ct = default)
+    /// <summary>
+    /// The one writer of the gate's transitions: creates the row, moves Blocked ↔ Ready, revokes an approval
+    /// that no longer holds (with the reasons in words, an audit entry and <c>migration.gate_revoked</c>), moves
+    /// the job's phase and queues <c>migration.gate_ready</c>. Called after every run and every change of a job's
+    /// mailboxes or settings. Safe to call concurrently: a conflicting writer is retried on fresh state.
+    /// </summary>
+    public Task<GateView> EvaluateAsync(Guid jobId, CancellationToken ct = default) =>
+        WriteAsync(jobId, null, ct);
+
+    public Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, CancellationToken ct = default) =>
+        ApproveAsync(jobId, by, comment, acceptMissing, false, ct);
+
+    /// <summary>Approves the gate as it is now; the approval is bound to the job's current inputs (<see cref="GateFingerprint"/>).</summary>
+    public async Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, bool acceptExcluded, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (job, gate, result) = await LoadAsync(db, jobId, ct);
-        gate.Follow(result, Now);
-        gate.Approve(result, by, comment, acceptMissing, Now);
-        MovePhase(job, MigrationPhase.GateReady);
-        MovePhase(job, MigrationPhase.GateApproved);
-        var snapshot = Snapshot(job, gate, result);
-        audit.Add(db, by, "gate.approved", "Gate", jobId, JsonSerializer.Serialize(snapshot, SnapshotJson), jobId);
-        await webhooks.EnqueueAsync(db, WebhookEvents.GateApproved, jobId, snapshot, ct);
-        await db.SaveChangesAsync(ct);
-        webhooks.Wake();
-        return await ViewAsync(job, gate, result, ct);
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
+        return await WriteAsync(jobId, (db, facts) =>
+        {
+            facts.Gate!.Approve(facts.Result, by, comment, acceptMissing, acceptExcluded, facts.Fingerprint.ToJson(), Now);
+            MovePhase(facts.Job, MigrationPhase.GateReady);
+            MovePhase(facts.Job, MigrationPhase.GateApproved);
+            return Task.FromResult(("gate.approved", by, WebhookEvents.GateApproved));
+        }, ct);
     }
 
     public async Task<GateView> RevokeAsync(Guid jobId, string by, string? comment, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (job, gate, result) = await LoadAsync(db, jobId, ct);
-        gate.Revoke(by, comment, Now);
-        MovePhase(job, MigrationPhase.GateReady);
-        var snapshot = Snapshot(job, gate, result);
-        audit.Add(db, by, "gate.revoked", "Gate", jobId, JsonSerializer.Serialize(snapshot, SnapshotJson), jobId);
-        await webhooks.EnqueueAsync(db, WebhookEvents.GateRevoked, jobId, snapshot, ct);
-        await db.SaveChangesAsync(ct);
-        webhooks.Wake();
-        return await ViewAsync(job, gate, result, ct);
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
+        return await WriteAsync(jobId, (db, facts) =>
+        {
+            facts.Gate!.Revoke(by, comment, Now);
+            MovePhase(facts.Job, PhaseFor(facts.Job.Phase, facts.Result.IsBlocked ? GateState.Blocked : GateState.Revoked));
+            return Task.FromResult(("gate.revoked", by, WebhookEvents.GateRevoked));
+        }, ct);
     }
 
-    /// <summary>For the run executor: a run of this job failed. An approved gate no longer holds and is revoked.</summary>
-    public async Task OnRunFailedAsync(Guid jobId, CancellationToken ct = default)
+    private async Task<GateView> WriteAsync(Guid jobId, Func<LigboxDbContext, Facts, Task<(string Action, string Actor, string Webhook)>>? decide,
+        CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var gate = await db.Gates.FirstOrDefaultAsync(g => g.JobId == jobId, ct);
-        if (gate?.State != GateState.Approved)
+        for (var attempt = 1; ; attempt++)
         {
-            return;
-        }
-
-        var (job, _, result) = await LoadAsync(db, jobId, ct);
-        gate.Revoke("system", "Revoked automatically: a run failed after the approval.", Now);
-        MovePhase(job, MigrationPhase.GateReady);
-        var snapshot = Snapshot(job, gate, result);
-        audit.Add(db, "system", "gate.revoked", "Gate", jobId, JsonSerializer.Serialize(snapshot, SnapshotJson), jobId);
-        await webhooks.EnqueueAsync(db, WebhookEvents.GateRevoked, jobId, snapshot, ct);
-        await db.SaveChangesAsync(ct);
-        webhooks.Wake();
-    }
-
-    private async Task<(MigrationJob Job, MigrationGate Gate, GateResult Result)> LoadAsync(LigboxDbContext db, Guid jobId, CancellationToken ct)
-    {
-        var job = await db.Jobs.Include(j => j.Mailboxes).FirstOrDefaultAsync(j => j.Id == jobId, ct)
-            ?? throw new NotFoundException("Job", jobId);
-        var gate = await db.Gates.FirstOrDefaultAsync(g => g.JobId == jobId, ct);
-        if (gate is null)
-        {
-            gate = new MigrationGate(jobId, Now);
-            db.Gates.Add(gate);
-        }
-
-        var runs = await db.Runs.AsNoTracking().Where(r => r.JobId == jobId).ToListAsync(ct);
-        var final = runs.Where(r => r.Kind == RunKind.Final && r.Status == RunStatus.Succeeded)
-            .OrderByDescending(r => r.EndedAtUtc).FirstOrDefault();
-        var statistics = ReadStatistics(final?.StatisticsJson, job.Mailboxes);
-        if (final is not null)
-        {
-            // The run executor keeps each mailbox's statistics (bytes, the named missing messages) on its run row.
-            var perMailbox = await db.Set<RunMailbox>().AsNoTracking().Where(m => m.RunId == final.Id && m.ResultJson != null).ToListAsync(ct);
-            foreach (var row in perMailbox)
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var facts = await LoadAsync(db, jobId, track: true, ct);
+            if (facts.Gate is null)
             {
-                if (TryReadStatistics(row.ResultJson!) is { } stats)
-                {
-                    statistics[Mailbox.NormalizeLogin(row.SourceLogin)] = stats;
-                }
+                facts = facts with { Gate = new MigrationGate(jobId, Now) };
+                db.Gates.Add(facts.Gate);
             }
+
+            var queued = await ApplyAsync(db, facts, ct);
+            if (decide is not null)
+            {
+                var (action, actor, webhook) = await decide(db, facts);
+                var snapshot = Snapshot(facts.Job, facts.Gate, facts.Result);
+                audit.Add(db, actor, action, "Gate", jobId, JsonSerializer.Serialize(snapshot, SnapshotJson), jobId);
+                await webhooks.EnqueueAsync(db, webhook, jobId, snapshot, ct);
+                queued = true;
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException) when (attempt < Attempts)
+            {
+                // Another writer changed (or created) the gate row first: decide again on what it wrote.
+                await Task.Delay(Random.Shared.Next(5, 25) * attempt, ct);
+                continue;
+            }
+
+            if (queued)
+            {
+                webhooks.Wake();
+            }
+
+            return await ViewAsync(facts, Decide(facts), true, ct);
+        }
+    }
+
+    /// <summary>Applies what <see cref="Decide"/> says to the tracked gate and job; true when a webhook was queued.</summary>
+    private async Task<bool> ApplyAsync(LigboxDbContext db, Facts facts, CancellationToken ct)
+    {
+        var gate = facts.Gate!;
+        var job = facts.Job;
+        var decision = Decide(facts);
+        var queued = false;
+        if (gate.State == GateState.Approved && decision.RevokeReasons.Count > 0)
+        {
+            var words = "Revoked automatically: " + string.Join("; ", decision.RevokeReasons) + ".";
+            gate.RevokeAutomatically(facts.Result, words, Now);
+            var snapshot = Snapshot(job, gate, facts.Result, decision.RevokeReasons);
+            audit.Add(db, "system", "gate.revoked", "Gate", job.Id, JsonSerializer.Serialize(snapshot, SnapshotJson), job.Id);
+            await webhooks.EnqueueAsync(db, WebhookEvents.GateRevoked, job.Id, snapshot, ct);
+            queued = true;
+        }
+        else if (gate.Follow(facts.Result, Now) || gate.FollowRevoked(facts.Result, Now))
+        {
+            if (gate.State == GateState.Ready)
+            {
+                await webhooks.EnqueueAsync(db, WebhookEvents.GateReady, job.Id, Snapshot(job, gate, facts.Result), ct);
+                queued = true;
+            }
+
+            audit.Add(db, "system", gate.State == GateState.Ready ? "gate.ready" : "gate.blocked", "Gate", job.Id,
+                JsonSerializer.Serialize(Snapshot(job, gate, facts.Result), SnapshotJson), job.Id);
+        }
+
+        MovePhase(job, PhaseFor(job.Phase, gate.State), gate.State == GateState.Blocked ? "The gate is blocked: " + string.Join(" ", facts.Result.Reasons) : null);
+        return queued;
+    }
+
+    private sealed record Decision(GateState State, IReadOnlyList<string> RevokeReasons);
+
+    /// <summary>What the gate is now, from the stored decision and the current figures. Pure: reading and writing share it.</summary>
+    private static Decision Decide(Facts facts)
+    {
+        var stored = facts.Gate?.State ?? GateState.Blocked;
+        var result = facts.Result;
+        if (stored == GateState.Approved)
+        {
+            var reasons = ApprovalProblems(facts);
+            return reasons.Count == 0
+                ? new Decision(GateState.Approved, [])
+                : new Decision(result.IsBlocked ? GateState.Blocked : GateState.Revoked, reasons);
+        }
+
+        if (stored == GateState.Revoked)
+        {
+            return new Decision(result.IsBlocked ? GateState.Blocked : GateState.Revoked, []);
+        }
+
+        return new Decision(result.IsBlocked ? GateState.Blocked : GateState.Ready, []);
+    }
+
+    /// <summary>Why an approval no longer holds: its inputs changed, a run failed after it, or the figures no longer allow it.</summary>
+    private static List<string> ApprovalProblems(Facts facts)
+    {
+        var gate = facts.Gate!;
+        var reasons = new List<string>();
+        if (GateFingerprint.FromJson(gate.ApprovedInputsJson) is { } approved)
+        {
+            reasons.AddRange(facts.Fingerprint.Changes(approved));
+        }
+
+        foreach (var run in facts.Runs.Where(r => r.Status == RunStatus.Failed && !r.DryRun && r.EndedAtUtc > gate.DecidedAtUtc).OrderBy(r => r.EndedAtUtc))
+        {
+            reasons.Add($"the {run.Kind.ToString().ToLowerInvariant()} run that ended at {run.EndedAtUtc:yyyy-MM-dd HH:mm} UTC failed after the approval" +
+                (string.IsNullOrWhiteSpace(run.Message) ? "" : $" ({Trim(run.Message)})"));
+        }
+
+        if (facts.Result.IsBlocked)
+        {
+            reasons.Add("the gate is blocked now: " + string.Join(" ", facts.Result.Reasons.Take(5)));
+        }
+        else if (facts.Result.Grade == GateGrade.Investigate && !gate.AcceptedMissing)
+        {
+            reasons.Add($"{facts.Result.Missing.Count} named message(s) are missing now and were not accepted");
+        }
+        else if (facts.Result.Excluded.Count > 0 && !gate.AcceptedExcluded)
+        {
+            reasons.Add("mailboxes are excluded now that the approval did not accept");
+        }
+
+        return reasons;
+    }
+
+    private static string Trim(string text) => text.Length > 300 ? text[..297] + "..." : text;
+
+    /// <summary>Where the job's phase goes for a gate state (it stays where the life cycle does not allow the move).</summary>
+    private static MigrationPhase PhaseFor(MigrationPhase phase, GateState state) => state switch
+    {
+        GateState.Approved => phase == MigrationPhase.GateReady ? MigrationPhase.GateApproved : phase,
+        GateState.Ready or GateState.Revoked => phase is MigrationPhase.FinalSync or MigrationPhase.GateApproved ? MigrationPhase.GateReady : phase,
+        // Blocked after a final: the job is back to its final sync (a new final, or a fix, makes it ready again).
+        _ => phase is MigrationPhase.GateReady or MigrationPhase.GateApproved ? MigrationPhase.FinalSync : phase,
+    };
+
+    private sealed record Facts(MigrationJob Job, MigrationGate? Gate, GateResult Result, GateFingerprint Fingerprint, IReadOnlyList<Run> Runs);
+
+    private async Task<Facts> LoadAsync(LigboxDbContext db, Guid jobId, bool track, CancellationToken ct)
+    {
+        var jobs = db.Jobs.Include(j => j.Mailboxes).AsQueryable();
+        var gates = db.Gates.AsQueryable();
+        if (!track)
+        {
+            jobs = jobs.AsNoTracking();
+            gates = gates.AsNoTracking();
+        }
+
+        var job = await jobs.FirstOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var gate = await gates.FirstOrDefaultAsync(g => g.JobId == jobId, ct);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.JobId == jobId).ToListAsync(ct);
+        var ended = runs.Where(r => r.Status is RunStatus.Succeeded or RunStatus.Failed && !r.DryRun).ToDictionary(r => r.Id);
+        var relevantKinds = job.HasSource ? new[] { RunKind.Final } : [RunKind.Pst, RunKind.Tgz];
+        var runIds = ended.Values.Where(r => relevantKinds.Contains(r.Kind)).Select(r => r.Id).ToList();
+        var rows = await db.Set<RunMailbox>().AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct);
+
+        var included = job.Mailboxes.Where(m => !m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal).ToList();
+        Dictionary<Guid, Guid> finalRuns;
+        List<GateMailboxInput> inputs;
+        bool finalDone;
+        if (job.HasSource)
+        {
+            // Each mailbox's own latest succeeded final pass: one failed mailbox does not hide the others' finals.
+            var latest = rows.Where(r => r.Status == RunStatus.Succeeded).GroupBy(r => r.MailboxId)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(r => ended[r.RunId].EndedAtUtc).First());
+            finalRuns = latest.ToDictionary(kv => kv.Key, kv => kv.Value.RunId);
+            finalDone = latest.Count > 0;
+            inputs = included.Select(m => ToInput(m, latest.TryGetValue(m.Id, out var row) ? RunStatisticsSerializer.ReadSync(row.ResultJson) : null,
+                latest.ContainsKey(m.Id))).ToList();
+        }
+        else
+        {
+            (finalRuns, inputs) = ImportInputs(included, rows.Where(r => r.Status == RunStatus.Succeeded).ToList(), ended);
+            finalDone = finalRuns.Count > 0;
         }
 
         var input = new GateInput(
             job.GateThreshold,
             TimeSpan.FromHours(options.Value.MaxVerificationAgeHours),
             Now,
-            final is not null,
+            finalDone,
             runs.Any(r => r.IsActive),
-            job.Mailboxes.OrderBy(m => m.SourceLogin).Select(m => ToInput(m, statistics.GetValueOrDefault(m.SourceLogin))).ToList());
-        return (job, gate, GateCalculator.Calculate(input));
+            inputs)
+        {
+            Excluded = job.Mailboxes.Where(m => m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
+                .Select(m => new GateExcludedMailbox(m.SourceLogin, m.ExcludedReason, m.ExcludedBy, m.ExcludedAtUtc)).ToList(),
+        };
+        return new Facts(job, gate, GateCalculator.Calculate(input), GateFingerprint.Of(job, finalRuns), runs);
     }
 
-    private static GateMailboxInput ToInput(Mailbox m, SyncStatistics? stats) => new(
+    private static GateMailboxInput ToInput(Mailbox m, SyncStatistics? stats, bool finalDone) => new(
         m.SourceLogin,
         m.LastSourceCount,
         m.LastDestinationCount,
@@ -185,87 +317,76 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         m.StatusMessage,
         stats?.SourceBytes,
         stats?.DestinationBytes,
-        stats?.Missing.Select(x => new GateMissingMessage(m.SourceLogin, x.Folder, x.MessageId, x.Subject, x.Date)).ToList());
-
-    private static SyncStatistics? TryReadStatistics(string json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<SyncStatistics>(json, Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+        stats?.Missing.Select(x => new GateMissingMessage(m.SourceLogin, x.Folder, x.MessageId, x.Subject, x.Date)).ToList(),
+        finalDone);
 
     /// <summary>
-    /// A final run stores either one <see cref="SyncStatistics"/> (a one-mailbox job) or an object of
-    /// them keyed by source login. Anything else is ignored: the counts on the mailboxes still decide.
+    /// A PST/mbox-only job: what the imports put there. Per mailbox, the messages parsed from each file (its
+    /// latest succeeded import) against each destination folder's count measured after the import, capped at
+    /// what was parsed into that folder (a folder that held mail before cannot hide a missing one elsewhere).
     /// </summary>
-    private static Dictionary<string, SyncStatistics> ReadStatistics(string? json, IReadOnlyCollection<Mailbox> mailboxes)
+    private static (Dictionary<Guid, Guid> Runs, List<GateMailboxInput> Inputs) ImportInputs(List<Mailbox> mailboxes, List<RunMailbox> rows,
+        Dictionary<Guid, Run> runs)
     {
-        var result = new Dictionary<string, SyncStatistics>(StringComparer.Ordinal);
-        if (string.IsNullOrWhiteSpace(json))
+        var used = new Dictionary<Guid, Guid>();
+        var inputs = new List<GateMailboxInput>();
+        foreach (var m in mailboxes)
         {
-            return result;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            var imports = rows.Where(r => r.MailboxId == m.Id)
+                .Select(r => (Run: runs[r.RunId], Stats: RunStatisticsSerializer.ReadImport(runs[r.RunId].StatisticsJson)))
+                .Where(x => x.Stats is not null).OrderBy(x => x.Run.EndedAtUtc).ToList();
+            if (imports.Count == 0)
             {
-                return result;
+                inputs.Add(new GateMailboxInput(m.SourceLogin, null, null, null, m.Status == MailboxStatus.Failed, m.StatusMessage, FinalDone: false));
+                continue;
             }
 
-            var isSingle = doc.RootElement.EnumerateObject().Any(p =>
-                p.Name.Equals("engine", StringComparison.OrdinalIgnoreCase) || p.Name.Equals("missing", StringComparison.OrdinalIgnoreCase));
-            if (isSingle)
+            used[m.Id] = imports[^1].Run.Id;
+            var files = imports.Where(x => x.Stats!.SourceName != "quarantine").GroupBy(x => x.Stats!.SourceName).Select(g => g.Last().Stats!).ToList();
+            var parsedByFolder = files.SelectMany(s => s.Folders).Where(f => f.Destination.Length > 0)
+                .GroupBy(f => f.Destination).ToDictionary(g => g.Key, g => (long)g.Sum(f => f.Parsed));
+            var measured = new Dictionary<string, long>();
+            foreach (var folder in imports.SelectMany(x => x.Stats!.Folders).Where(f => f.Destination.Length > 0 && f.DestinationMessages is not null))
             {
-                if (mailboxes.Count == 1 && doc.RootElement.Deserialize<SyncStatistics>(Json) is { } one)
-                {
-                    result[mailboxes.First().SourceLogin] = one;
-                }
-
-                return result;
+                measured[folder.Destination] = folder.DestinationMessages!.Value; // the latest measurement wins
             }
 
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.Object && property.Value.Deserialize<SyncStatistics>(Json) is { } stats)
-                {
-                    result[Mailbox.NormalizeLogin(property.Name)] = stats;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // Statistics in a shape this version does not know: the mailbox counts still decide.
+            var source = parsedByFolder.Values.Sum();
+            var destination = parsedByFolder.Sum(kv => Math.Min(measured.GetValueOrDefault(kv.Key), kv.Value));
+            inputs.Add(new GateMailboxInput(m.SourceLogin, source, destination, imports[^1].Run.EndedAtUtc,
+                m.Status == MailboxStatus.Failed, m.StatusMessage, files.Sum(s => s.SourceBytes), null));
         }
 
-        return result;
+        return (used, inputs);
     }
 
-    private void MovePhase(MigrationJob job, MigrationPhase target)
+    private void MovePhase(MigrationJob job, MigrationPhase target, string? reason = null)
     {
         // The gate is the authority; the phase follows where the job's life cycle allows it.
         if (job.Phase != target && MigrationJob.CanMoveTo(job.Phase, target))
         {
-            job.MoveTo(target, Now);
+            job.MoveTo(target, Now, reason is { Length: > 1000 } ? reason[..1000] : reason);
         }
     }
 
-    private async Task<GateView> ViewAsync(MigrationJob job, MigrationGate gate, GateResult result, CancellationToken ct, bool includeEvents = true)
+    private async Task<GateView> ViewAsync(Facts facts, Decision decision, bool includeEvents, CancellationToken ct)
     {
+        var job = facts.Job;
+        var gate = facts.Gate;
         var events = includeEvents
             ? (await audit.ListAsync(job.Id, 200, ct)).Where(e => e.Action.StartsWith("gate.", StringComparison.Ordinal)).ToList()
             : [];
-        return new GateView(job.Id, job.Domain, job.Name, job.Phase, gate.State, result, gate.ApprovedBy, gate.ApprovedAtUtc,
-            gate.DecidedBy, gate.DecidedAtUtc, gate.Comment, gate.AcceptedMissing, events);
+        var approved = decision.State == GateState.Approved;
+        return new GateView(job.Id, job.Domain, job.Name, PhaseFor(job.Phase, decision.State), decision.State, facts.Result,
+            approved ? gate!.DecidedBy : null, approved ? gate!.DecidedAtUtc : null,
+            gate?.DecidedBy, gate?.DecidedAtUtc, gate?.Comment, approved && gate!.AcceptedMissing, events)
+        {
+            AcceptedExcluded = approved && gate!.AcceptedExcluded,
+            RevokeReasons = decision.RevokeReasons,
+        };
     }
 
-    private static object Snapshot(MigrationJob job, MigrationGate gate, GateResult result) => new
+    private static object Snapshot(MigrationJob job, MigrationGate gate, GateResult result, IReadOnlyList<string>? revokeReasons = null) => new
     {
         jobId = job.Id,
         domain = job.Domain,
@@ -278,13 +399,13 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         threshold = result.Threshold,
         comment = gate.Comment,
         acceptedMissing = gate.AcceptedMissing,
+        acceptedExcluded = gate.AcceptedExcluded,
+        revokedBecause = revokeReasons,
+        excluded = result.Excluded,
         missing = result.Missing,
         mailboxes = result.Mailboxes,
         reasons = result.Reasons,
     };
-
-    private static string SnapshotText(MigrationJob job, MigrationGate gate, GateResult result) =>
-        JsonSerializer.Serialize(Snapshot(job, gate, result), SnapshotJson);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 }

@@ -13,7 +13,10 @@ public enum GateState
 
 /// <summary>
 /// The gate's decision for one job (one row per job). Ready/Blocked follow the calculator;
-/// Approved and Revoked are people's decisions, each with a mandatory comment.
+/// Approved and Revoked are people's decisions, each with a mandatory comment. An approval is bound to
+/// the inputs it approved (<see cref="ApprovedInputsJson"/>, a <see cref="GateFingerprint"/>): when they
+/// change, <see cref="GateService.EvaluateAsync"/> revokes it. Only <see cref="GateService"/> writes this
+/// row, guarded by <see cref="Version"/> (optimistic concurrency).
 /// </summary>
 public sealed class MigrationGate
 {
@@ -36,6 +39,15 @@ public sealed class MigrationGate
     public bool AcceptedMissing { get; private set; }
     public DateTime UpdatedAtUtc { get; private set; }
 
+    /// <summary>The ops lead accepted the mailboxes excluded from the job when approving.</summary>
+    public bool AcceptedExcluded { get; private set; }
+
+    /// <summary>What the approval approved (a <see cref="GateFingerprint"/> as JSON); null unless approved.</summary>
+    public string? ApprovedInputsJson { get; private set; }
+
+    /// <summary>Concurrency token: every change increments it, so two writers cannot both win.</summary>
+    public int Version { get; private set; }
+
     public string? ApprovedBy => State == GateState.Approved ? DecidedBy : null;
     public DateTime? ApprovedAtUtc => State == GateState.Approved ? DecidedAtUtc : null;
 
@@ -49,11 +61,45 @@ public sealed class MigrationGate
         }
 
         State = target;
-        UpdatedAtUtc = nowUtc;
+        Touch(nowUtc);
         return true;
     }
 
-    public void Approve(GateResult result, string by, string? comment, bool acceptMissing, DateTime nowUtc)
+    /// <summary>
+    /// The approval no longer holds: it is withdrawn by the system with the reasons in words. The gate
+    /// shows Blocked when the figures block it now, Revoked (ready to approve again) otherwise.
+    /// </summary>
+    public void RevokeAutomatically(GateResult result, string reasons, DateTime nowUtc)
+    {
+        if (State != GateState.Approved)
+        {
+            throw new GateRefusedException($"The gate is {State}; only an approved gate can be revoked.", []);
+        }
+
+        State = result.IsBlocked ? GateState.Blocked : GateState.Revoked;
+        DecidedBy = "system";
+        DecidedAtUtc = nowUtc;
+        Comment = reasons.Length > 2000 ? reasons[..1997] + "..." : reasons;
+        AcceptedMissing = false;
+        AcceptedExcluded = false;
+        ApprovedInputsJson = null;
+        Touch(nowUtc);
+    }
+
+    /// <summary>A revoked gate whose figures now block it shows Blocked (it cannot be approved again as it is).</summary>
+    public bool FollowRevoked(GateResult result, DateTime nowUtc)
+    {
+        if (State != GateState.Revoked || !result.IsBlocked)
+        {
+            return false;
+        }
+
+        State = GateState.Blocked;
+        Touch(nowUtc);
+        return true;
+    }
+
+    public void Approve(GateResult result, string by, string? comment, bool acceptMissing, bool acceptExcluded, string approvedInputsJson, DateTime nowUtc)
     {
         var text = RequireComment(comment, "approve");
         if (State == GateState.Approved)
@@ -73,12 +119,22 @@ public sealed class MigrationGate
                 result.Reasons);
         }
 
+        if (result.Excluded.Count > 0 && !acceptExcluded)
+        {
+            throw new GateRefusedException(
+                $"{result.Excluded.Count} mailbox(es) are excluded from the job ({string.Join(", ", result.Excluded.Select(e => e.Login))}); " +
+                "approve only by explicitly accepting them (acceptExcluded).",
+                result.Reasons);
+        }
+
         State = GateState.Approved;
         DecidedBy = by;
         DecidedAtUtc = nowUtc;
         Comment = text;
         AcceptedMissing = acceptMissing && result.Grade == GateGrade.Investigate;
-        UpdatedAtUtc = nowUtc;
+        AcceptedExcluded = acceptExcluded && result.Excluded.Count > 0;
+        ApprovedInputsJson = approvedInputsJson;
+        Touch(nowUtc);
     }
 
     public void Revoke(string by, string? comment, DateTime nowUtc)
@@ -94,7 +150,15 @@ public sealed class MigrationGate
         DecidedAtUtc = nowUtc;
         Comment = text;
         AcceptedMissing = false;
+        AcceptedExcluded = false;
+        ApprovedInputsJson = null;
+        Touch(nowUtc);
+    }
+
+    private void Touch(DateTime nowUtc)
+    {
         UpdatedAtUtc = nowUtc;
+        Version++;
     }
 
     private static string RequireComment(string? comment, string verb) =>
@@ -118,6 +182,7 @@ internal sealed class MigrationGateConfiguration : IEntityTypeConfiguration<Migr
         b.Property(g => g.State).HasConversion<string>().HasMaxLength(20);
         b.Property(g => g.DecidedBy).HasMaxLength(256);
         b.Property(g => g.Comment).HasMaxLength(2000);
+        b.Property(g => g.Version).IsConcurrencyToken();
         b.Ignore(g => g.ApprovedBy);
         b.Ignore(g => g.ApprovedAtUtc);
         b.HasOne<Jobs.MigrationJob>().WithMany().HasForeignKey(g => g.JobId).OnDelete(DeleteBehavior.Cascade);

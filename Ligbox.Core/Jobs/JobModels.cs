@@ -5,7 +5,7 @@ namespace Ligbox.Core.Jobs;
 /// <summary>Server settings as the API and the forms take them (T003).</summary>
 public sealed record ServerEndpointModel
 {
-    public string Host { get; set; } = "";
+    public string Host { get; set => field = value ?? ""; } = "";
     public int Port { get; set; } = 993;
     public ImapSecurityMode Security { get; set; } = ImapSecurityMode.Ssl;
     public ImapAuthMode Auth { get; set; } = ImapAuthMode.Plain;
@@ -17,9 +17,10 @@ public sealed record ServerEndpointModel
 
 public sealed record JobOptionsModel
 {
-    public List<string> IncludeFolders { get; set; } = [];
-    public List<string> ExcludeFolders { get; set; } = [];
-    public Dictionary<string, string> FolderMappings { get; set; } = [];
+    // JSON null means empty (issue 12): never a null list inside the domain.
+    public List<string> IncludeFolders { get; set => field = value ?? []; } = [];
+    public List<string> ExcludeFolders { get; set => field = value ?? []; } = [];
+    public Dictionary<string, string> FolderMappings { get; set => field = value ?? []; } = [];
     public int? MaxMessageAgeDays { get; set; }
 
     public JobOptions ToOptions() => new()
@@ -42,10 +43,12 @@ public sealed record JobOptionsModel
 
 public sealed record CreateJobRequest
 {
-    public string Domain { get; set; } = "";
+    public string Domain { get; set => field = value ?? ""; } = "";
     public string? Name { get; set; }
     public string? TicketId { get; set; }
-    public ServerEndpointModel Source { get; set; } = new();
+
+    /// <summary>The old provider's IMAP server; null (or left out) for a job that takes PST/mbox imports only.</summary>
+    public ServerEndpointModel? Source { get; set; }
     public ServerEndpointModel Destination { get; set; } = new();
     public SyncEngineKind Engine { get; set; } = SyncEngineKind.Native;
     public JobOptionsModel? Options { get; set; }
@@ -70,7 +73,7 @@ public sealed record JobDto(
     string? TicketUrl,
     MigrationPhase Phase,
     string? PhaseReason,
-    ServerEndpointModel Source,
+    ServerEndpointModel? Source,
     ServerEndpointModel Destination,
     SyncEngineKind Engine,
     JobOptionsModel Options,
@@ -114,17 +117,34 @@ public sealed record MailboxDto(
     long? LastSourceCount,
     long? LastDestinationCount,
     DateTime? LastSyncedAtUtc,
-    DateTime CreatedAtUtc)
+    DateTime CreatedAtUtc,
+    bool Excluded = false,
+    string? ExcludedReason = null)
 {
     public static MailboxDto From(Mailbox m) => new(m.Id, m.JobId, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
-        m.Status, m.StatusMessage, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.CreatedAtUtc);
+        m.Status, m.StatusMessage, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.CreatedAtUtc, m.Excluded, m.ExcludedReason);
 }
+
+/// <summary>
+/// A partial change of a mailbox: null members are left as they are. Passwords are write-only; an empty
+/// <see cref="DestFolderPrefix"/> removes the prefix.
+/// </summary>
+public sealed record UpdateMailboxRequest
+{
+    public string? SourceUser { get; set; }
+    public string? SourcePassword { get; set; }
+    public string? DestUser { get; set; }
+    public string? DestPassword { get; set; }
+    public string? DestFolderPrefix { get; set; }
+}
+
+public sealed record ExcludeMailboxRequest(string? Reason);
 
 public sealed record AddMailboxRequest
 {
-    public string SourceUser { get; set; } = "";
-    public string SourcePassword { get; set; } = "";
-    public string DestUser { get; set; } = "";
-    public string DestPassword { get; set; } = "";
+    public string SourceUser { get; set => field = value ?? ""; } = "";
+    public string SourcePassword { get; set => field = value ?? ""; } = "";
+    public string DestUser { get; set => field = value ?? ""; } = "";
+    public string DestPassword { get; set => field = value ?? ""; } = "";
     public string? DestFolderPrefix { get; set; }
 }

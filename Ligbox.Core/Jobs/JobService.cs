@@ -10,7 +10,7 @@ namespace Ligbox.Core.Jobs;
 
 /// <summary>Creates, lists, changes and cancels migration jobs. Pages and API endpoints both call it.</summary>
 public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, IOptions<LigboxOptions> options,
-    DeltaScheduleTriggers schedules)
+    DeltaScheduleTriggers schedules, Gate.GateService gate)
 {
     [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
     private static partial Regex DomainPattern();
@@ -20,6 +20,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> CreateAsync(CreateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         var domain = MigrationJob.NormalizeDomain(request.Domain);
         if (!DomainPattern().IsMatch(domain))
@@ -27,17 +28,23 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             errors.Add("domain", "Enter the customer's mail domain, e.g. example.com.");
         }
 
-        ValidateServer("source", request.Source, errors);
+        if (request.Source is not null)
+        {
+            ValidateServer("source", request.Source, errors);
+        }
+
         ValidateServer("destination", request.Destination, errors);
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var job = new MigrationJob(domain, request.Name ?? "", request.TicketId, request.Source.ToEndpoint(), request.Destination.ToEndpoint(),
+        var job = new MigrationJob(domain, request.Name ?? "", request.TicketId, request.Source?.ToEndpoint() ?? MigrationJob.NoSource, request.Destination.ToEndpoint(),
             request.Engine, (request.Options ?? new()).ToOptions(), actor, now);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Jobs.Add(job);
-        audit.Add(db, actor, "job.created", "job", job.Id, new { job.Domain, job.Name, job.TicketId }, job.Id);
+        audit.Add(db, actor, "job.created", "job", job.Id, new { job.Domain, job.Name, job.TicketId, importOnly = !job.HasSource }, job.Id);
         await db.SaveChangesAsync(ct);
         return ToDto(job, 0);
     }
@@ -101,6 +108,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> UpdateAsync(Guid id, UpdateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         if (request.Source is not null)
         {
@@ -112,20 +120,68 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             ValidateServer("destination", request.Destination, errors);
         }
 
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
+
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
+        if (await db.Runs.AnyAsync(r => r.JobId == id && (r.Status == Runs.RunStatus.Queued || r.Status == Runs.RunStatus.Running), ct))
+        {
+            throw new DomainException("A run of this job is active; change its settings when the run has ended (or cancel it).");
+        }
+
+        var before = ToDto(job, 0);
         job.Update(request.Name, request.TicketId, request.Source?.ToEndpoint(), request.Destination?.ToEndpoint(), request.Engine,
             request.Options?.ToOptions(), clock.GetUtcNow().UtcDateTime);
-        audit.Add(db, actor, "job.updated", "job", job.Id, request with { }, job.Id);
+        var changes = Changes(before, ToDto(job, 0));
+        if (changes.Count > 0)
+        {
+            // In words, field by field (job settings hold no secret: passwords belong to mailboxes).
+            audit.Add(db, actor, "job.updated", "job", job.Id, new { changes }, job.Id);
+        }
+
         await db.SaveChangesAsync(ct);
+        if (changes.Count > 0)
+        {
+            // A changed server, engine or option revokes an approval that was given for the old ones.
+            await gate.EvaluateAsync(id, ct);
+        }
+
         return await GetAsync(id, ct);
+    }
+
+    private static List<string> Changes(JobDto a, JobDto b)
+    {
+        var changes = new List<string>();
+        void Compare(string what, string? x, string? y)
+        {
+            if (x != y)
+            {
+                changes.Add($"{what} changed from {(string.IsNullOrEmpty(x) ? "(none)" : x)} to {(string.IsNullOrEmpty(y) ? "(none)" : y)}");
+            }
+        }
+
+        static string? Server(ServerEndpointModel? s) => s is null ? null : $"{s.Host}:{s.Port} {s.Security} {s.Auth}";
+        Compare("name", a.Name, b.Name);
+        Compare("ticket", a.TicketId, b.TicketId);
+        Compare("source server", Server(a.Source), Server(b.Source));
+        Compare("destination server", Server(a.Destination), Server(b.Destination));
+        Compare("engine", a.Engine.ToString(), b.Engine.ToString());
+        Compare("folders included", string.Join(", ", a.Options.IncludeFolders), string.Join(", ", b.Options.IncludeFolders));
+        Compare("folders left out", string.Join(", ", a.Options.ExcludeFolders), string.Join(", ", b.Options.ExcludeFolders));
+        Compare("folder mappings", string.Join(", ", a.Options.FolderMappings.Select(kv => kv.Key + " → " + kv.Value)),
+            string.Join(", ", b.Options.FolderMappings.Select(kv => kv.Key + " → " + kv.Value)));
+        Compare("date window (days)", a.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            b.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return changes;
     }
 
     public async Task<JobDto> CancelAsync(Guid id, string? reason, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
         job.Cancel(reason ?? $"Cancelled by {actor}", clock.GetUtcNow().UtcDateTime);
@@ -145,8 +201,20 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
     }
 
     private JobDto ToDto(MigrationJob j, int mailboxCount) => new(j.Id, j.Domain, j.Name, j.TicketId, TicketUrl(j.TicketId), j.Phase, j.PhaseReason,
-        ServerEndpointModel.From(j.Source), ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
+        j.HasSource ? ServerEndpointModel.From(j.Source) : null, ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
         j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc);
+
+    private void CheckAllowedServers(ServerEndpointModel? source, ServerEndpointModel? destination, Dictionary<string, List<string>> errors)
+    {
+        var allowed = options.Value.Network.AllowedHosts;
+        foreach (var (field, server) in new[] { ("source", source), ("destination", destination) })
+        {
+            if (server is not null && Security.NetworkAllowList.Problem(allowed, field + " server", server.Host?.Trim().ToLowerInvariant(), server.Port) is { } problem)
+            {
+                errors.Add($"{field}.host", problem);
+            }
+        }
+    }
 
     private static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
     {

@@ -54,14 +54,20 @@ public sealed class MigrationJob
 
     public bool IsClosed => Phase is MigrationPhase.Cancelled or MigrationPhase.Completed;
 
-    /// <summary>Settings may change only while nothing has run yet.</summary>
+    /// <summary>False for a job that takes PST/mbox imports only: its source is stored with an empty host.</summary>
+    public bool HasSource => !string.IsNullOrEmpty(Source?.Host);
+
+    /// <summary>The source of a PST/mbox-only job (no IMAP source server).</summary>
+    public static ServerEndpoint NoSource => new() { Host = "", Port = 0 };
+
+    /// <summary>
+    /// Settings may change while the job is open (the caller checks that no run is active: an approved gate
+    /// is revoked by the change, see <see cref="Gate.GateFingerprint"/>).
+    /// </summary>
     public void Update(string? name, string? ticketId, ServerEndpoint? source, ServerEndpoint? destination,
         SyncEngineKind? engine, JobOptions? options, DateTime nowUtc)
     {
-        if (Phase != MigrationPhase.Draft)
-        {
-            throw new DomainException($"The job is in phase {Phase}; its settings can only be changed while it is a Draft.");
-        }
+        EnsureOpen("change the settings of");
 
         if (name is not null)
         {
@@ -141,8 +147,8 @@ public sealed class MigrationJob
         (_, MigrationPhase.Failed) => true,
         (MigrationPhase.Draft or MigrationPhase.Failed or MigrationPhase.Preflight, MigrationPhase.Preflight) => true,
         (MigrationPhase.Draft or MigrationPhase.Preflight or MigrationPhase.Syncing or MigrationPhase.Failed, MigrationPhase.Syncing) => true,
-        (MigrationPhase.GateReady or MigrationPhase.FinalSync, MigrationPhase.Syncing) => true,
-        (MigrationPhase.Syncing or MigrationPhase.FinalSync or MigrationPhase.GateReady or MigrationPhase.Failed, MigrationPhase.FinalSync) => true,
+        (MigrationPhase.GateReady or MigrationPhase.FinalSync or MigrationPhase.GateApproved, MigrationPhase.Syncing) => true,
+        (MigrationPhase.Syncing or MigrationPhase.FinalSync or MigrationPhase.GateReady or MigrationPhase.GateApproved or MigrationPhase.Failed, MigrationPhase.FinalSync) => true,
         (MigrationPhase.FinalSync or MigrationPhase.GateApproved, MigrationPhase.GateReady) => true,
         (MigrationPhase.GateReady, MigrationPhase.GateApproved) => true,
         (MigrationPhase.GateApproved, MigrationPhase.Completed) => true,

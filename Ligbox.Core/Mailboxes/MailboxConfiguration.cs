@@ -16,6 +16,8 @@ internal sealed class MailboxConfiguration : IEntityTypeConfiguration<Mailbox>
         b.Property(m => m.DestinationFolderPrefix).HasMaxLength(200);
         b.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(m => m.StatusMessage).HasMaxLength(2000);
+        b.Property(m => m.ExcludedReason).HasMaxLength(1000);
+        b.Property(m => m.ExcludedBy).HasMaxLength(256);
         b.HasIndex(m => new { m.JobId, m.SourceLogin }).IsUnique();
     }
 }

@@ -12,12 +12,14 @@ public sealed record MailboxImportResult(bool Committed, int Imported, IReadOnly
 public sealed record MailboxCsvRowPreview(int Line, string SourceUser, string DestUser, string? DestFolderPrefix);
 
 /// <summary>Adds and lists a job's mailboxes; imports them from CSV all-or-nothing.</summary>
-public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit, TimeProvider clock)
+public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit, TimeProvider clock,
+    Gate.GateService gate)
 {
     public const int MaxCsvBytes = 10 * 1024 * 1024;
 
     public async Task<MailboxDto> AddAsync(Guid jobId, AddMailboxRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var csvStyle = MailboxCsvParser.Parse(
             "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
             string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)));
@@ -36,6 +38,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
         db.Mailboxes.Add(mailbox);
         audit.Add(db, actor, "mailbox.added", "mailbox", mailbox.Id, new { mailbox.SourceLogin, mailbox.DestinationLogin }, jobId);
         await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
         return MailboxDto.From(mailbox);
     }
 
@@ -57,6 +60,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// </summary>
     public async Task<MailboxImportResult> ImportCsvAsync(Guid jobId, string csv, bool commit, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var parsed = MailboxCsvParser.Parse(csv);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await LoadJobAsync(db, jobId, ct);
@@ -85,7 +89,184 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
 
         audit.Add(db, actor, "mailboxes.imported", "job", jobId, new { count = parsed.Rows.Count }, jobId);
         await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
         return new(true, parsed.Rows.Count, preview, []);
+    }
+
+    /// <summary>
+    /// Changes a mailbox's logins, passwords or folder prefix (null members stay). A changed login or password
+    /// counts as new credentials: a failed mailbox waits for its next pass, and an approved gate is revoked.
+    /// </summary>
+    /// <exception cref="DomainException">A run is active for the mailbox, the job is closed, or the new source login is taken.</exception>
+    public async Task<MailboxDto> UpdateAsync(Guid jobId, Guid mailboxId, UpdateMailboxRequest request, string actor, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, List<string>>();
+        CheckLogin("sourceUser", request.SourceUser, errors);
+        CheckLogin("destUser", request.DestUser, errors);
+        if (request.SourcePassword is { Length: 0 })
+        {
+            errors.Add("sourcePassword", "Leave the password out to keep it, or enter the new one.");
+        }
+
+        if (request.DestPassword is { Length: 0 })
+        {
+            errors.Add("destPassword", "Leave the password out to keep it, or enter the new one.");
+        }
+
+        if (request.DestFolderPrefix is { Length: > 200 })
+        {
+            errors.Add("destFolderPrefix", "must be 200 characters or fewer.");
+        }
+
+        ValidationFailedException.ThrowIfAny(errors);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (job, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "change", ct);
+        var sourceLogin = request.SourceUser is null ? null : Mailbox.NormalizeLogin(request.SourceUser);
+        if (sourceLogin is not null && sourceLogin != mailbox.SourceLogin && job.Mailboxes.Any(m => m.SourceLogin == sourceLogin))
+        {
+            throw new DuplicateMailboxException(sourceLogin, job.Domain);
+        }
+
+        var changes = new List<string>();
+        if (sourceLogin is not null && sourceLogin != mailbox.SourceLogin)
+        {
+            changes.Add($"source login changed from {mailbox.SourceLogin} to {sourceLogin}");
+        }
+
+        var destLogin = request.DestUser is null ? null : Mailbox.NormalizeLogin(request.DestUser);
+        if (destLogin is not null && destLogin != mailbox.DestinationLogin)
+        {
+            changes.Add($"destination login changed from {mailbox.DestinationLogin} to {destLogin}");
+        }
+
+        var prefix = request.DestFolderPrefix is null ? null : string.IsNullOrWhiteSpace(request.DestFolderPrefix) ? null : request.DestFolderPrefix.Trim();
+        if (request.DestFolderPrefix is not null && prefix != mailbox.DestinationFolderPrefix)
+        {
+            changes.Add($"folder prefix changed from {mailbox.DestinationFolderPrefix ?? "(none)"} to {prefix ?? "(none)"}");
+        }
+
+        // Never the password itself: only that it changed.
+        if (request.SourcePassword is not null)
+        {
+            changes.Add("source password changed");
+        }
+
+        if (request.DestPassword is not null)
+        {
+            changes.Add("destination password changed");
+        }
+
+        if (changes.Count == 0)
+        {
+            return MailboxDto.From(mailbox);
+        }
+
+        var credentialsBefore = mailbox.CredentialsVersion;
+        mailbox.ChangeSettings(sourceLogin, destLogin, prefix, request.DestFolderPrefix is not null);
+        mailbox.ReplaceSecrets(request.SourcePassword is null ? null : protector.Protect(request.SourcePassword),
+            request.DestPassword is null ? null : protector.Protect(request.DestPassword));
+        if (mailbox.CredentialsVersion != credentialsBefore)
+        {
+            mailbox.ResetAfterCredentialsChange();
+        }
+
+        audit.Add(db, actor, "mailbox.updated", "mailbox", mailbox.Id, new { mailbox = mailbox.SourceLogin, changes }, jobId);
+        await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
+        return MailboxDto.From(mailbox);
+    }
+
+    /// <summary>Removes a mailbox from the job; its runs' history stays. Refused while a run is active for it.</summary>
+    public async Task RemoveAsync(Guid jobId, Guid mailboxId, string actor, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "remove", ct);
+        db.Mailboxes.Remove(mailbox);
+        audit.Add(db, actor, "mailbox.removed", "mailbox", mailbox.Id, new { mailbox = mailbox.SourceLogin, mailbox.DestinationLogin }, jobId);
+        await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
+    }
+
+    /// <summary>
+    /// Leaves a mailbox out of every run and of the gate's figures, with a reason. The gate lists it, and the ops
+    /// lead must accept the excluded mailboxes explicitly to approve.
+    /// </summary>
+    public async Task<MailboxDto> ExcludeAsync(Guid jobId, Guid mailboxId, string? reason, string actor, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "exclude", ct);
+        if (mailbox.Excluded)
+        {
+            throw new DomainException($"{mailbox.SourceLogin} is already excluded from the job.");
+        }
+
+        mailbox.Exclude(reason ?? "", actor, clock.GetUtcNow().UtcDateTime);
+        audit.Add(db, actor, "mailbox.excluded", "mailbox", mailbox.Id, new { mailbox = mailbox.SourceLogin, reason = mailbox.ExcludedReason }, jobId);
+        await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
+        return MailboxDto.From(mailbox);
+    }
+
+    /// <summary>Takes an excluded mailbox back into the job's runs and gate.</summary>
+    public async Task<MailboxDto> IncludeAsync(Guid jobId, Guid mailboxId, string actor, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "include", ct);
+        if (!mailbox.Excluded)
+        {
+            throw new DomainException($"{mailbox.SourceLogin} is not excluded from the job.");
+        }
+
+        mailbox.Include();
+        audit.Add(db, actor, "mailbox.included", "mailbox", mailbox.Id, new { mailbox = mailbox.SourceLogin }, jobId);
+        await db.SaveChangesAsync(ct);
+        await gate.EvaluateAsync(jobId, ct);
+        return MailboxDto.From(mailbox);
+    }
+
+    private static async Task<(MigrationJob Job, Mailbox Mailbox)> LoadForChangeAsync(LigboxDbContext db, Guid jobId, Guid mailboxId, string verb,
+        CancellationToken ct)
+    {
+        var job = await LoadJobAsync(db, jobId, ct);
+        var mailbox = job.Mailboxes.SingleOrDefault(m => m.Id == mailboxId) ?? throw new NotFoundException("Mailbox", mailboxId);
+        if (job.IsClosed)
+        {
+            throw new DomainException($"The job is {job.Phase}; you cannot {verb} its mailboxes.");
+        }
+
+        var active = await (from rm in db.Set<Runs.RunMailbox>()
+                            join r in db.Runs on rm.RunId equals r.Id
+                            where rm.MailboxId == mailboxId && (r.Status == Runs.RunStatus.Queued || r.Status == Runs.RunStatus.Running)
+                            select (Runs.RunKind?)r.Kind).FirstOrDefaultAsync(ct);
+        if (active is { } kind)
+        {
+            throw new DomainException($"A {kind.ToString().ToLowerInvariant()} run is active for {mailbox.SourceLogin}; " +
+                $"you can {verb} the mailbox when it has ended (or cancel it).");
+        }
+
+        return (job, mailbox);
+    }
+
+    private static void CheckLogin(string field, string? login, Dictionary<string, List<string>> errors)
+    {
+        if (login is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(login))
+        {
+            errors.Add(field, "Leave the login out to keep it, or enter the new one.");
+        }
+        else if (login.Trim().Length > 320 || login.Trim().Any(char.IsWhiteSpace))
+        {
+            errors.Add(field, "A login has no spaces and at most 320 characters.");
+        }
     }
 
     /// <summary>The plaintext secrets of a mailbox, for the engines only. Never log or return them.</summary>

@@ -41,6 +41,7 @@ public sealed class PstImportService(
     DataDirectory data,
     AuditLog audit,
     TimeProvider clock,
+    Gate.GateService gate,
     ILogger<PstImportService> logger)
 {
     public const string DefaultRootFolder = "Imported PST";
@@ -57,6 +58,7 @@ public sealed class PstImportService(
     /// <exception cref="ValidationFailedException">Unfinished upload, or not a PST/OST/mbox.</exception>
     public async Task<Guid> StartImportAsync(Guid jobId, Guid mailboxId, PstImportStart request, PstImportCaller caller, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(caller);
         string path, name;
@@ -86,7 +88,13 @@ public sealed class PstImportService(
 
         if (PstFileCheck.Problem(path, name) is { } problem)
         {
-            throw Invalid("uploadId", problem);
+            // A rejected upload (perhaps a CSV full of passwords) does not wait for its expiry (issue 12).
+            if (!string.IsNullOrWhiteSpace(request.UploadId))
+            {
+                await uploads.DeleteAsync(request.UploadId, ct);
+            }
+
+            throw Invalid("uploadId", problem + " The upload was deleted.");
         }
 
         var root = string.IsNullOrWhiteSpace(request.RootFolder) ? null : request.RootFolder.Trim();
@@ -96,6 +104,7 @@ public sealed class PstImportService(
     /// <summary>Queues a run that appends the quarantined messages of <paramref name="runId"/> again.</summary>
     public async Task<Guid> RetryQuarantineAsync(Guid runId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
         var original = ReadParameters(run.JobId, runId);
@@ -138,7 +147,7 @@ public sealed class PstImportService(
             }
 
             var message = $"{result.Appended} appended, {result.Skipped} already there, {result.Quarantined} quarantined.";
-            run.Complete(clock.GetUtcNow().UtcDateTime, JsonSerializer.Serialize(result, Json), message);
+            run.Complete(clock.GetUtcNow().UtcDateTime, RunStatisticsSerializer.WriteImport(result), message);
             await File.WriteAllTextAsync(run.LogPath!, message + "\n", CancellationToken.None);
         }
         catch (PstImportException ex)
@@ -159,7 +168,17 @@ public sealed class PstImportService(
             Live.TryRemove(runId, out _);
         }
 
+        foreach (var item in await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(CancellationToken.None))
+        {
+            item.Close(run.Status);
+        }
+
         await db.SaveChangesAsync(CancellationToken.None);
+        if (run.Status is RunStatus.Succeeded or RunStatus.Failed)
+        {
+            // A PST/mbox-only job's gate counts what the imports put there.
+            await gate.EvaluateAsync(run.JobId, CancellationToken.None);
+        }
     }
 
     /// <summary>Per-folder counts (live while running) and the quarantine list.</summary>
@@ -168,7 +187,7 @@ public sealed class PstImportService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
         var stats = Live.TryGetValue(runId, out var live) ? Snapshot(live)
-            : run.StatisticsJson is { } json ? JsonSerializer.Deserialize<PstImportStatistics>(json, Json) : null;
+            : RunStatisticsSerializer.ReadImport(run.StatisticsJson);
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
     }
 
@@ -209,6 +228,7 @@ public sealed class PstImportService(
 
         var run = new Run(jobId, RunKind.Pst, RunTrigger.Manual, actor, clock.GetUtcNow().UtcDateTime);
         db.Runs.Add(run);
+        db.Add(new RunMailbox(run.Id, mailboxId, job.Mailboxes.Single(m => m.Id == mailboxId).SourceLogin));
         var directory = QuarantineDirectory(jobId, run.Id);
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, ParametersFile), JsonSerializer.Serialize(parameters, Json), ct);

@@ -80,16 +80,13 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             var payload = new { runId = run.Id, jobId = run.JobId, kind = run.Kind.ToString(), status = run.Status.ToString(), message = run.Message, endedAt = run.EndedAtUtc };
             if (run.Status == RunStatus.Failed)
             {
-                await gate.OnRunFailedAsync(run.JobId);
+                await gate.EvaluateAsync(run.JobId);
                 await webhooks.PublishAsync(WebhookEvents.RunFailed, run.JobId, payload);
                 return;
             }
 
             await webhooks.PublishAsync(WebhookEvents.RunCompleted, run.JobId, payload);
-            if (run.Kind == RunKind.Final)
-            {
-                await gate.GetAsync(run.JobId, includeEvents: false);
-            }
+            await gate.EvaluateAsync(run.JobId);
         }
         catch (Exception ex)
         {
@@ -389,7 +386,7 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
                     (kind == SyncKind.Final ? $"; missing on the destination: {st.MissingOnDestination ?? 0}" : "") + ".";
                 // A pass that completed succeeded; messages it could not verify are evidence for the gate,
                 // which names them and lets an ops lead decide (grade "investigate"), not a failed mailbox.
-                item.Record(true, message, JsonSerializer.Serialize(st, Json));
+                item.Record(true, message, RunStatisticsSerializer.Write(st));
                 if (st.SourceMessages is { } src && st.DestinationMessages is { } dst)
                 {
                     m.RecordCounts(src, dst, Now);
@@ -409,7 +406,7 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             else
             {
                 var message = log.Redact(result.Failure?.Message ?? "the pass did not complete");
-                item.Record(false, message, result.Statistics is null ? null : JsonSerializer.Serialize(result.Statistics, Json));
+                item.Record(false, message, result.Statistics is null ? null : RunStatisticsSerializer.Write(result.Statistics));
                 m.MarkFailed(message);
                 failed.Add($"{m.SourceLogin}: {message}");
                 Line(log, run, m.SourceLogin, "Failed: " + message);

@@ -22,7 +22,8 @@ public enum SyncRunKind
     Final,
 }
 
-public sealed record StartSyncRequest(string? Kind, IReadOnlyList<Guid>? Mailboxes, bool DryRun = false);
+/// <summary>What <c>POST /jobs/{id}/sync</c> takes: the kind, and either chosen mailbox ids or <paramref name="FailedOnly"/> (the mailboxes that failed); neither means every mailbox not excluded.</summary>
+public sealed record StartSyncRequest(string? Kind, IReadOnlyList<Guid>? Mailboxes, bool DryRun = false, bool FailedOnly = false);
 
 public sealed record RunMailboxDto(Guid MailboxId, string SourceLogin, RunStatus Status, string? Message, JsonElement? Result);
 

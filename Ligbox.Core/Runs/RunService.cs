@@ -1,4 +1,5 @@
 using Ligbox.Core.Audit;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Storage;
@@ -9,19 +10,52 @@ namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs execute in the background (<see cref="RunExecutor"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync)
+    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync, GateService gate,
+    Microsoft.Extensions.Options.IOptions<LigboxOptions> ligboxOptions) // issue 12: Ligbox:Network:AllowedHosts
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
-        StartAsync(jobId, RunKind.Preflight, null, false, actor, RunTrigger.Manual, ct);
+        StartAsync(jobId, RunKind.Preflight, RunTarget.All, false, actor, RunTrigger.Manual, ct);
 
     public Task<RunDto> StartSyncAsync(Guid jobId, SyncRunKind kind, IReadOnlyList<Guid>? mailboxIds, bool dryRun, string actor,
         RunTrigger trigger = RunTrigger.Manual, CancellationToken ct = default) =>
-        StartAsync(jobId, kind switch
-        {
-            SyncRunKind.Initial => RunKind.Initial,
-            SyncRunKind.Delta => RunKind.Delta,
-            _ => RunKind.Final,
-        }, mailboxIds, dryRun, actor, trigger, ct);
+        StartAsync(jobId, ToRunKind(kind), new RunTarget(mailboxIds), dryRun, actor, trigger, ct);
+
+    /// <summary>Starts a run of <paramref name="kind"/> for the mailboxes of <paramref name="target"/>, as <see cref="RunStartRules"/> allow.</summary>
+    /// <exception cref="DomainException">The rules refuse it; the message says why.</exception>
+    public Task<RunDto> StartRunAsync(Guid jobId, RunKind kind, RunTarget target, bool dryRun, string actor,
+        RunTrigger trigger = RunTrigger.Manual, CancellationToken ct = default) =>
+        StartAsync(jobId, kind, target, dryRun, actor, trigger, ct);
+
+    public static RunKind ToRunKind(SyncRunKind kind) => kind switch
+    {
+        SyncRunKind.Initial => RunKind.Initial,
+        SyncRunKind.Delta => RunKind.Delta,
+        _ => RunKind.Final,
+    };
+
+    /// <summary>For the page: what each kind of run would do now for the whole job (allowed, reason, covered mailboxes).</summary>
+    public async Task<IReadOnlyDictionary<RunKind, RunStartDecision>> GetStartDecisionsAsync(Guid jobId, RunTarget? target = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var facts = await LoadStartFactsAsync(db, job, ct);
+        return new[] { RunKind.Preflight, RunKind.Initial, RunKind.Delta, RunKind.Final }
+            .ToDictionary(k => k, k => RunStartRules.Decide(job, k, target ?? RunTarget.All, facts));
+    }
+
+    private static async Task<RunStartFacts> LoadStartFactsAsync(LigboxDbContext db, MigrationJob job, CancellationToken ct)
+    {
+        var ids = job.Mailboxes.Select(m => m.Id).ToList();
+        var rows = await (from rm in db.Set<RunMailbox>()
+                          join r in db.Runs on rm.RunId equals r.Id
+                          where r.JobId == job.Id && ids.Contains(rm.MailboxId)
+                          select new { rm.MailboxId, RowStatus = rm.Status, r.Kind, RunStatus = r.Status, r.DryRun, r.QueuedAtUtc }).ToListAsync(ct);
+        var initialDone = rows.Where(x => x.Kind == RunKind.Initial && !x.DryRun && x.RowStatus == RunStatus.Succeeded).Select(x => x.MailboxId).ToHashSet();
+        var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running).Select(x => x.MailboxId).ToHashSet();
+        var lastFailed = rows.Where(x => !x.DryRun && x.RowStatus is RunStatus.Succeeded or RunStatus.Failed && x.Kind is RunKind.Preflight or RunKind.Initial or RunKind.Delta or RunKind.Final)
+            .GroupBy(x => x.MailboxId).Where(g => g.OrderByDescending(x => x.QueuedAtUtc).First().RowStatus == RunStatus.Failed).Select(g => g.Key).ToHashSet();
+        return new RunStartFacts(initialDone, busy, lastFailed);
+    }
 
     public static SyncRunKind ParseKind(string? kind) => kind?.Trim().ToLowerInvariant() switch
     {
@@ -34,14 +68,24 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         }),
     };
 
-    private async Task<RunDto> StartAsync(Guid jobId, RunKind kind, IReadOnlyList<Guid>? mailboxIds, bool dryRun, string actor, RunTrigger trigger,
+    private async Task<RunDto> StartAsync(Guid jobId, RunKind kind, RunTarget runTarget, bool dryRun, string actor, RunTrigger trigger,
         CancellationToken ct)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
-        if (job.IsClosed)
+        var decision = RunStartRules.Decide(job, kind, runTarget, await LoadStartFactsAsync(db, job, ct));
+        if (!decision.Allowed)
         {
-            throw new DomainException($"The job is {job.Phase}; no run can be started on it.");
+            throw new DomainException(decision.Reason!);
+        }
+
+        foreach (var (what, server) in new[] { ("source server", job.Source), ("destination server", job.Destination) }) // issue 12
+        {
+            if (Security.NetworkAllowList.Problem(ligboxOptions.Value.Network.AllowedHosts, what, server.Host, server.Port) is { } refused)
+            {
+                throw new DomainException(refused);
+            }
         }
 
         if (job.Engine == SyncEngineKind.Imapsync && !dryRun)
@@ -49,30 +93,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
             imapsync.EnsureAvailable();
         }
 
-        var selected = mailboxIds is { Count: > 0 }
-            ? mailboxIds.Distinct().Select(id => job.Mailboxes.SingleOrDefault(m => m.Id == id)
-                ?? throw new DomainException($"The mailbox {id} is not part of this job.")).ToList()
-            : job.Mailboxes.ToList();
-        if (selected.Count == 0)
-        {
-            throw new DomainException("The job has no mailboxes yet; add one before starting a run.");
-        }
-
-        if (kind == RunKind.Final && !await db.Runs.AnyAsync(r => r.JobId == jobId && r.Kind == RunKind.Initial && r.Status == RunStatus.Succeeded && !r.DryRun, ct))
-        {
-            throw new DomainException("A final sync needs a successful initial sync first.");
-        }
-
-        var ids = selected.Select(m => m.Id).ToList();
-        var busy = await (from rm in db.Set<RunMailbox>()
-                          join r in db.Runs on rm.RunId equals r.Id
-                          where ids.Contains(rm.MailboxId) && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)
-                          select rm.SourceLogin).Distinct().ToListAsync(ct);
-        if (busy.Count > 0)
-        {
-            throw new DomainException($"A run is already active for {string.Join(", ", busy.Order(StringComparer.Ordinal))}; wait for it or cancel it.");
-        }
-
+        var selected = decision.Covered;
         var now = clock.GetUtcNow().UtcDateTime;
         var run = new Run(jobId, kind, trigger, actor, now, dryRun);
         db.Runs.Add(run);
@@ -98,11 +119,18 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
         await db.SaveChangesAsync(ct);
         await scheduler.ScheduleAsync(run.Id, ct);
         notifier.RunChanged(jobId, run.Id);
+        if (!dryRun)
+        {
+            // The gate is blocked while a run is active: an approval does not stand beside it.
+            await gate.EvaluateAsync(jobId, ct);
+        }
+
         return RunDto.From(run, await db.Set<RunMailbox>().AsNoTracking().Where(x => x.RunId == run.Id).ToListAsync(ct));
     }
 
     public async Task<RunDto> CancelAsync(Guid runId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new NotFoundException("Run", runId);
         if (run.IsActive && executor.RequestCancel(runId, actor))

@@ -189,8 +189,14 @@ namespace Ligbox.Core.Persistence.Migrations
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("AcceptedExcluded")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("AcceptedMissing")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApprovedInputsJson")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Comment")
                         .HasMaxLength(2000)
@@ -210,6 +216,10 @@ namespace Ligbox.Core.Persistence.Migrations
 
                     b.Property<DateTime>("UpdatedAtUtc")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("JobId");
 
@@ -291,6 +301,9 @@ namespace Ligbox.Core.Persistence.Migrations
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("CredentialsVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DestinationFolderPrefix")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -302,6 +315,20 @@ namespace Ligbox.Core.Persistence.Migrations
 
                     b.Property<string>("DestinationSecretProtected")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Excluded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ExcludedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExcludedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExcludedReason")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("JobId")

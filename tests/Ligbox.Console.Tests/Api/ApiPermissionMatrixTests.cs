@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ligbox.Console.Tests.Api;
 
@@ -104,6 +105,51 @@ public class ApiPermissionMatrixTests(ApiPermissionMatrixTests.Fixture fixture) 
         {
             Content = JsonContent.Create(new { sourceUser = $"{Guid.NewGuid():N}@old.example.com", sourcePassword = "s3cret", destUser = "x@new.example.com", destPassword = "d3st" }),
         }, Scopes.JobsWrite, HttpStatusCode.Created);
+
+    /// <summary>A fresh mailbox of the matrix job, added directly through the service (not one of the calls under test).</summary>
+    private async Task<Guid> NewMailboxAsync()
+    {
+        using var scope = fixture.Services.CreateScope();
+        var mailbox = await scope.ServiceProvider.GetRequiredService<Ligbox.Core.Mailboxes.MailboxService>().AddAsync(fixture.JobId,
+            new Ligbox.Core.Jobs.AddMailboxRequest { SourceUser = $"{Guid.NewGuid():N}@old.example.com", SourcePassword = "s", DestUser = "y@new.example.com", DestPassword = "d" },
+            "matrix");
+        return mailbox.Id;
+    }
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task PatchMailbox(string caller) =>
+        await AssertStatus(caller, new(HttpMethod.Patch, $"/api/migration/jobs/{fixture.JobId}/mailboxes/{await NewMailboxAsync()}")
+        {
+            Content = JsonContent.Create(new { sourcePassword = "n3w" }),
+        }, Scopes.JobsWrite, HttpStatusCode.OK);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task DeleteMailbox(string caller) =>
+        await AssertStatus(caller, new(HttpMethod.Delete, $"/api/migration/jobs/{fixture.JobId}/mailboxes/{await NewMailboxAsync()}"),
+            Scopes.JobsWrite, HttpStatusCode.NoContent);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task ExcludeMailbox(string caller) =>
+        await AssertStatus(caller, new(HttpMethod.Post, $"/api/migration/jobs/{fixture.JobId}/mailboxes/{await NewMailboxAsync()}/exclude")
+        {
+            Content = JsonContent.Create(new { reason = "left" }),
+        }, Scopes.JobsWrite, HttpStatusCode.OK);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task IncludeMailbox(string caller)
+    {
+        var id = await NewMailboxAsync();
+        using (var scope = fixture.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Ligbox.Core.Mailboxes.MailboxService>().ExcludeAsync(fixture.JobId, id, "left", "matrix");
+        }
+
+        await AssertStatus(caller, new(HttpMethod.Post, $"/api/migration/jobs/{fixture.JobId}/mailboxes/{id}/include"), Scopes.JobsWrite, HttpStatusCode.OK);
+    }
 
     [Theory]
     [MemberData(nameof(Callers))]

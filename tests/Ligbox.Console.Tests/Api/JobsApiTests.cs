@@ -82,7 +82,7 @@ public class JobsApiTests(JobsApiTests.Fixture fixture) : IClassFixture<JobsApiT
         Assert.Equal(1, cancelled.GetProperty("total").GetInt32());
         var patched = await Api.PatchAsJsonAsync($"/api/migration/jobs/{job.GetProperty("id")}", new { name = "late" });
         Assert.Equal(HttpStatusCode.Conflict, patched.StatusCode);
-        Assert.Contains("Draft", await patched.Content.ReadAsStringAsync());
+        Assert.Contains("Cancelled", await patched.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -43,6 +43,8 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Tools.Engines.EngineRegistry>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Scheduling.DeltaScheduleService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunProgressNotifier>());
         Auth = AddAuthorization();
         Auth.SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.

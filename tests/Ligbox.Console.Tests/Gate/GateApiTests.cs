@@ -180,12 +180,13 @@ public class GateApiTests(GateApiTests.Fixture fixture) : IClassFixture<GateApiT
         var gates = fixture.Services.GetRequiredService<GateService>();
         await gates.ApproveAsync(id, "lead@ligbox.test", "go", false);
 
-        await gates.OnRunFailedAsync(id);
+        await GateSeed.AddFailedRunAsync(fixture.Services, id);
+        await gates.EvaluateAsync(id);
 
         var view = await gates.GetAsync(id);
         Assert.Equal(GateState.Revoked, view.State);
         Assert.Equal(MigrationPhase.GateReady, view.Phase);
-        Assert.Contains(view.Events, e => e.Action == "gate.revoked" && e.Actor == "system" && e.Details!.Contains("a run failed"));
+        Assert.Contains(view.Events, e => e.Action == "gate.revoked" && e.Actor == "system" && e.Details!.Contains("failed after the approval"));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
-using System.Text.Json;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
+using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Tools.Statistics;
@@ -11,8 +12,9 @@ namespace Ligbox.Console.Tests.Gate;
 public sealed record SeedMailbox(string Login, long Source, long Destination, params MissingMessage[] Missing);
 
 /// <summary>
-/// Fills what the run executor would persist after a verified final sync: mailbox counts, the final
-/// run with its statistics (keyed by login), and the job in FinalSync.
+/// Fills what the run executor would persist after a verified final sync: mailbox counts, the final run with
+/// one row per mailbox holding its statistics (written with <see cref="RunStatisticsSerializer"/>, as production
+/// does), the job in FinalSync; then evaluates the gate as the run pipeline does after every run.
 /// </summary>
 public static class GateSeed
 {
@@ -24,40 +26,71 @@ public static class GateSeed
         var now = DateTime.UtcNow;
         var job = new MigrationJob(domain, domain, null, new ServerEndpoint { Host = "imap.old.example.com" },
             new ServerEndpoint { Host = "imap.new.example.com" }, SyncEngineKind.Native, new JobOptions(), "seed", now.AddHours(-3));
-        var stats = new Dictionary<string, SyncStatistics>();
+        var boxes = new List<(Mailbox Box, SyncStatistics Stats, bool Failed)>();
         foreach (var m in mailboxes)
         {
             var box = job.AddMailbox(m.Login, "x", m.Login, "x", null, now.AddHours(-3));
             box.RecordCounts(m.Source, m.Destination, now.AddMinutes(-5));
-            if (failFirst && stats.Count == 0)
+            var failed = failFirst && boxes.Count == 0;
+            if (failed)
             {
                 box.MarkFailed("authentication refused by the source");
             }
 
-            stats[m.Login] = new SyncStatistics { SourceMessages = m.Source, DestinationMessages = m.Destination, SourceBytes = m.Source * 2048,
-                DestinationBytes = m.Destination * 2048, Missing = m.Missing };
+            boxes.Add((box, new SyncStatistics { SourceMessages = m.Source, DestinationMessages = m.Destination, SourceBytes = m.Source * 2048,
+                DestinationBytes = m.Destination * 2048, Missing = m.Missing }, failed));
         }
 
         job.MoveTo(MigrationPhase.Syncing, now.AddHours(-2));
+        db.Jobs.Add(job);
+        var initial = new Run(job.Id, RunKind.Initial, RunTrigger.Manual, "seed", now.AddHours(-2));
+        initial.Start(now.AddHours(-2), "initial.log");
+        initial.Complete(now.AddHours(-2).AddMinutes(10), null);
+        db.Runs.Add(initial);
+        foreach (var (box, stats, _) in boxes)
+        {
+            var row = new RunMailbox(initial.Id, box.Id, box.SourceLogin);
+            row.Record(true, "seeded", RunStatisticsSerializer.Write(stats));
+            db.Add(row);
+        }
+
         if (finalSync)
         {
             job.MoveTo(MigrationPhase.FinalSync, now.AddHours(-1));
             var run = new Run(job.Id, RunKind.Final, RunTrigger.Manual, "seed", now.AddHours(-1));
             run.Start(now.AddHours(-1), "final.log");
-            run.Complete(now.AddMinutes(-5), JsonSerializer.Serialize(stats));
+            run.Complete(now.AddMinutes(-5), null);
             db.Runs.Add(run);
+            foreach (var (box, stats, failed) in boxes)
+            {
+                var row = new RunMailbox(run.Id, box.Id, box.SourceLogin);
+                row.Record(!failed, failed ? "authentication refused by the source" : "seeded", RunStatisticsSerializer.Write(stats));
+                db.Add(row);
+            }
         }
 
-        db.Jobs.Add(job);
         if (runActive)
         {
             db.Runs.Add(new Run(job.Id, RunKind.Delta, RunTrigger.Scheduled, "seed", now));
         }
 
         await db.SaveChangesAsync();
+        await services.GetRequiredService<GateService>().EvaluateAsync(job.Id);
         return job.Id;
     }
 
     public static Task<Guid> ReadyJobAsync(IServiceProvider services, string domain) =>
         JobAsync(services, domain, [new SeedMailbox("ana@" + domain, 10_000, 9_950), new SeedMailbox("bo@" + domain, 2_000, 2_000)]);
+
+    /// <summary>Adds a run of <paramref name="kind"/> that failed just now (what the pipeline stores before it evaluates the gate).</summary>
+    public static async Task AddFailedRunAsync(IServiceProvider services, Guid jobId, RunKind kind = RunKind.Delta)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<LigboxDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var run = new Run(jobId, kind, RunTrigger.Scheduled, "seed", DateTime.UtcNow);
+        run.Start(DateTime.UtcNow, "failed.log");
+        run.Fail(DateTime.UtcNow.AddSeconds(1), "1 of 2 mailbox(es) failed: bo: authentication refused by the source");
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+    }
 }

@@ -42,7 +42,7 @@ public class JobServiceTests
         await using var host = await CoreHost.StartAsync();
         await using var scope = host.Scope();
         var bad = Request("not a domain");
-        bad.Source.Port = 70000;
+        bad.Source!.Port = 70000;
         bad.Destination.Host = "";
         var ex = await Assert.ThrowsAsync<ValidationFailedException>(() => host.Get<JobService>(scope).CreateAsync(bad, "tech"));
         Assert.Contains("domain", ex.Errors.Keys);

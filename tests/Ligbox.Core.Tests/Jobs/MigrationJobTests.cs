@@ -34,6 +34,8 @@ public class MigrationJobTests
     [InlineData(MigrationPhase.Completed, MigrationPhase.Cancelled, false)]
     [InlineData(MigrationPhase.Syncing, MigrationPhase.Failed, true)]
     [InlineData(MigrationPhase.Failed, MigrationPhase.Syncing, true)]
+    [InlineData(MigrationPhase.GateApproved, MigrationPhase.FinalSync, true)]
+    [InlineData(MigrationPhase.GateApproved, MigrationPhase.Syncing, true)]
     public void CanMoveTo_FollowsTheLifeCycle(MigrationPhase from, MigrationPhase to, bool allowed) =>
         Assert.Equal(allowed, MigrationJob.CanMoveTo(from, to));
 
@@ -47,12 +49,17 @@ public class MigrationJobTests
     }
 
     [Fact]
-    public void Update_IsRefused_WhenJobIsNoLongerDraft()
+    public void Update_IsAllowedAfterDraft_AndRefusedOnceClosed()
     {
+        // Issue 11: settings stay editable after Draft (the service refuses while a run is active).
         var job = NewJob();
         job.MoveTo(MigrationPhase.Preflight, Now);
-        var ex = Assert.Throws<DomainException>(() => job.Update("x", null, null, null, null, null, Now));
-        Assert.Contains("Draft", ex.Message);
+        job.Update("x", null, null, null, SyncEngineKind.Imapsync, null, Now);
+        Assert.Equal(SyncEngineKind.Imapsync, job.Engine);
+
+        job.Cancel("test", Now);
+        var ex = Assert.Throws<DomainException>(() => job.Update("y", null, null, null, null, null, Now));
+        Assert.Contains("Cancelled", ex.Message);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed partial class CreateJobForm
     public string? Name { get; set; }
     public string? TicketId { get; set; }
     public ServerEndpointModel Source { get; set; } = new();
+
+    /// <summary>No source server: the job takes PST/mbox imports only.</summary>
+    public bool ImportOnly { get; set; }
     public ServerEndpointModel Destination { get; set; } = new();
     public SyncEngineKind Engine { get; set; } = SyncEngineKind.Native;
     public string? Include { get; set; }
@@ -35,7 +38,11 @@ public sealed partial class CreateJobForm
             errors["domain"] = ["That is not a domain name; enter it like example.com (no @, no spaces)."];
         }
 
-        CheckServer("source", Source, errors);
+        if (!ImportOnly)
+        {
+            CheckServer("source", Source, errors);
+        }
+
         CheckServer("destination", Destination, errors);
         if (MaxAgeDays is <= 0)
         {
@@ -50,7 +57,7 @@ public sealed partial class CreateJobForm
         Domain = Domain,
         Name = Name,
         TicketId = TicketId,
-        Source = Source,
+        Source = ImportOnly ? null : Source,
         Destination = Destination,
         Engine = Engine,
         Options = new JobOptionsModel { IncludeFolders = Split(Include), ExcludeFolders = Split(Exclude), MaxMessageAgeDays = MaxAgeDays },

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Ligbox.Core.Jobs;
+
+namespace Ligbox.Core.Gate;
+
+/// <summary>One mailbox as an approval saw it.</summary>
+public sealed record GateFingerprintMailbox(Guid Id, string Login, string DestinationLogin, string? Prefix, int CredentialsVersion, bool Excluded, Guid? FinalRunId);
+
+/// <summary>
+/// What an approval approved: the job's servers, engine and options, and every mailbox with its credentials
+/// version, exclusion and the final run whose figures were shown. Stored on the gate at approval; any
+/// difference later revokes the approval, and <see cref="Changes"/> says what changed in words.
+/// </summary>
+public sealed record GateFingerprint(string Source, string Destination, string Engine, string Options, double Threshold,
+    IReadOnlyList<GateFingerprintMailbox> Mailboxes)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static GateFingerprint Of(MigrationJob job, IReadOnlyDictionary<Guid, Guid> finalRunByMailbox) => new(
+        job.HasSource ? job.Source.ToString() + " " + job.Source.Auth : "none (PST/mbox imports only)",
+        job.Destination + " " + job.Destination.Auth,
+        job.Engine.ToString(),
+        JsonSerializer.Serialize(job.Options, Json),
+        job.GateThreshold,
+        job.Mailboxes.OrderBy(m => m.Id).Select(m => new GateFingerprintMailbox(m.Id, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
+            m.CredentialsVersion, m.Excluded, finalRunByMailbox.TryGetValue(m.Id, out var run) ? run : null)).ToList());
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static GateFingerprint? FromJson(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<GateFingerprint>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What differs from <paramref name="approved"/>, one sentence each ("mailbox x@y was added after the approval").</summary>
+    public IReadOnlyList<string> Changes(GateFingerprint approved)
+    {
+        var changes = new List<string>();
+        if (Source != approved.Source)
+        {
+            changes.Add($"the source server changed from {approved.Source} to {Source} after the approval");
+        }
+
+        if (Destination != approved.Destination)
+        {
+            changes.Add($"the destination server changed from {approved.Destination} to {Destination} after the approval");
+        }
+
+        if (Engine != approved.Engine)
+        {
+            changes.Add($"the engine changed from {approved.Engine} to {Engine} after the approval");
+        }
+
+        if (Options != approved.Options)
+        {
+            changes.Add("the job's folder options (include, exclude, mapping, date window) changed after the approval");
+        }
+
+        if (Math.Abs(Threshold - approved.Threshold) > 1e-9)
+        {
+            changes.Add("the gate threshold changed after the approval");
+        }
+
+        var before = approved.Mailboxes.ToDictionary(m => m.Id);
+        var now = Mailboxes.ToDictionary(m => m.Id);
+        foreach (var m in Mailboxes.Where(m => !before.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
+        {
+            changes.Add($"mailbox {m.Login} was added after the approval");
+        }
+
+        foreach (var m in approved.Mailboxes.Where(m => !now.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
+        {
+            changes.Add($"mailbox {m.Login} was removed after the approval");
+        }
+
+        foreach (var m in Mailboxes.Where(m => before.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
+        {
+            var old = before[m.Id];
+            if (m.Excluded != old.Excluded)
+            {
+                changes.Add(m.Excluded ? $"mailbox {m.Login} was excluded from the job after the approval" : $"mailbox {m.Login} was included in the job again after the approval");
+            }
+
+            if (m.CredentialsVersion != old.CredentialsVersion)
+            {
+                changes.Add(m.Login != old.Login
+                    ? $"mailbox {old.Login} was renamed to {m.Login} after the approval"
+                    : $"the login or password of mailbox {m.Login} was changed after the approval");
+            }
+
+            if (m.Prefix != old.Prefix)
+            {
+                changes.Add($"the folder prefix of mailbox {m.Login} changed after the approval");
+            }
+
+            if (!m.Excluded && m.FinalRunId != old.FinalRunId)
+            {
+                changes.Add($"a newer final sync of mailbox {m.Login} replaced the one that was approved");
+            }
+        }
+
+        return changes;
+    }
+}

@@ -1,0 +1,62 @@
+using Ligbox.Console.Tests.Infrastructure;
+using Ligbox.Core.Accounts;
+using Ligbox.Testing.Dovecot;
+using static Ligbox.Console.Tests.Runs.RunsTestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace Ligbox.Console.Tests.Browser;
+
+/// <summary>
+/// Issue 11 on the page: one wrong password among two. The delta button covers the good mailbox only and says so;
+/// the technician fixes the password from the mailbox row, retries the failed one, then runs delta and final for
+/// both from the page (real Dovecot, real Chromium).
+/// </summary>
+public sealed class MailboxFixBrowserTests(BrowserSession session) : DovecotPairTest, IClassFixture<BrowserSession>
+{
+    [Fact]
+    public async Task WrongPassword_FixedOnThePage_ThenDeltaAndFinalCompleteForAll()
+    {
+        var (good, goodSp, goodDp) = NewPair(Source, Destination);
+        var (bad, badSp, badDp) = NewPair(Source, Destination);
+        await SeedAsync(Source, good, "INBOX", 5);
+        await SeedAsync(Source, bad, "INBOX", 7);
+        using var api = await session.App.CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
+        var jobId = await CreateJobAsync(api, Source, Destination, "fix-browser.example");
+        await AddMailboxAsync(api, jobId, good, goodSp, good, goodDp);
+        await AddMailboxAsync(api, jobId, bad, "not-the-password", bad, badDp);
+        var initial = await WaitForRunAsync(api, await StartAsync(api, $"/api/migration/jobs/{jobId}/sync", new { kind = "initial" }));
+        Assert.Equal("Failed", initial.GetProperty("status").GetString());
+        await session.App.CreateUserAsync("tech.fix@ligbox.test", Roles.Technician);
+
+        var page = await session.SignInAsync("tech.fix@ligbox.test", LigboxAppFactory.DefaultPassword, $"/migration/jobs/{jobId}");
+        await BrowserSession.WaitInteractiveAsync(page);
+        // Delta is open for the good mailbox only, and the page says which mailboxes it covers.
+        await Expect(page.GetByTestId("run-delta")).ToBeEnabledAsync();
+        await Expect(page.GetByTestId("run-coverage-delta")).ToContainTextAsync($"Covers 1 of 2 mailbox(es): {good}. Leaves out: {bad} (no successful initial sync yet).");
+
+        var row = page.GetByTestId("mailbox-table").Locator("tr", new() { HasText = bad });
+        await row.GetByTestId("mailbox-actions").ClickAsync();
+        await page.GetByTestId("mailbox-edit").ClickAsync();
+        await BrowserSession.Input(page, "edit-source-password").FillAsync(badSp);
+        await BrowserSession.ScreenshotAsync(page, "60-edit-mailbox");
+        await page.GetByTestId("edit-mailbox-save").ClickAsync();
+        await Expect(page.GetByTestId("edit-mailbox-dialog")).ToBeHiddenAsync();
+        await Expect(row).ToContainTextAsync("Pending");
+
+        await page.GetByTestId("run-retry-failed").ClickAsync();
+        await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("run-coverage-delta")).ToContainTextAsync("Covers 2 of 2 mailbox(es)");
+
+        await page.GetByTestId("run-delta").ClickAsync();
+        await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("run-final")).ToBeEnabledAsync();
+        await page.GetByTestId("run-final").ClickAsync();
+        await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("phase-chip")).ToHaveAttributeAsync("data-phase", "GateReady", new() { Timeout = 20_000 });
+        await BrowserSession.ScreenshotAsync(page, "61-fixed-and-final");
+
+        Assert.Equal(5, await Destination.CountMessagesAsync(good, "INBOX"));
+        Assert.Equal(7, await Destination.CountMessagesAsync(bad, "INBOX"));
+        Assert.DoesNotContain(badSp, await page.ContentAsync(), StringComparison.Ordinal);
+    }
+}
