@@ -15,15 +15,20 @@ public sealed class PreflightHandler(SyncHandlerSupport support) : IRunHandler
         var engine = support.EngineFor(x.Job);
         var context = support.Context(x);
         var progress = x.Progress();
-        var results = await support.InSlotsAsync(x, support.Requests(x, SyncKind.Initial), (request, token) => engine.PreflightAsync(context, request, progress, token), ct);
+        var requests = support.Requests(x, SyncKind.Initial);
+        var results = await support.InSlotsAsync(x, requests, (request, token) => engine.PreflightAsync(context, request, progress, token), ct);
         var failures = new List<string>();
-        foreach (var ((item, m), result) in x.Items.Zip(x.Mailboxes).Zip(results))
+        foreach (var (((item, m), result), request) in x.Items.Zip(x.Mailboxes).Zip(results).Zip(requests))
         {
+            // The planned mapping as the mapper will do it (destination folders not known yet: standard names).
+            var planned = new FolderMapper(request.Mapping).Map(result.Folders.Select(f => new SourceFolder(f.Name, '/', f.Role)), [], '/')
+                .ToDictionary(p => p.Source, p => p.Destination);
             var problems = result.Failures.Select(f => new { kind = f.Kind.ToString(), side = f.Side.ToString(), message = x.Log.Redact(f.Message) }).ToList();
             var summary = new
             {
                 succeeded = result.Succeeded,
                 engine = result.Engine,
+                folderList = result.Folders.Select(f => new { name = f.Name, role = f.Role.ToString(), messages = f.Messages, bytes = f.Bytes, destination = planned.GetValueOrDefault(f.Name) }),
                 folders = result.LoginsOnly ? (int?)null : result.Folders.Count,
                 messages = result.LoginsOnly ? (long?)null : result.Folders.Sum(f => f.Messages),
                 bytes = result.LoginsOnly ? (long?)null : result.Folders.Sum(f => f.Bytes),

@@ -22,7 +22,7 @@ namespace Ligbox.Core.Runs;
 /// </summary>
 public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IEnumerable<IRunHandler> handlers, SecretProtector protector,
     DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IHostApplicationLifetime lifetime, GateService gate,
-    WebhookService webhooks, ILogger<RunPipeline> logger)
+    WebhookService webhooks, Audit.AuditLog audit, ILogger<RunPipeline> logger)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
@@ -56,7 +56,30 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             _active.TryRemove(runId, out _);
         }
 
+        await RecordEndInAuditAsync(runId);
         await AnnounceOutcomeAsync(runId);
+    }
+
+    /// <summary>The audit trail says how every run ended (succeeded, failed, cancelled, interrupted), in the run's own words.</summary>
+    private async Task RecordEndInAuditAsync(Guid runId)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+            if (run is null || run.IsActive)
+            {
+                return;
+            }
+
+            audit.Add(db, "system", "run.ended", "run", run.Id,
+                new { kind = run.Kind.ToString(), status = run.Status.ToString(), run.DryRun, message = run.Message, seconds = run.Duration?.TotalSeconds }, run.JobId);
+            await db.SaveChangesAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not record the end of run {RunId} in the audit trail", runId);
+        }
     }
 
     private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active)

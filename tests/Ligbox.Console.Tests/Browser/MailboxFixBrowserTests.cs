@@ -51,6 +51,8 @@ public sealed class MailboxFixBrowserTests(BrowserSession session) : DovecotPair
         await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("run-final")).ToBeEnabledAsync();
         await page.GetByTestId("run-final").ClickAsync();
+        // Final asks first, with the cut-over checklist (issue 11).
+        await page.GetByTestId("confirm-yes").ClickAsync();
         await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("phase-chip")).ToHaveAttributeAsync("data-phase", "GateReady", new() { Timeout = 20_000 });
         await BrowserSession.ScreenshotAsync(page, "61-fixed-and-final");
