@@ -63,6 +63,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditLog>();
         services.AddScoped<JobService>();
         services.AddScoped<MailboxService>();
+        services.AddScoped<ConnectionTestService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
 
