@@ -1,6 +1,9 @@
 # Multi-stage build of the Ligbox Migration Console.
 #   docker build -t ligbox-console .
-#   docker run -p 8080:8080 -v ligbox-data:/data/migrations -e Ligbox__Admin__Password=... ligbox-console
+#   docker run -p 8080:8080 -v ligbox-data:/data/migrations -e Ligbox__Admin__Password=... \
+#     -v /etc/ligbox/dataprotection.pfx:/run/secrets/ligbox-dp.pfx:ro \
+#     -e Ligbox__DataProtection__CertificatePath=/run/secrets/ligbox-dp.pfx -e Ligbox__DataProtection__CertificatePassword=... ligbox-console
+# The key-ring certificate is required in Production and must not live in the data volume (README, "Key ring certificate").
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 # npm fetches the browser's tus-js-client at build time (Ligbox.Console/ClientLib); without it the
 # build falls back to the console's small built-in upload client.

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
 using Ligbox.Console.Realtime;
+using Ligbox.Console.Security;
 using Ligbox.Core.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -17,6 +18,17 @@ public static class DependencyInjection
     public static WebApplicationBuilder AddLigboxConsole(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // The build output (bin/…/Ligbox.Console.dll) serves MudBlazor's and the framework's assets from the
+        // static web assets manifest in every environment, not only Development; published output has no
+        // manifest and serves wwwroot as usual.
+        builder.WebHost.UseStaticWebAssets();
+        // http://localhost:5080 unless ASPNETCORE_URLS, --urls, Urls or Kestrel endpoints say otherwise (the
+        // launch profile sets no URL, so it no longer overrides them).
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls("http://localhost:5080");
+        }
+
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Bottom right: top right would cover the pages' action buttons.
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
@@ -26,7 +38,8 @@ public static class DependencyInjection
         services.AddExceptionHandler<DomainExceptionHandler>();
         services.AddOpenApi();
         // Enums travel as their names ("Draft", "StartTls"): readable for people and stable for clients.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        // Names only: a number ("engine": 5) is refused with 400 rather than stored as an undefined value.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false)));
 
         // Users, roles and their stores are registered by AddLigboxCore; the console adds sign-in.
         new IdentityBuilder(typeof(AppUser), typeof(IdentityRole), services).AddSignInManager<LigboxSignInManager>();
@@ -59,6 +72,7 @@ public static class DependencyInjection
         services.AddAuthorizationBuilder().AddLigboxPolicies();
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddLigboxRealtime();
+        builder.AddLigboxWebSecurity();
         // A browser's WebSocket to /hubs/runs carries its token as ?access_token=; the request log would
         // write that URL out. Pinned here, after the configuration's rules, so no setting can turn it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -67,15 +81,15 @@ public static class DependencyInjection
 
     public static WebApplication UseLigboxConsole(this WebApplication app)
     {
+        // Forwarded headers (known proxies only), security headers, CSP and HSTS (Security/WebSecurity.cs).
+        app.UseLigboxForwardedHeadersAndHeaders();
         app.UseExceptionHandler();
         // 401/403/404 from the API without a body get a problem-details body too.
         app.UseStatusCodePages();
-        if (!app.Environment.IsDevelopment())
-        {
-            app.UseHsts();
-        }
-
         app.UseAuthentication();
+        app.UseCallerScope();
+        app.UseApiCsrfCheck();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();

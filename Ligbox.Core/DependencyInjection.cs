@@ -30,7 +30,8 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddLigboxCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LigboxOptions>().BindConfiguration(LigboxOptions.Section);
+        services.AddOptions<LigboxOptions>().BindConfiguration(LigboxOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LigboxOptions>, LigboxOptionsValidator>();
         var options = builder.Configuration.GetSection(LigboxOptions.Section).Get<LigboxOptions>() ?? new LigboxOptions();
         var dataDir = new DataDirectory(Path.IsPathRooted(options.DataDir)
             ? options.DataDir
@@ -45,9 +46,19 @@ public static class DependencyInjection
             .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
             .AddInterceptors(new SqlitePragmaInterceptor()));
 
-        services.AddDataProtection()
-            .SetApplicationName("Ligbox.Console")
-            .PersistKeysToFileSystem(new DirectoryInfo(dataDir.Keys));
+        var dataProtection = services.AddDataProtection().SetApplicationName("Ligbox.Console");
+        // The file-system key ring of PersistKeysToFileSystem, with each key file made 0600 when written.
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(sp =>
+            new Microsoft.Extensions.Options.ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlRepository =
+                new PrivateKeyRepository(new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
+                    new DirectoryInfo(dataDir.Keys), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()), dataDir.Keys)));
+        // The key ring is encrypted at rest with a certificate kept outside the data directory (issue 12).
+        // Not at design time (dotnet ef): Development would generate its certificate there.
+        if (!EF.IsDesignTime)
+        {
+            var keyRing = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
+            dataProtection.ProtectKeysWithCertificate(KeyRingCertificate.Load(keyRing, builder.Environment, dataDir, Console.Error.WriteLine));
+        }
 
         services.AddIdentityCore<AppUser>(o =>
             {
@@ -83,6 +94,8 @@ public static class DependencyInjection
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
         services.AddHostedService<DatabaseInitializer>();
+        // Then the files the database initializer created (ligbox.db, -wal, -shm) become 0600 (issue 12).
+        services.AddHostedService(sp => new DataDirectoryTightener(sp.GetRequiredService<DataDirectory>()));
         services.AddGate();
         services.AddLigboxRuns(dataDir, connectionString);
         services.AddDeltaSchedules();
@@ -111,6 +124,17 @@ internal sealed class DataDirectoryInitializer(DataDirectory dataDir) : IHostedS
     public Task StartAsync(CancellationToken cancellationToken)
     {
         dataDir.EnsureWritable();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal sealed class DataDirectoryTightener(DataDirectory dataDir) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        PrivateFiles.RestrictTree(dataDir.Root);
         return Task.CompletedTask;
     }
 

@@ -9,5 +9,8 @@ public class DomainException(string message) : Exception(message);
 /// <summary>An entity that does not exist (the API answers 404).</summary>
 public sealed class NotFoundException(string what, object id) : Exception($"{what} {id} was not found.");
 
-/// <summary>The caller may not touch this (someone else's upload, for example); the API answers 403 with the message.</summary>
-public sealed class ForbiddenException(string message) : Exception(message);
+/// <summary>
+/// The caller may not touch this (someone else's upload, a right taken away); the API answers 403 with the
+/// message. A <see cref="DomainException"/> so every page that shows refusals shows this one too.
+/// </summary>
+public sealed class ForbiddenException(string message) : DomainException(message);

@@ -36,6 +36,7 @@ missing=()
 [[ -x "$DOVEADM" ]] || missing+=("doveadm ($DOVEADM, Debian package dovecot-core)")
 command -v jq >/dev/null || missing+=("jq")
 command -v curl >/dev/null || missing+=("curl")
+command -v openssl >/dev/null || missing+=("openssl")
 command -v dotnet >/dev/null || missing+=("dotnet (the .NET 10 SDK)")
 if ((${#missing[@]} > 0)); then
     printf 'verify-migration: missing:\n' >&2
@@ -218,12 +219,18 @@ AUTH="$WORK/auth.header"
 (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$AUTH")
 APP_PORT="$(free_port)" || die "no free port"
 URL="http://127.0.0.1:$APP_PORT"
-mkdir -p "$WORK/data"
+mkdir -p "$WORK/data" "$WORK/keyring"
+# Production needs a certificate for the Data Protection key ring, outside the data directory (README).
+openssl req -x509 -newkey rsa:3072 -nodes -days 2 -subj "/CN=ligbox-verify" \
+    -keyout "$WORK/keyring/dp.key" -out "$WORK/keyring/dp.crt" 2>/dev/null \
+    && openssl pkcs12 -export -inkey "$WORK/keyring/dp.key" -in "$WORK/keyring/dp.crt" -out "$WORK/keyring/dp.pfx" -passout pass: \
+    || die "openssl could not create the key-ring certificate"
 # Everything through the environment: the token and the admin password never appear in argv.
 (
     cd "$(dirname "$DLL")" || exit 2
     export ASPNETCORE_URLS="$URL" ASPNETCORE_ENVIRONMENT=Production \
         Ligbox__DataDir="$WORK/data" Ligbox__Bootstrap__ApiToken="$TOKEN" \
+        Ligbox__DataProtection__CertificatePath="$WORK/keyring/dp.pfx" \
         Ligbox__Admin__Email="admin@verify.example" Ligbox__Admin__Password="Verify-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')!" \
         Logging__LogLevel__Default=Warning
     exec dotnet "$DLL"

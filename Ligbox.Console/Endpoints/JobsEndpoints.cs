@@ -107,7 +107,18 @@ public static class JobsEndpoints
         string csv;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
+            {
+                // A malformed multipart body (found by the malformed-input corpus: it was a 500).
+                return TypedResults.Problem($"The multipart body could not be read ({ex.Message}). Send the CSV as the multipart field 'file' or as a text/csv body.",
+                    statusCode: 400, title: "Malformed multipart body.");
+            }
+
             var file = form.Files["file"] ?? form.Files.FirstOrDefault();
             if (file is null)
             {
@@ -119,8 +130,13 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(file.OpenReadStream());
-            csv = await reader.ReadToEndAsync(ct);
+            await using var stream = file.OpenReadStream();
+            if (await MailboxCsvText.ReadAsync(stream, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
+            {
+                return TooLarge();
+            }
+
+            csv = text;
         }
         else
         {
@@ -129,15 +145,12 @@ public static class JobsEndpoints
                 return TooLarge();
             }
 
-            using var reader = new StreamReader(request.Body);
-            var buffer = new char[MailboxService.MaxCsvBytes + 1];
-            var read = await reader.ReadBlockAsync(buffer, ct);
-            if (read > MailboxService.MaxCsvBytes)
+            if (await MailboxCsvText.ReadAsync(request.Body, MailboxService.MaxCsvBytes, ct) is not { } text) // strict UTF-8 (issue 12)
             {
                 return TooLarge();
             }
 
-            csv = new string(buffer, 0, read);
+            csv = text;
         }
 
         var result = await service.ImportCsvAsync(id, csv, commit: dryRun != true, user.Actor(), ct);

@@ -130,6 +130,10 @@ public static class UploadEndpoints
         {
             return Error(http, StatusCodes.Status507InsufficientStorage, "Insufficient storage", ex.Message);
         }
+        catch (UploadQuotaExceededException ex)
+        {
+            return Error(http, StatusCodes.Status507InsufficientStorage, "Upload quota reached", ex.Message);
+        }
         catch (UploadTooLargeException ex)
         {
             return Error(http, StatusCodes.Status413PayloadTooLarge, "Upload too large", ex.Message);
@@ -312,6 +316,7 @@ public static class UploadEndpoints
             UploadChecksumMismatchException => (TusHeaders.ChecksumMismatchStatus, "Checksum mismatch"),
             UploadLengthExceededException or UploadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Too large"),
             InsufficientStorageException => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
+            UploadQuotaExceededException => (StatusCodes.Status507InsufficientStorage, "Upload quota reached"),
             _ => (StatusCodes.Status400BadRequest, "Upload error"),
         };
         return Error(http, status, title, ex.Message);

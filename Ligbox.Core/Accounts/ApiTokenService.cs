@@ -18,6 +18,7 @@ public sealed class ApiTokenService(IDbContextFactory<LigboxDbContext> dbFactory
 {
     public async Task<CreatedApiToken> CreateAsync(string name, IEnumerable<string> scopes, DateTime? expiresAtUtc, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
         if (string.IsNullOrWhiteSpace(name))
         {
             throw new ValidationFailedException(new Dictionary<string, string[]> { ["name"] = ["Give the token a name that says who uses it."] });
@@ -65,6 +66,7 @@ public sealed class ApiTokenService(IDbContextFactory<LigboxDbContext> dbFactory
 
     public async Task RevokeAsync(Guid id, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id, ct) ?? throw new NotFoundException("API token", id);
         token.Revoke(clock.GetUtcNow().UtcDateTime);

@@ -29,6 +29,7 @@ public sealed class UserAdminService(UserManager<AppUser> users, IDbContextFacto
 
     public async Task<UserDto> CreateAsync(string email, string? displayName, string role, string password, string actor)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin); // issue 12: the caller's rights now
         CheckRole(role);
         var user = new AppUser
         {
@@ -46,6 +47,7 @@ public sealed class UserAdminService(UserManager<AppUser> users, IDbContextFacto
 
     public async Task SetRoleAsync(string userId, string role, string actor)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin); // issue 12: the caller's rights now
         CheckRole(role);
         var user = await FindAsync(userId);
         var current = await users.GetRolesAsync(user);
@@ -62,6 +64,7 @@ public sealed class UserAdminService(UserManager<AppUser> users, IDbContextFacto
 
     public async Task ResetPasswordAsync(string userId, string newPassword, string actor)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin); // issue 12: the caller's rights now
         var user = await FindAsync(userId);
         var token = await users.GeneratePasswordResetTokenAsync(user);
         Check(await users.ResetPasswordAsync(user, token, newPassword), "password");
@@ -70,6 +73,7 @@ public sealed class UserAdminService(UserManager<AppUser> users, IDbContextFacto
 
     public async Task SetDisabledAsync(string userId, bool disabled, string actor)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin); // issue 12: the caller's rights now
         var user = await FindAsync(userId);
         if (disabled && (await users.GetRolesAsync(user)).Contains(Roles.Admin))
         {

@@ -90,22 +90,28 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         ApproveAsync(jobId, by, comment, acceptMissing, false, ct);
 
     /// <summary>Approves the gate as it is now; the approval is bound to the job's current inputs (<see cref="GateFingerprint"/>).</summary>
-    public Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, bool acceptExcluded, CancellationToken ct = default) =>
-        WriteAsync(jobId, (db, facts) =>
+    public async Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, bool acceptExcluded, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
+        return await WriteAsync(jobId, (db, facts) =>
         {
             facts.Gate!.Approve(facts.Result, by, comment, acceptMissing, acceptExcluded, facts.Fingerprint.ToJson(), Now);
             MovePhase(facts.Job, MigrationPhase.GateReady);
             MovePhase(facts.Job, MigrationPhase.GateApproved);
             return Task.FromResult(("gate.approved", by, WebhookEvents.GateApproved));
         }, ct);
+    }
 
-    public Task<GateView> RevokeAsync(Guid jobId, string by, string? comment, CancellationToken ct = default) =>
-        WriteAsync(jobId, (db, facts) =>
+    public async Task<GateView> RevokeAsync(Guid jobId, string by, string? comment, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
+        return await WriteAsync(jobId, (db, facts) =>
         {
             facts.Gate!.Revoke(by, comment, Now);
             MovePhase(facts.Job, PhaseFor(facts.Job.Phase, facts.Result.IsBlocked ? GateState.Blocked : GateState.Revoked));
             return Task.FromResult(("gate.revoked", by, WebhookEvents.GateRevoked));
         }, ct);
+    }
 
     private async Task<GateView> WriteAsync(Guid jobId, Func<LigboxDbContext, Facts, Task<(string Action, string Actor, string Webhook)>>? decide,
         CancellationToken ct)

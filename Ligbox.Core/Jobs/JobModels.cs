@@ -5,7 +5,7 @@ namespace Ligbox.Core.Jobs;
 /// <summary>Server settings as the API and the forms take them (T003).</summary>
 public sealed record ServerEndpointModel
 {
-    public string Host { get; set; } = "";
+    public string Host { get; set => field = value ?? ""; } = "";
     public int Port { get; set; } = 993;
     public ImapSecurityMode Security { get; set; } = ImapSecurityMode.Ssl;
     public ImapAuthMode Auth { get; set; } = ImapAuthMode.Plain;
@@ -17,9 +17,10 @@ public sealed record ServerEndpointModel
 
 public sealed record JobOptionsModel
 {
-    public List<string> IncludeFolders { get; set; } = [];
-    public List<string> ExcludeFolders { get; set; } = [];
-    public Dictionary<string, string> FolderMappings { get; set; } = [];
+    // JSON null means empty (issue 12): never a null list inside the domain.
+    public List<string> IncludeFolders { get; set => field = value ?? []; } = [];
+    public List<string> ExcludeFolders { get; set => field = value ?? []; } = [];
+    public Dictionary<string, string> FolderMappings { get; set => field = value ?? []; } = [];
     public int? MaxMessageAgeDays { get; set; }
 
     public JobOptions ToOptions() => new()
@@ -42,7 +43,7 @@ public sealed record JobOptionsModel
 
 public sealed record CreateJobRequest
 {
-    public string Domain { get; set; } = "";
+    public string Domain { get; set => field = value ?? ""; } = "";
     public string? Name { get; set; }
     public string? TicketId { get; set; }
 
@@ -141,9 +142,9 @@ public sealed record ExcludeMailboxRequest(string? Reason);
 
 public sealed record AddMailboxRequest
 {
-    public string SourceUser { get; set; } = "";
-    public string SourcePassword { get; set; } = "";
-    public string DestUser { get; set; } = "";
-    public string DestPassword { get; set; } = "";
+    public string SourceUser { get; set => field = value ?? ""; } = "";
+    public string SourcePassword { get; set => field = value ?? ""; } = "";
+    public string DestUser { get; set => field = value ?? ""; } = "";
+    public string DestPassword { get; set => field = value ?? ""; } = "";
     public string? DestFolderPrefix { get; set; }
 }

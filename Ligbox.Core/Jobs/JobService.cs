@@ -20,6 +20,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> CreateAsync(CreateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         var domain = MigrationJob.NormalizeDomain(request.Domain);
         if (!DomainPattern().IsMatch(domain))
@@ -33,7 +34,9 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         }
 
         ValidateServer("destination", request.Destination, errors);
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -105,6 +108,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> UpdateAsync(Guid id, UpdateJobRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         if (request.Source is not null)
         {
@@ -116,7 +120,10 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             ValidateServer("destination", request.Destination, errors);
         }
 
+        CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
+
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
+        if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -174,6 +181,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     public async Task<JobDto> CancelAsync(Guid id, string? reason, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct) ?? throw new NotFoundException("Job", id);
         job.Cancel(reason ?? $"Cancelled by {actor}", clock.GetUtcNow().UtcDateTime);
@@ -195,6 +203,18 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
     private JobDto ToDto(MigrationJob j, int mailboxCount) => new(j.Id, j.Domain, j.Name, j.TicketId, TicketUrl(j.TicketId), j.Phase, j.PhaseReason,
         j.HasSource ? ServerEndpointModel.From(j.Source) : null, ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
         j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc);
+
+    private void CheckAllowedServers(ServerEndpointModel? source, ServerEndpointModel? destination, Dictionary<string, List<string>> errors)
+    {
+        var allowed = options.Value.Network.AllowedHosts;
+        foreach (var (field, server) in new[] { ("source", source), ("destination", destination) })
+        {
+            if (server is not null && Security.NetworkAllowList.Problem(allowed, field + " server", server.Host?.Trim().ToLowerInvariant(), server.Port) is { } problem)
+            {
+                errors.Add($"{field}.host", problem);
+            }
+        }
+    }
 
     private static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
     {

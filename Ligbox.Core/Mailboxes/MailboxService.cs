@@ -19,6 +19,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
 
     public async Task<MailboxDto> AddAsync(Guid jobId, AddMailboxRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var csvStyle = MailboxCsvParser.Parse(
             "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
             string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)));
@@ -59,6 +60,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// </summary>
     public async Task<MailboxImportResult> ImportCsvAsync(Guid jobId, string csv, bool commit, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var parsed = MailboxCsvParser.Parse(csv);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await LoadJobAsync(db, jobId, ct);
@@ -98,6 +100,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// <exception cref="DomainException">A run is active for the mailbox, the job is closed, or the new source login is taken.</exception>
     public async Task<MailboxDto> UpdateAsync(Guid jobId, Guid mailboxId, UpdateMailboxRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         ArgumentNullException.ThrowIfNull(request);
         var errors = new Dictionary<string, List<string>>();
         CheckLogin("sourceUser", request.SourceUser, errors);
@@ -178,6 +181,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// <summary>Removes a mailbox from the job; its runs' history stays. Refused while a run is active for it.</summary>
     public async Task RemoveAsync(Guid jobId, Guid mailboxId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "remove", ct);
         db.Mailboxes.Remove(mailbox);
@@ -192,6 +196,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// </summary>
     public async Task<MailboxDto> ExcludeAsync(Guid jobId, Guid mailboxId, string? reason, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "exclude", ct);
         if (mailbox.Excluded)
@@ -209,6 +214,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     /// <summary>Takes an excluded mailbox back into the job's runs and gate.</summary>
     public async Task<MailboxDto> IncludeAsync(Guid jobId, Guid mailboxId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (_, mailbox) = await LoadForChangeAsync(db, jobId, mailboxId, "include", ct);
         if (!mailbox.Excluded)

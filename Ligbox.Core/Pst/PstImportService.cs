@@ -58,6 +58,7 @@ public sealed class PstImportService(
     /// <exception cref="ValidationFailedException">Unfinished upload, or not a PST/OST/mbox.</exception>
     public async Task<Guid> StartImportAsync(Guid jobId, Guid mailboxId, PstImportStart request, PstImportCaller caller, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(caller);
         string path, name;
@@ -87,7 +88,13 @@ public sealed class PstImportService(
 
         if (PstFileCheck.Problem(path, name) is { } problem)
         {
-            throw Invalid("uploadId", problem);
+            // A rejected upload (perhaps a CSV full of passwords) does not wait for its expiry (issue 12).
+            if (!string.IsNullOrWhiteSpace(request.UploadId))
+            {
+                await uploads.DeleteAsync(request.UploadId, ct);
+            }
+
+            throw Invalid("uploadId", problem + " The upload was deleted.");
         }
 
         var root = string.IsNullOrWhiteSpace(request.RootFolder) ? null : request.RootFolder.Trim();
@@ -97,6 +104,7 @@ public sealed class PstImportService(
     /// <summary>Queues a run that appends the quarantined messages of <paramref name="runId"/> again.</summary>
     public async Task<Guid> RetryQuarantineAsync(Guid runId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct) ?? throw new NotFoundException("PST run", runId);
         var original = ReadParameters(run.JobId, runId);

@@ -10,7 +10,8 @@ namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs execute in the background (<see cref="RunExecutor"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync, GateService gate)
+    RunExecutor executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync, GateService gate,
+    Microsoft.Extensions.Options.IOptions<LigboxOptions> ligboxOptions) // issue 12: Ligbox:Network:AllowedHosts
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
         StartAsync(jobId, RunKind.Preflight, RunTarget.All, false, actor, RunTrigger.Manual, ct);
@@ -70,12 +71,21 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
     private async Task<RunDto> StartAsync(Guid jobId, RunKind kind, RunTarget runTarget, bool dryRun, string actor, RunTrigger trigger,
         CancellationToken ct)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
         var decision = RunStartRules.Decide(job, kind, runTarget, await LoadStartFactsAsync(db, job, ct));
         if (!decision.Allowed)
         {
             throw new DomainException(decision.Reason!);
+        }
+
+        foreach (var (what, server) in new[] { ("source server", job.Source), ("destination server", job.Destination) }) // issue 12
+        {
+            if (Security.NetworkAllowList.Problem(ligboxOptions.Value.Network.AllowedHosts, what, server.Host, server.Port) is { } refused)
+            {
+                throw new DomainException(refused);
+            }
         }
 
         if (job.Engine == SyncEngineKind.Imapsync && !dryRun)
@@ -120,6 +130,7 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
 
     public async Task<RunDto> CancelAsync(Guid runId, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw new NotFoundException("Run", runId);
         if (run.IsActive && executor.RequestCancel(runId, actor))

@@ -7,8 +7,11 @@ public static class DeltaScheduleRules
 {
     public const int MaxCronLength = 120;
 
+    /// <summary>The shortest time allowed between two scheduled passes unless configured (<c>Ligbox:Schedules:MinInterval</c>).</summary>
+    public static readonly TimeSpan DefaultMinInterval = TimeSpan.FromMinutes(15);
+
     /// <summary>Errors per field (<c>everyHours</c>, <c>cron</c>); empty when the setting is valid.</summary>
-    public static Dictionary<string, List<string>> Validate(int? everyHours, string? cron, DateTime nowUtc)
+    public static Dictionary<string, List<string>> Validate(int? everyHours, string? cron, DateTime nowUtc, TimeSpan? minInterval = null)
     {
         var errors = new Dictionary<string, List<string>>();
         var hasCron = !string.IsNullOrWhiteSpace(cron);
@@ -34,10 +37,41 @@ public static class DeltaScheduleRules
             {
                 errors.Add("cron", error);
             }
+            else if (ShortestGap(text, nowUtc) is { } gap && gap < (minInterval ?? DefaultMinInterval))
+            {
+                // Each pass logs in to the customer's servers: "* * * * * ?" would do that every second.
+                var min = minInterval ?? DefaultMinInterval;
+                errors.Add("cron", $"\"{text}\" fires every {Describe(gap)}; scheduled passes must be at least {Describe(min)} apart (Ligbox:Schedules:MinInterval), e.g. \"0 0 */6 * * ?\" for every 6 hours (UTC).");
+            }
         }
 
         return errors;
     }
+
+    /// <summary>The shortest gap between the next 200 fire times (a cron can be irregular, e.g. "0 0,5 * * * ?").</summary>
+    private static TimeSpan? ShortestGap(string cron, DateTime nowUtc)
+    {
+        var expression = new CronExpression(cron, TimeZoneInfo.Utc);
+        var previous = expression.GetNextValidTimeAfter(new DateTimeOffset(nowUtc, TimeSpan.Zero));
+        TimeSpan? shortest = null;
+        for (var i = 0; i < 200 && previous is { } from; i++)
+        {
+            var next = expression.GetNextValidTimeAfter(from);
+            if (next is null)
+            {
+                break;
+            }
+
+            var gap = next.Value - from;
+            shortest = shortest is null || gap < shortest ? gap : shortest;
+            previous = next;
+        }
+
+        return shortest;
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
 
     private static string? CronError(string cron, DateTime nowUtc)
     {

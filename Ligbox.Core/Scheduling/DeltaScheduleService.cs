@@ -12,7 +12,7 @@ namespace Ligbox.Core.Scheduling;
 /// same <see cref="RunService"/> as manual runs, or a recorded skip with its reason.
 /// </summary>
 public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    DeltaScheduleTriggers triggers, RunService runs, ILogger<DeltaScheduleService> logger)
+    DeltaScheduleTriggers triggers, RunService runs, ILogger<DeltaScheduleService> logger, Microsoft.Extensions.Options.IOptions<DeltaScheduleLimits> limits)
 {
     /// <summary>Who scheduled runs are requested by (run history, audit trail).</summary>
     public const string Actor = "scheduler";
@@ -26,8 +26,9 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
 
     public async Task<DeltaScheduleDto> UpdateAsync(Guid jobId, UpdateDeltaScheduleRequest request, string actor, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
         var now = clock.GetUtcNow().UtcDateTime;
-        ValidationFailedException.ThrowIfAny(DeltaScheduleRules.Validate(request.EveryHours, request.Cron, now));
+        ValidationFailedException.ThrowIfAny(DeltaScheduleRules.Validate(request.EveryHours, request.Cron, now, limits.Value.MinInterval));
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
@@ -44,6 +45,7 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
     /// <summary>One pass fired by the trigger: starts a delta run, or records why it did not.</summary>
     public async Task<ScheduledPassDto> RunScheduledPassAsync(Guid jobId, CancellationToken ct = default)
     {
+        using var system = Security.CallerScope.BeginSystem(Actor); // issue 12: the scheduler acts for the console, not a person
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null)
@@ -135,4 +137,13 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
         return new DeltaScheduleDto(job.Id, s.Enabled, s.EveryHours, s.Cron, await triggers.NextFireTimeUtcAsync(job.Id, ct), last, s.UpdatedBy, s.UpdatedAtUtc,
             job.IsClosed);
     }
+}
+
+/// <summary><c>Ligbox:Schedules</c>: the shortest interval a schedule may have (issue 12).</summary>
+public sealed class DeltaScheduleLimits
+{
+    public const string Section = "Ligbox:Schedules";
+
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Ligbox:Schedules:MinInterval must be between 1 s and 7 days.")]
+    public TimeSpan MinInterval { get; set; } = DeltaScheduleRules.DefaultMinInterval;
 }

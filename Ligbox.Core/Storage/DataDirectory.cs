@@ -16,6 +16,9 @@ public sealed class LigboxOptions
     public AdminOptions Admin { get; set; } = new();
 
     public BootstrapOptions Bootstrap { get; set; } = new();
+
+    /// <summary><c>Ligbox:Network:AllowedHosts</c>: the IMAP servers jobs may use (empty: any).</summary>
+    public Security.NetworkOptions Network { get; set; } = new();
 }
 
 public sealed class AdminOptions
@@ -54,11 +57,16 @@ public sealed class DataDirectory
     /// </summary>
     public void EnsureWritable()
     {
+        // Private to the console's user (issue 12): every directory 0700, so no other user reaches anything
+        // inside; the database and its -wal/-shm are set 0600 once migrations have created them, uploads
+        // and keys are written 0600, and any other file (logs, quarantine, older versions' files) is set to
+        // 0600 at every start. No process-wide umask: it would also apply to everything else in the process.
         foreach (var dir in AllDirectories)
         {
             try
             {
-                Directory.CreateDirectory(dir);
+                PrivateFiles.CreateDirectory(dir);
+                PrivateFiles.Restrict(dir);
                 var probe = Path.Combine(dir, $".write-probe-{Environment.ProcessId}");
                 File.WriteAllText(probe, "ok");
                 File.Delete(probe);
@@ -70,5 +78,57 @@ public sealed class DataDirectory
                     "directory or fix its permissions, then start again.", ex);
             }
         }
+
+        // Files of an older version (0644), and logs and quarantine of earlier runs, become private too.
+        PrivateFiles.RestrictTree(Root);
+    }
+}
+
+/// <summary>
+/// Start-up checks of <c>Ligbox:*</c> (issue 12): each failure names its setting, and the console does not
+/// start with a value it would later ignore or misuse (a bootstrap token it can never accept, for example).
+/// </summary>
+public sealed partial class LigboxOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<LigboxOptions>
+{
+    [System.Text.RegularExpressions.GeneratedRegex("^lgbx_[A-Za-z0-9_-]{20,195}$")]
+    private static partial System.Text.RegularExpressions.Regex BootstrapTokenPattern();
+
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, LigboxOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDir) || options.DataDir.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            failures.Add("Ligbox:DataDir must be a directory path (default: data).");
+        }
+
+        if (options.Bootstrap.ApiToken is { } token && !string.IsNullOrWhiteSpace(token) && !BootstrapTokenPattern().IsMatch(token.Trim()))
+        {
+            failures.Add("Ligbox:Bootstrap:ApiToken must start with 'lgbx_' followed by 20 to 195 letters, digits, '-' or '_' " +
+                "(e.g. lgbx_ plus the output of `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='`); any other value would never be accepted as a bearer token.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TicketUrlTemplate)
+            && (!Uri.TryCreate(options.TicketUrlTemplate.Replace("{ticket}", "1", StringComparison.Ordinal), UriKind.Absolute, out var url)
+                || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)))
+        {
+            failures.Add("Ligbox:TicketUrlTemplate must be an absolute http(s) URL, e.g. https://desk.example.com/tickets/{ticket}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Admin.Email) || !options.Admin.Email.Contains('@', StringComparison.Ordinal))
+        {
+            failures.Add("Ligbox:Admin:Email must be an e-mail address.");
+        }
+
+        foreach (var pattern in options.Network.AllowedHosts.Where(p => !Security.NetworkAllowList.IsValidPattern(p)))
+        {
+            failures.Add($"Ligbox:Network:AllowedHosts: '{pattern}' is not a host, *.domain, CIDR network or *, with an optional :port.");
+        }
+
+        if (options.Admin.Password is { Length: > 0 and < 10 })
+        {
+            failures.Add("Ligbox:Admin:Password must be at least 10 characters.");
+        }
+
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
     }
 }

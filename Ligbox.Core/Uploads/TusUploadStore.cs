@@ -86,12 +86,30 @@ public sealed partial class TusUploadStore
         {
             var now = _time.GetUtcNow();
             var reserved = 0L;
+            long declared = 0, declaredByOwner = 0;
             foreach (var other in await ListAsync(null, cancellationToken))
             {
                 if (!other.IsCompleted && !other.IsExpired(now))
                 {
                     reserved += other.Length - other.Offset;
+                    declared += other.Length;
+                    declaredByOwner += other.OwnerId == ownerId ? other.Length : 0;
                 }
+            }
+
+            // Declared lengths count, sent or not: empty uploads cannot reserve the disk (issue 12).
+            if (declaredByOwner + length > _options.MaxPendingBytesPerOwner)
+            {
+                throw new UploadQuotaExceededException(
+                    $"Your unfinished uploads already declare {Gb(declaredByOwner)}; with this one ({Gb(length)}) they would pass your limit of " +
+                    $"{Gb(_options.MaxPendingBytesPerOwner)} (Ligbox:Uploads:MaxPendingBytesPerOwner). Finish or delete an upload first; unfinished ones expire after {_options.Expiration.TotalHours:0.##} h without a write.");
+            }
+
+            if (declared + length > _options.MaxPendingBytes)
+            {
+                throw new UploadQuotaExceededException(
+                    $"Unfinished uploads of all users already declare {Gb(declared)}; with this one ({Gb(length)}) they would pass the console's limit of " +
+                    $"{Gb(_options.MaxPendingBytes)} (Ligbox:Uploads:MaxPendingBytes). Try again when other uploads have finished.");
             }
 
             var available = _freeSpace.GetAvailableFreeSpace(_directory);
@@ -117,6 +135,8 @@ public sealed partial class TusUploadStore
             {
             }
 
+            Storage.PrivateFiles.Restrict(DataPath(info.Id)); // customer PSTs: 0600 (issue 12)
+
             await SaveAsync(info, cancellationToken);
             LogCreated(info.Id, ownerId, length);
             if (info.IsCompleted)
@@ -131,6 +151,8 @@ public sealed partial class TusUploadStore
             _createGate.Release();
         }
     }
+
+    private static string Gb(long bytes) => $"{bytes / 1024d / 1024 / 1024:0.##} GB";
 
     /// <summary>The upload, or null when the id is unknown, malformed or its files are gone.</summary>
     public async Task<UploadInfo?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -392,6 +414,8 @@ public sealed partial class TusUploadStore
             await JsonSerializer.SerializeAsync(stream, info, JsonOptions, cancellationToken);
             stream.Flush(flushToDisk: true);
         }
+
+        Storage.PrivateFiles.Restrict(temp);
 
         File.Move(temp, MetaPath(info.Id), overwrite: true);
     }

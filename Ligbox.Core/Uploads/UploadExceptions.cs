@@ -35,3 +35,6 @@ public sealed class InsufficientStorageException(long required, long available)
 
     public long AvailableBytes { get; } = available;
 }
+
+/// <summary>The unfinished uploads of this user, or of everyone, already declare as many bytes as allowed (issue 12).</summary>
+public sealed class UploadQuotaExceededException(string message) : UploadException(message);

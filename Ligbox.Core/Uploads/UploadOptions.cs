@@ -15,9 +15,17 @@ public sealed class UploadOptions
     [Range(1, long.MaxValue)]
     public long MaxSize { get; set; } = 50L * 1024 * 1024 * 1024;
 
-    /// <summary>How long an unfinished upload lives after its last successful write.</summary>
+    /// <summary>How long an unfinished upload lives after its last successful write (abandoned uploads go soon: issue 12).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
-    public TimeSpan Expiration { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan Expiration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Declared bytes one user's unfinished uploads may hold together. Default 60 GB (one largest upload and some).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPendingBytesPerOwner { get; set; } = 60L * 1024 * 1024 * 1024;
+
+    /// <summary>Declared bytes all unfinished uploads may hold together. Default 200 GB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPendingBytes { get; set; } = 200L * 1024 * 1024 * 1024;
 
     /// <summary>Free disk space that must remain after all unfinished uploads are complete.</summary>
     [Range(0, long.MaxValue)]
@@ -29,5 +37,5 @@ public sealed class UploadOptions
 
     /// <summary>How often the background cleanup removes expired unfinished uploads.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

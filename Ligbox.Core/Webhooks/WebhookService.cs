@@ -52,6 +52,7 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
 
     public async Task<WebhookEndpointDto> AddEndpointAsync(string url, string secret, IReadOnlyCollection<string> events, string by, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
         var errors = new Dictionary<string, List<string>>();
         if (!Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
@@ -79,6 +80,7 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
 
     public async Task DeleteEndpointAsync(Guid id, string by, CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var endpoint = await db.WebhookEndpoints.FirstOrDefaultAsync(e => e.Id == id, ct) ?? throw new NotFoundException("Webhook endpoint", id);
         db.WebhookEndpoints.Remove(endpoint);
@@ -132,6 +134,7 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
 
     public async Task RedeliverAsync(Guid deliveryId, string by = "system", CancellationToken ct = default)
     {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct) ?? throw new NotFoundException("Webhook delivery", deliveryId);
         delivery.Redeliver(Now);

@@ -35,7 +35,7 @@ public sealed class CliWrapProcessRunner : IProcessRunner
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(Pipe(OutputStream.StandardOutput))
             .WithStandardErrorPipe(Pipe(OutputStream.StandardError))
-            .WithEnvironmentVariables(spec.Environment.ToDictionary(pair => pair.Key, pair => pair.Value));
+            .WithEnvironmentVariables(ChildEnvironment.For(spec.Environment));
         if (spec.WorkingDirectory is not null)
         {
             command = command.WithWorkingDirectory(spec.WorkingDirectory);

@@ -9,7 +9,7 @@ public static class UiErrors
     public static string? Describe(Exception ex) => ex switch
     {
         ValidationFailedException v => string.Join(" ", v.Errors.SelectMany(e => e.Value.Select(m => Sentence(e.Key, m)))),
-        NotFoundException or DomainException or ForbiddenException => ex.Message,
+        NotFoundException or DomainException => ex.Message,
         _ => null,
     };
 

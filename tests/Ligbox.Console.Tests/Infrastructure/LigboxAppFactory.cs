@@ -84,6 +84,11 @@ public class LigboxAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Ligbox:Admin:Password"] = AdminPassword,
         ["Ligbox:TicketUrlTemplate"] = TicketUrlTemplate,
         ["Logging:LogLevel:Default"] = "Warning",
+        // Test classes sign in many times a minute from one address; SignInRateLimitTests checks the real limits.
+        ["Ligbox:SignIn:PermitsPerAddress"] = "100000",
+        ["Ligbox:SignIn:PermitsPerAccount"] = "100000",
+        // Schedule tests watch the real scheduler fire every 2 s; InputValidationTests checks the 15 min minimum.
+        ["Ligbox:Schedules:MinInterval"] = "00:00:01",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

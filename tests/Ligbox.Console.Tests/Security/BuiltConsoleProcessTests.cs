@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Ligbox.Console.Tests.Security;
+
+/// <summary>
+/// The build output started as an operator would without the launch profile
+/// (<c>dotnet Ligbox.Console/bin/Release/net10.0/Ligbox.Console.dll</c>, Production): it listens where
+/// ASPNETCORE_URLS says, serves its static assets (they all answered 500 before), and sends no Server header.
+/// </summary>
+public class BuiltConsoleProcessTests(ITestOutputHelper output)
+{
+    private static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ligbox.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+        }
+    }
+
+    [Fact]
+    public async Task BuildOutput_InProduction_ServesStaticAssets_OnTheConfiguredUrl()
+    {
+        var dll = Path.Combine(RepoRoot, "Ligbox.Console", "bin", "Release", "net10.0", "Ligbox.Console.dll");
+        Assert.True(File.Exists(dll), $"Build the console first: {dll}");
+        var work = Path.Combine(Path.GetTempPath(), "ligbox-tests", "built-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        var pfx = Path.Combine(work, "dp.pfx");
+        using (var rsa = RSA.Create(2048))
+        {
+            using var cert = new CertificateRequest("CN=ligbox test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllBytesAsync(pfx, cert.Export(X509ContentType.Pfx, "pfx-password"));
+        }
+
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        start.Environment.Remove("DOTNET_ENVIRONMENT");
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Ligbox__DataDir"] = Path.Combine(work, "data");
+        start.Environment["Ligbox__DataProtection__CertificatePath"] = pfx;
+        start.Environment["Ligbox__DataProtection__CertificatePassword"] = "pfx-password";
+        start.Environment["Ligbox__Admin__Password"] = "Built-Console-Passw0rd!";
+        using var process = Process.Start(start)!;
+        var log = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(20) };
+            HttpResponseMessage? login = null;
+            for (var waited = Stopwatch.StartNew(); login is null; await Task.Delay(500))
+            {
+                Assert.False(process.HasExited, $"The console exited ({(process.HasExited ? process.ExitCode : 0)}):\n{log}");
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(240), $"The console did not answer on port {port}:\n{log}");
+                try
+                {
+                    login = await http.GetAsync("account/login");
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            Assert.False(login.Headers.Contains("Server"), "no Server header");
+            var html = await login.Content.ReadAsStringAsync();
+            var mudCss = Regex.Match(html, "href=\"(_content/MudBlazor/[^\"]+\\.css)\"").Groups[1].Value;
+            Assert.NotEmpty(mudCss);
+            foreach (var asset in new[] { "_framework/blazor.web.js", "_content/MudBlazor/MudBlazor.min.js", "_content/MudBlazor/MudBlazor.min.css", mudCss, "app.css" })
+            {
+                using var response = await http.GetAsync(asset);
+                output.WriteLine($"{asset}: {(int)response.StatusCode} {response.Content.Headers.ContentLength} bytes");
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
+                Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100, asset);
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            output.WriteLine(log.ToString());
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
