@@ -86,11 +86,17 @@ public static class DependencyInjection
         app.UseExceptionHandler();
         // 401/403/404 from the API without a body get a problem-details body too.
         app.UseStatusCodePages();
+        // People get a page for an unknown address; the API and the hub keep their problem+json bodies.
+        app.UseWhen(ctx => HttpMethods.IsGet(ctx.Request.Method) && !ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/hubs"),
+            branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
+        // After the status code pages, so the re-executed /not-found is routed to its page.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseCallerScope();
         app.UseApiCsrfCheck();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<PasswordChangeRequiredMiddleware>();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

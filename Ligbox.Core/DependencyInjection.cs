@@ -42,9 +42,11 @@ public static class DependencyInjection
         var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString)
             ? $"Data Source={dataDir.DatabaseFile};Cache=Shared;Pooling=true"
             : options.ConnectionString;
-        services.AddDbContextFactory<LigboxDbContext>(o => o
+        services.AddSingleton<JobChangeNotifier>();
+        services.AddSingleton<JobChangeInterceptor>();
+        services.AddDbContextFactory<LigboxDbContext>((sp, o) => o
             .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
-            .AddInterceptors(new SqlitePragmaInterceptor()));
+            .AddInterceptors(new SqlitePragmaInterceptor(), sp.GetRequiredService<JobChangeInterceptor>()));
 
         var dataProtection = services.AddDataProtection().SetApplicationName("Ligbox.Console");
         // The file-system key ring of PersistKeysToFileSystem, with each key file made 0600 when written.
@@ -67,6 +69,7 @@ public static class DependencyInjection
                 o.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddRoles<IdentityRole>()
+            .AddClaimsPrincipalFactory<LigboxClaimsPrincipalFactory>()
             .AddEntityFrameworkStores<LigboxDbContext>()
             .AddDefaultTokenProviders();
 
@@ -75,8 +78,10 @@ public static class DependencyInjection
         services.AddScoped<JobService>();
         services.AddScoped<MailboxService>();
         services.AddScoped<ConnectionTestService>();
+        services.AddScoped<JobOverviewService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
+        services.AddScoped<OwnPasswordService>();
 
         services.AddTusUploads(dataDir.Uploads);
         // imapsync's own logs, and the private per-run directories with its passfiles and pidfile, go to

@@ -7,6 +7,12 @@ public sealed class AppUser : IdentityUser
     public string? DisplayName { get; set; }
     public bool IsDisabled { get; set; }
     public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>
+    /// Set on the first admin when the console generated its password (printed once in the log): every page
+    /// sends them to the change-password page until they chose their own. A configured password is not forced.
+    /// </summary>
+    public bool MustChangePassword { get; set; }
 }
 
 /// <summary>The three roles and the two permissions (T007) they grant.</summary>

@@ -61,7 +61,8 @@ internal sealed class DatabaseInitializer(IServiceProvider services, IOptions<Li
         var user = await users.FindByEmailAsync(admin.Email);
         if (user is null)
         {
-            user = new AppUser { UserName = admin.Email, Email = admin.Email, EmailConfirmed = true, DisplayName = "Administrator", CreatedAtUtc = clock.GetUtcNow().UtcDateTime };
+            user = new AppUser { UserName = admin.Email, Email = admin.Email, EmailConfirmed = true, DisplayName = "Administrator", CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+                MustChangePassword = generated };
             var created = await users.CreateAsync(user, password);
             if (!created.Succeeded)
             {

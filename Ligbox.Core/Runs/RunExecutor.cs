@@ -25,7 +25,7 @@ namespace Ligbox.Core.Runs;
 /// </summary>
 public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, IImapSyncEngine engine, ImapsyncPass imapsync, MailboxSlots slots, EfSyncStateStore state,
     SecretProtector protector, DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock,
-    IHostApplicationLifetime lifetime, GateService gate, WebhookService webhooks, ILogger<RunExecutor> logger)
+    IHostApplicationLifetime lifetime, GateService gate, WebhookService webhooks, Audit.AuditLog audit, ILogger<RunExecutor> logger)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
@@ -58,7 +58,30 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
             _active.TryRemove(runId, out _);
         }
 
+        await RecordEndInAuditAsync(runId);
         await AnnounceOutcomeAsync(runId);
+    }
+
+    /// <summary>The audit trail says how every run ended (succeeded, failed, cancelled, interrupted), in the run's own words.</summary>
+    private async Task RecordEndInAuditAsync(Guid runId)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+            if (run is null || run.IsActive)
+            {
+                return;
+            }
+
+            audit.Add(db, "system", "run.ended", "run", run.Id,
+                new { kind = run.Kind.ToString(), status = run.Status.ToString(), run.DryRun, message = run.Message, seconds = run.Duration?.TotalSeconds }, run.JobId);
+            await db.SaveChangesAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not record the end of run {RunId} in the audit trail", runId);
+        }
     }
 
     /// <summary>
@@ -265,9 +288,13 @@ public sealed class RunExecutor(IDbContextFactory<LigboxDbContext> dbFactory, II
     {
         var result = await engine.PreflightAsync(Endpoint(job.Source, m.SourceLogin, s.Source), Endpoint(job.Destination, m.DestinationLogin, s.Destination),
             Mapping(job, m), ct);
+        // The planned mapping as the mapper will do it (destination folders not known yet: standard names).
+        var mapper = new FolderMapper(Mapping(job, m));
+        var planned = mapper.Map(result.Folders.Select(f => new SourceFolder(f.Name, '/', f.Role)), [], '/').ToDictionary(x => x.Source, x => x.Destination);
         var summary = new
         {
             succeeded = result.Succeeded,
+            folderList = result.Folders.Select(f => new { name = f.Name, role = f.Role.ToString(), messages = f.Messages, bytes = f.Bytes, destination = planned.GetValueOrDefault(f.Name) }),
             folders = result.Folders.Count,
             messages = result.Folders.Sum(f => f.Messages),
             bytes = result.Folders.Sum(f => f.Bytes),

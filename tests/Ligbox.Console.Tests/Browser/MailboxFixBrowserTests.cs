@@ -52,6 +52,8 @@ public sealed class MailboxFixBrowserTests(BrowserSession session) : DovecotPair
         await WaitForLatestRunAsync(api, jobId, "Delta");
         await Expect(page.GetByTestId("run-final")).ToBeEnabledAsync();
         await page.GetByTestId("run-final").ClickAsync();
+        // Final asks first, with the cut-over checklist (issue 11).
+        await page.GetByTestId("confirm-yes").ClickAsync();
         await WaitForLatestRunAsync(api, jobId, "Final");
         // The phase after the final (read after a reload: the page's own live refresh is covered by the job page's tests).
         await page.ReloadAsync();

@@ -55,7 +55,7 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         // readpst's own progress lines, as it printed them for this PST (9 items done in Inbox, one a contact card).
         await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Inbox 9 done, 2 skipped");
         await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Sent Items 6 done");
-        await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("pst.import.started");
+        await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("started importing");
         await BrowserSession.ScreenshotAsync(page, "31-pst-imported");
         Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));
         Assert.Equal(6, await _dovecot.CountMessagesAsync(user, "Sent"));

@@ -36,6 +36,8 @@ public sealed class PageTestContext : BunitContext
         // host's instances can serve the rendered pages.
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<MailboxService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobOverviewService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobChangeNotifier>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<AuditLog>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Gate.GateService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());

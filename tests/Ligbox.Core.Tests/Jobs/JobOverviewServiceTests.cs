@@ -1,0 +1,203 @@
+using System.Text;
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Mailboxes;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Runs;
+using Ligbox.Core.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ligbox.Core.Tests.Jobs;
+
+public class JobOverviewServiceTests
+{
+    private static async Task<Guid> JobWithMailboxesAsync(CoreHost host, string domain, int count)
+    {
+        await using var scope = host.Scope();
+        var job = await host.Get<JobService>(scope).CreateAsync(new CreateJobRequest
+        {
+            Domain = domain,
+            Source = new() { Host = "old.example.com" },
+            Destination = new() { Host = "new.example.com" },
+        }, "tech@test");
+        if (count > 0)
+        {
+            var csv = new StringBuilder("source_user,source_password,dest_user,dest_password\n");
+            for (var i = 0; i < count; i++)
+            {
+                csv.Append($"u{i:D5}@{domain},pw-{i},u{i:D5}@new.{domain},pw-{i}\n");
+            }
+
+            var result = await host.Get<MailboxService>(scope).ImportCsvAsync(job.Id, csv.ToString(), commit: true, "tech@test");
+            Assert.True(result.Committed, string.Join("; ", result.Errors.Select(e => e.Reason)));
+        }
+
+        return job.Id;
+    }
+
+    private static async Task WithDbAsync(CoreHost host, Func<LigboxDbContext, Task> change)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LigboxDbContext>>().CreateDbContextAsync();
+        await change(db);
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task Summary_CountsSyncedAndFailedMailboxes_AndSaysWhatToFix()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var jobId = await JobWithMailboxesAsync(host, "summary.example", 4);
+        await WithDbAsync(host, async db =>
+        {
+            var boxes = await db.Mailboxes.Where(m => m.JobId == jobId).OrderBy(m => m.SourceLogin).ToListAsync();
+            boxes[0].RecordCounts(100, 100, DateTime.UtcNow);
+            boxes[1].RecordCounts(50, 49, DateTime.UtcNow);
+            boxes[2].MarkFailed("The source refused the password.");
+            var run = new Run(jobId, RunKind.Initial, RunTrigger.Manual, "tech@test", DateTime.UtcNow);
+            run.Start(DateTime.UtcNow, "/tmp/x.log");
+            run.Fail(DateTime.UtcNow, "1 of 4 mailbox(es) failed");
+            db.Runs.Add(run);
+        });
+
+        await using var scope = host.Scope();
+        var summary = await host.Get<JobOverviewService>(scope).GetSummaryAsync(jobId);
+
+        Assert.Equal(new JobProgress(4, 2, 1, 0, 150, 149), summary.Progress);
+        Assert.Equal(50, summary.Progress.Percent);
+        Assert.Equal("2 of 4 synced", summary.Progress.Text);
+        Assert.Equal("The last initial sync failed; 1 mailbox failed.", summary.Attention);
+        Assert.StartsWith("Fix the 1 failed mailbox", summary.NextStep);
+        Assert.Equal(RunStatus.Failed, summary.LastRun?.Status);
+    }
+
+    [Fact]
+    public async Task Summary_OfAnEmptyJob_AsksForMailboxes()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var jobId = await JobWithMailboxesAsync(host, "empty.example", 0);
+        await using var scope = host.Scope();
+        var summary = await host.Get<JobOverviewService>(scope).GetSummaryAsync(jobId);
+        Assert.Equal(0, summary.Progress.Percent);
+        Assert.Null(summary.Attention);
+        Assert.Equal("Add the mailboxes (one by one or from a CSV).", summary.NextStep);
+    }
+
+    [Fact]
+    public async Task PageMailboxes_ReturnsOnePageOfTenThousand_WithTotal_SearchAndStatus()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var jobId = await JobWithMailboxesAsync(host, "big.example", 10_000);
+        await WithDbAsync(host, async db => (await db.Mailboxes.SingleAsync(m => m.SourceLogin == "u04242@big.example")).MarkFailed("wrong password"));
+        await using var scope = host.Scope();
+        var overview = host.Get<JobOverviewService>(scope);
+
+        var page = await overview.PageMailboxesAsync(jobId, new MailboxPageQuery { Skip = 50, Take = 25 });
+        Assert.Equal(10_000, page.Total);
+        Assert.Equal(25, page.Items.Count);
+        Assert.Equal("u00050@big.example", page.Items[0].SourceLogin);
+
+        var found = await overview.PageMailboxesAsync(jobId, new MailboxPageQuery { Search = "U0424" });
+        Assert.Equal(10, found.Total);
+        var failed = await overview.PageMailboxesAsync(jobId, new MailboxPageQuery { Status = MailboxStatus.Failed });
+        Assert.Equal("u04242@big.example", Assert.Single(failed.Items).SourceLogin);
+        var descending = await overview.PageMailboxesAsync(jobId, new MailboxPageQuery { Take = 1, Descending = true });
+        Assert.Equal("u09999@big.example", descending.Items[0].SourceLogin);
+    }
+
+    [Fact]
+    public async Task ListStatus_MarksOnlyJobsThatNeedAttention()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var good = await JobWithMailboxesAsync(host, "good.example", 2);
+        var failedPreflight = await JobWithMailboxesAsync(host, "preflight.example", 2);
+        await WithDbAsync(host, async db =>
+        {
+            foreach (var m in await db.Mailboxes.Where(m => m.JobId == good).ToListAsync())
+            {
+                m.RecordCounts(1, 1, DateTime.UtcNow);
+            }
+
+            var run = new Run(failedPreflight, RunKind.Preflight, RunTrigger.Manual, "tech@test", DateTime.UtcNow);
+            run.Start(DateTime.UtcNow, "/tmp/x.log");
+            run.Fail(DateTime.UtcNow, "Pre-flight failed");
+            db.Runs.Add(run);
+        });
+
+        await using var scope = host.Scope();
+        var status = await host.Get<JobOverviewService>(scope).ListStatusAsync([good, failedPreflight]);
+        Assert.Null(status[good].Attention);
+        Assert.Equal(100, status[good].Progress.Percent);
+        Assert.Equal("The last pre-flight failed.", status[failedPreflight].Attention);
+        Assert.Equal(0, status[failedPreflight].Progress.Percent);
+    }
+
+    [Fact]
+    public async Task MailboxDetail_HasLastPreflightLastSyncAndRuns()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var jobId = await JobWithMailboxesAsync(host, "detail.example", 1);
+        Guid mailboxId = default;
+        await WithDbAsync(host, async db =>
+        {
+            var m = await db.Mailboxes.SingleAsync(x => x.JobId == jobId);
+            mailboxId = m.Id;
+            var pre = new Run(jobId, RunKind.Preflight, RunTrigger.Manual, "tech@test", DateTime.UtcNow.AddMinutes(-5));
+            var rm1 = new RunMailbox(pre.Id, m.Id, m.SourceLogin);
+            rm1.Record(true, "Pre-flight OK", """{"folderList":[{"name":"INBOX","messages":3,"bytes":300,"destination":"INBOX"}],"folders":1}""");
+            var sync = new Run(jobId, RunKind.Initial, RunTrigger.Manual, "tech@test", DateTime.UtcNow);
+            var rm2 = new RunMailbox(sync.Id, m.Id, m.SourceLogin);
+            rm2.Record(true, "3 copied", """{"folders":[{"sourceFolder":"INBOX","destinationFolder":"INBOX","sourceMessages":3,"destinationMessages":3,"transferred":3}]}""");
+            db.Runs.AddRange(pre, sync);
+            db.AddRange(rm1, rm2);
+        });
+
+        await using var scope = host.Scope();
+        var detail = await host.Get<JobOverviewService>(scope).GetMailboxDetailAsync(jobId, mailboxId);
+        Assert.Equal(2, detail.Runs.Count);
+        Assert.Equal(RunKind.Initial, detail.Runs[0].Kind);
+        Assert.Equal(RunKind.Preflight, detail.LastPreflight?.Kind);
+        Assert.Equal(3, detail.LastPreflight!.Result!.Value.GetProperty("folderList")[0].GetProperty("messages").GetInt32());
+        Assert.Equal("INBOX", detail.LastSync!.Result!.Value.GetProperty("folders")[0].GetProperty("sourceFolder").GetString());
+    }
+
+    [Fact]
+    public async Task JobChangeNotifier_IsToldAfterAMailboxIsAdded_OnlyForThatJob()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var jobId = await JobWithMailboxesAsync(host, "signal.example", 0);
+        var other = await JobWithMailboxesAsync(host, "other.example", 0);
+        await Task.Delay(JobChangeNotifier.Debounce * 2);
+        var notifier = host.Services.GetRequiredService<JobChangeNotifier>();
+        var told = new List<Guid>();
+        var signal = new TaskCompletionSource();
+        using var sub = notifier.Subscribe(jobId, id =>
+        {
+            lock (told)
+            {
+                told.Add(id);
+            }
+
+            signal.TrySetResult();
+            return Task.CompletedTask;
+        });
+
+        await using (var scope = host.Scope())
+        {
+            await host.Get<MailboxService>(scope).AddAsync(jobId, new AddMailboxRequest
+            {
+                SourceUser = "anna@signal.example", SourcePassword = "a", DestUser = "anna@new.example", DestPassword = "b",
+            }, "tech@test");
+            await host.Get<MailboxService>(scope).AddAsync(other, new AddMailboxRequest
+            {
+                SourceUser = "bob@other.example", SourcePassword = "a", DestUser = "bob@new.example", DestPassword = "b",
+            }, "tech@test");
+        }
+
+        await signal.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(JobChangeNotifier.Debounce * 2);
+        lock (told)
+        {
+            Assert.Equal([jobId], told);
+        }
+    }
+}
