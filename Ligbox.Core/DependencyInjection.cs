@@ -77,6 +77,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditLog>();
         services.AddScoped<JobService>();
         services.AddScoped<MailboxService>();
+        services.AddScoped<ConnectionTestService>();
         services.AddScoped<JobOverviewService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();

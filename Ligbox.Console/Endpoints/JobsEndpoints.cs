@@ -30,6 +30,8 @@ public static class JobsEndpoints
             .WithSummary("Exclude a mailbox from every run and from the gate's figures, with a reason: {\"reason\":\"...\"}.");
         mailboxes.MapPost("/{mailboxId:guid}/include", IncludeMailbox).RequireAuthorization(Policies.JobsWrite).WithName("IncludeMailbox")
             .WithSummary("Take an excluded mailbox back into the job.");
+        jobs.MapPost("/{id:guid}/test-connection", TestConnection).RequireAuthorization(Policies.JobsWrite).WithName("TestConnection")
+            .WithSummary("Log in to the job's source and destination with the given logins/passwords (or a mailbox's stored ones) before saving; answers in plain words.");
         mailboxes.MapGet("/", ListMailboxes).RequireAuthorization(Policies.JobsRead).WithName("ListMailboxes").WithSummary("List a job's mailboxes (never with secrets).");
         mailboxes.MapPost("/import", ImportMailboxes).RequireAuthorization(Policies.JobsWrite).WithName("ImportMailboxes")
             .WithSummary("Import mailboxes from CSV (text/csv body, or multipart field 'file'); all-or-nothing. ?dryRun=true only validates.")
@@ -92,6 +94,9 @@ public static class JobsEndpoints
 
     private static async Task<Ok<MailboxDto>> IncludeMailbox(Guid id, Guid mailboxId, MailboxService service, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(await service.IncludeAsync(id, mailboxId, user.Actor(), ct));
+
+    private static async Task<Ok<ConnectionTestResult>> TestConnection(Guid id, ConnectionTestRequest request, ConnectionTestService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.TestAsync(id, request, ct));
 
     private static async Task<Ok<IReadOnlyList<MailboxDto>>> ListMailboxes(Guid id, MailboxService service, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(id, ct));

@@ -140,6 +140,14 @@ public class ApiPermissionMatrixTests(ApiPermissionMatrixTests.Fixture fixture) 
 
     [Theory]
     [MemberData(nameof(Callers))]
+    public async Task TestConnection(string caller) =>
+        await AssertStatus(caller, new(HttpMethod.Post, $"/api/migration/jobs/{fixture.JobId}/test-connection")
+        {
+            Content = JsonContent.Create(new { mailboxId = await NewMailboxAsync() }),
+        }, Scopes.JobsWrite, HttpStatusCode.OK);
+
+    [Theory]
+    [MemberData(nameof(Callers))]
     public async Task IncludeMailbox(string caller)
     {
         var id = await NewMailboxAsync();

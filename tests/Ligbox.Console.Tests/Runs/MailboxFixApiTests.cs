@@ -81,4 +81,28 @@ public class MailboxFixApiTests(MailboxFixApiTests.Fixture fixture) : IClassFixt
         Assert.True(gate.GetProperty("state").GetString() == "Ready", gate.ToString());
         Assert.Equal("GateReady", await JobPhaseAsync(Api, jobId));
     }
+
+    [Fact]
+    public async Task TestConnection_TriesTheGivenPasswordBeforeSaving_InPlainWords()
+    {
+        var (user, sp, dp) = NewPair(fixture.Source, fixture.Destination);
+        var jobId = await CreateJobAsync(Api, fixture.Source, fixture.Destination);
+        var mailboxId = await AddMailboxAsync(Api, jobId, user, "a-wrong-password", user, dp);
+
+        using var stored = await Api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/test-connection", new { mailboxId });
+        var bad = await stored.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(stored.StatusCode == HttpStatusCode.OK, bad.ToString());
+        Assert.False(bad.GetProperty("succeeded").GetBoolean());
+        Assert.Contains($"authentication failed for {user} on the source", bad.GetProperty("source").GetString());
+        Assert.StartsWith("Logged in to", bad.GetProperty("destination").GetString());
+
+        using var given = await Api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/test-connection", new { mailboxId, sourcePassword = sp });
+        var text = await given.Content.ReadAsStringAsync();
+        Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("succeeded").GetBoolean(), text);
+        Assert.DoesNotContain(sp, text, StringComparison.Ordinal);
+
+        // Nothing was saved: the stored password is still the wrong one.
+        using var again = await Api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/test-connection", new { mailboxId });
+        Assert.False((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean());
+    }
 }

@@ -1,0 +1,75 @@
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Security;
+using Ligbox.Tools.NativeImap;
+using Microsoft.EntityFrameworkCore;
+
+namespace Ligbox.Core.Mailboxes;
+
+/// <summary>
+/// What "Test connection" tries: the job's servers with these logins and passwords. Members left out come from
+/// <see cref="MailboxId"/>'s stored ones (so a fixed password can be tried before it is saved).
+/// </summary>
+public sealed record ConnectionTestRequest
+{
+    public Guid? MailboxId { get; set; }
+    public string? SourceUser { get; set; }
+    public string? SourcePassword { get; set; }
+    public string? DestUser { get; set; }
+    public string? DestPassword { get; set; }
+}
+
+/// <summary>The answer in plain words, one line per side (never with a password).</summary>
+public sealed record ConnectionTestResult(bool Succeeded, string Source, string Destination);
+
+/// <summary>Logs in to both sides with the given values before anything is saved (the native engine's pre-flight).</summary>
+public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, IImapSyncEngine engine)
+{
+    public async Task<ConnectionTestResult> TestAsync(Guid jobId, ConnectionTestRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var stored = request.MailboxId is { } id ? job.Mailboxes.SingleOrDefault(m => m.Id == id) ?? throw new NotFoundException("Mailbox", id) : null;
+        var sourceUser = request.SourceUser ?? stored?.SourceLogin;
+        var destUser = request.DestUser ?? stored?.DestinationLogin;
+        var sourcePassword = request.SourcePassword ?? (stored is null ? null : protector.Unprotect(stored.SourceSecretProtected));
+        var destPassword = request.DestPassword ?? (stored is null ? null : protector.Unprotect(stored.DestinationSecretProtected));
+        var errors = new Dictionary<string, List<string>>();
+        if (string.IsNullOrWhiteSpace(destUser) || string.IsNullOrEmpty(destPassword))
+        {
+            errors.Add("destUser", "Give the destination login and password (or a mailbox whose stored ones to use).");
+        }
+
+        if (job.HasSource && (string.IsNullOrWhiteSpace(sourceUser) || string.IsNullOrEmpty(sourcePassword)))
+        {
+            errors.Add("sourceUser", "Give the source login and password (or a mailbox whose stored ones to use).");
+        }
+
+        ValidationFailedException.ThrowIfAny(errors);
+        var destination = Endpoint(job.Destination, destUser!, destPassword!);
+        // A PST/mbox-only job has no source: the destination is tried against itself.
+        var source = job.HasSource ? Endpoint(job.Source, sourceUser!, sourcePassword!) : destination;
+        var result = await engine.PreflightAsync(source, destination, null, ct);
+        string Side(ImapSide side, ServerEndpoint server, string user) =>
+            result.Failures.Where(f => f.Side == side).Select(f => f.Message).FirstOrDefault()
+            ?? $"Logged in to {server.Host}:{server.Port} as {user}.";
+        return new ConnectionTestResult(result.Succeeded,
+            job.HasSource ? Side(ImapSide.Source, job.Source, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
+            Side(ImapSide.Destination, job.Destination, destUser!));
+    }
+
+    private static ImapEndpoint Endpoint(ServerEndpoint server, string user, string secret) => new(server.Host, server.Port,
+        server.Security switch
+        {
+            ImapSecurityMode.None => ImapSecurity.None,
+            ImapSecurityMode.StartTls => ImapSecurity.StartTls,
+            _ => ImapSecurity.Ssl,
+        }, user, secret,
+        server.Auth switch
+        {
+            ImapAuthMode.Login => ImapAuthMechanism.Login,
+            ImapAuthMode.XOAuth2 => ImapAuthMechanism.XOAuth2,
+            _ => ImapAuthMechanism.Plain,
+        });
+}
