@@ -19,6 +19,10 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<Guid, PstImportStatistics> _live = new();
 
+    // Imports into one mailbox run one after the other: two at once would both find a message missing and both
+    // append it (the identity check reads the destination before appending).
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _mailboxTurns = new();
+
     public bool Handles(RunKind kind) => kind == RunKind.Pst;
 
     public string Describe(RunExecution x)
@@ -50,6 +54,13 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
         var destination = SyncHandlerSupport.Endpoint(x.Job.Destination, m.DestinationLogin, x.Secrets[m.Id].Destination);
         var progress = new Figures(x, login, m.Id.ToString());
         PstImportStatistics stats;
+        var turn = _mailboxTurns.GetOrAdd(m.Id, _ => new SemaphoreSlim(1, 1));
+        if (!await turn.WaitAsync(0, ct))
+        {
+            x.Line(login, "Waiting for the other import into this mailbox to finish; this one starts right after it.");
+            await turn.WaitAsync(ct);
+        }
+
         try
         {
             stats = (await slots.ForEachAsync([m], async (_, token) =>
@@ -79,6 +90,7 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
         finally
         {
             _live.TryRemove(x.Run.Id, out _);
+            turn.Release();
         }
 
         var message = $"{stats.Appended} appended, {stats.Skipped} already there, {stats.Quarantined} quarantined.";

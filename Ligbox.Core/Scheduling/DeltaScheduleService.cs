@@ -1,3 +1,4 @@
+using Ligbox.Core.Gate;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
@@ -111,10 +112,17 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
             return "The job has no mailboxes yet.";
         }
 
+        // An approval is bound to what it approved, and a run in progress blocks the gate: a scheduled pass
+        // would revoke it. Scheduled deltas pause while the gate is approved; a revoke lets them run again.
+        if (await db.Gates.AnyAsync(g => g.JobId == job.Id && g.State == GateState.Approved, ct))
+        {
+            return "The gate is approved: scheduled delta syncs pause so the approval holds. Revoke the gate (or start a delta by hand) to sync again.";
+        }
+
         var ids = job.Mailboxes.Select(m => m.Id).ToList();
         var active = await (from rm in db.Set<RunMailbox>()
                             join r in db.Runs on rm.RunId equals r.Id
-                            where ids.Contains(rm.MailboxId) && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running)
+                            where ids.Contains(rm.MailboxId) && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running || r.Status == RunStatus.Resuming)
                             select new { r.Id, r.Kind }).Distinct().ToListAsync(ct);
         if (active.Count > 0)
         {

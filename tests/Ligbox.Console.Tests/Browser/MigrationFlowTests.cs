@@ -146,6 +146,22 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
     }
 
     [Fact]
+    public async Task SignOut_FromTheAccountMenu_EndsTheSession()
+    {
+        await session.App.CreateUserAsync("signout.browser@ligbox.test", Roles.Technician);
+        var page = await session.SignInAsync("signout.browser@ligbox.test", LigboxAppFactory.DefaultPassword);
+        await BrowserSession.WaitInteractiveAsync(page);
+
+        await page.GetByTestId("account-menu").ClickAsync();
+        await page.GetByTestId("sign-out").ClickAsync();
+
+        await page.WaitForURLAsync("**/account/login**");
+        await page.GotoAsync("/migration/jobs");
+        await page.WaitForURLAsync("**/account/login**");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task ShowsUsersAndTokenSecretOnce_WhenAdminOpensAdminPages()
     {
         await session.App.CreateUserAsync("ops.browser@ligbox.test", Roles.OpsLead, displayName: "Olga Ops");

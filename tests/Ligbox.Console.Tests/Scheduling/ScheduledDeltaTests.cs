@@ -117,6 +117,31 @@ public class ScheduledDeltaTests(ScheduledDeltaTests.Fixture fixture, ITestOutpu
     }
 
     [Fact]
+    public async Task ScheduledPass_IsSkipped_WhileTheGateIsApproved_SoTheApprovalHolds()
+    {
+        var (jobId, user, _) = await JobWithInitialAsync(4);
+        var final = await WaitForRunAsync(Api, await StartAsync(Api, $"/api/migration/jobs/{jobId}/sync", new { kind = "final" }));
+        Assert.True(final.GetProperty("status").GetString() == "Succeeded", final.ToString());
+        using var opsLead = await fixture.CreateTokenClientAsync(Ligbox.Core.Accounts.Scopes.GateApprove, Ligbox.Core.Accounts.Scopes.GateRead);
+        using (var approve = await opsLead.PostAsJsonAsync($"/api/migration/jobs/{jobId}/approve-gate", new { comment = "DNS may switch" }))
+        {
+            Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
+        }
+
+        await SeedAsync(fixture.Source, user, "INBOX", 2, "after-approval");
+        await PutScheduleAsync(Api, jobId, new { enabled = true, cron = EveryTwoSeconds });
+        var pass = await WaitForPassAsync(Api, jobId, p => p.GetProperty("outcome").GetString() == "Skipped");
+        await PutScheduleAsync(Api, jobId, new { enabled = false });
+        await WaitUntilIdleAsync(jobId);
+
+        Assert.Contains("The gate is approved", pass.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var gate = await opsLead.GetFromJsonAsync<JsonElement>($"/api/migration/jobs/{jobId}/gate");
+        Assert.Equal("Approved", gate.GetProperty("state").GetString());
+        Assert.DoesNotContain(await RunsAsync(Api, jobId), r => r.GetProperty("kind").GetString() == "Delta");
+        Assert.Equal(4, await fixture.Destination.CountMessagesAsync(user, "INBOX"));
+    }
+
+    [Fact]
     public async Task CancellingTheJob_RemovesTheTrigger_AndTheScheduleCannotBeTurnedOnAgain()
     {
         var jobId = await CreateJobAsync(Api, fixture.Source, fixture.Destination);
