@@ -23,13 +23,24 @@ public sealed record ConnectionTestRequest
 public sealed record ConnectionTestResult(bool Succeeded, string Source, string Destination);
 
 /// <summary>Logs in to both sides with the given values before anything is saved (the native engine's pre-flight).</summary>
-public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, IImapSyncEngine engine)
+public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, IImapSyncEngine engine,
+    Microsoft.Extensions.Options.IOptions<Storage.LigboxOptions> ligboxOptions)
 {
     public async Task<ConnectionTestResult> TestAsync(Guid jobId, ConnectionTestRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await RightsGuard.RequireAsync(dbFactory, Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        // Test connection reaches out like a run does: the same allow-list (issue 12: Ligbox:Network:AllowedHosts).
+        foreach (var (what, server) in new[] { ("source server", job.HasSource ? job.Source : null), ("destination server", job.Destination) })
+        {
+            if (server is not null && NetworkAllowList.Problem(ligboxOptions.Value.Network.AllowedHosts, what, server.Host, server.Port) is { } refused)
+            {
+                throw new DomainException(refused);
+            }
+        }
+
         var stored = request.MailboxId is { } id ? job.Mailboxes.SingleOrDefault(m => m.Id == id) ?? throw new NotFoundException("Mailbox", id) : null;
         var sourceUser = request.SourceUser ?? stored?.SourceLogin;
         var destUser = request.DestUser ?? stored?.DestinationLogin;

@@ -170,7 +170,7 @@ internal static class PstRunFiles
     {
         var directory = QuarantineDirectory(data, jobId, runId);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, ParametersFile), JsonSerializer.Serialize(parameters, Json), ct);
+        await PrivateFile.WriteTextAsync(Path.Combine(directory, ParametersFile), JsonSerializer.Serialize(parameters, Json), ct);
     }
 
     public static PstRunParameters ReadParameters(DataDirectory data, Guid jobId, Guid runId) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ligbox.Core.Storage;
 
 namespace Ligbox.Core.Pst;
 
@@ -27,14 +28,14 @@ internal sealed class QuarantineWriter(string directory, TimeProvider clock)
         AddAsync(async path =>
         {
             await using var from = File.OpenRead(source);
-            await using var to = File.Create(path);
+            await using var to = PrivateFile.Open(path, FileMode.Create);
             await from.CopyToAsync(to, cancellationToken);
         }, folder, subject, reason, cancellationToken);
 
     public Task AddMessageAsync(PstMessage message, PstFolderStatistics folder, string reason, CancellationToken cancellationToken) =>
         AddAsync(async path =>
         {
-            await using var to = File.Create(path);
+            await using var to = PrivateFile.Open(path, FileMode.Create);
             await message.CopyToAsync(to, cancellationToken);
         }, folder, message.Subject, reason, cancellationToken);
 
@@ -47,7 +48,7 @@ internal sealed class QuarantineWriter(string directory, TimeProvider clock)
             var number = ++_count;
             await write(EmlPath(directory, number));
             var entry = new QuarantineEntry(number, folder.Source, folder.Destination, subject, reason, clock.GetUtcNow().UtcDateTime);
-            await File.AppendAllTextAsync(Path.Combine(directory, IndexFileName), JsonSerializer.Serialize(entry, Json) + "\n", cancellationToken);
+            await PrivateFile.AppendTextAsync(Path.Combine(directory, IndexFileName), JsonSerializer.Serialize(entry, Json) + "\n", cancellationToken);
         }
         finally
         {

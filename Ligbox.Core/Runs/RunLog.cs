@@ -13,7 +13,7 @@ public sealed class RunLog : IDisposable
     public RunLog(string path, IEnumerable<string> secrets, TimeProvider clock)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+        _writer = new StreamWriter(PrivateFile.Open(path, FileMode.Append, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
         _secrets = secrets.Where(s => s.Length >= 3).Distinct().OrderByDescending(s => s.Length).ToList();
         _clock = clock;
     }

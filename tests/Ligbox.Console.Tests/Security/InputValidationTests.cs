@@ -4,6 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Ligbox.Console.Tests.Pst;
 using Ligbox.Core.Accounts;
+using Ligbox.Core.Jobs;
+using Ligbox.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ligbox.Console.Tests.Security;
 
@@ -98,6 +102,30 @@ public class InputValidationTests(InputValidationTests.App app) : IClassFixture<
         Assert.Contains("Ligbox:Network:AllowedHosts", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, otherPort.StatusCode);
         Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task TestConnection_ToAServerOutsideTheAllowList_IsRefused_WithoutConnecting()
+    {
+        // A job stored before the list was narrowed: its source is no longer allowed.
+        var factory = app.Services.GetRequiredService<IDbContextFactory<LigboxDbContext>>();
+        var job = new MigrationJob("narrowed.example", "narrowed.example", null, new ServerEndpoint { Host = "imap.elsewhere.example" },
+            new ServerEndpoint { Host = "mx.allowed.example" }, SyncEngineKind.Native, new JobOptions(), "seed", DateTime.UtcNow);
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+
+        var api = await ApiAsync();
+        using var refused = await api.PostAsync($"/api/migration/jobs/{job.Id}/test-connection",
+            Json("{\"sourceUser\":\"a\",\"sourcePassword\":\"b\",\"destUser\":\"c\",\"destPassword\":\"d\"}"));
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("imap.elsewhere.example:993", body, StringComparison.Ordinal);
+        Assert.Contains("Ligbox:Network:AllowedHosts", body, StringComparison.Ordinal);
     }
 
     [Fact]
