@@ -26,6 +26,15 @@ public static class WebSecurity
         services.AddOptions<WebSecurityOptions>().BindConfiguration(WebSecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ForwardedHeadersSettings>().BindConfiguration(ForwardedHeadersSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Checked here too, while the host is built: a wrong proxy address stops the start at once, naming the
+        // setting, instead of surfacing from whichever start-up step first reads the forwarded-headers options.
+        var proxies = builder.Configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
+        var proxyProblems = proxies.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(proxies)).Select(r => r.ErrorMessage!).ToList();
+        if (proxyProblems.Count > 0)
+        {
+            throw new OptionsValidationException(ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings), proxyProblems);
+        }
+
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((o, settings) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
