@@ -58,9 +58,9 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
         }
 
         ValidationFailedException.ThrowIfAny(errors);
-        var destination = Endpoint(job.Destination, destUser!, destPassword!);
+        var destination = Runs.SyncHandlerSupport.Endpoint(job.Destination, destUser!, destPassword!);
         // A PST/mbox-only job has no source: the destination is tried against itself.
-        var source = job.HasSource ? Endpoint(job.Source, sourceUser!, sourcePassword!) : destination;
+        var source = job.HasSource ? Runs.SyncHandlerSupport.Endpoint(job.Source, sourceUser!, sourcePassword!) : destination;
         var result = await engine.PreflightAsync(source, destination, null, ct);
         string Side(ImapSide side, ServerEndpoint server, string user) =>
             result.Failures.Where(f => f.Side == side).Select(f => f.Message).FirstOrDefault()
@@ -69,18 +69,4 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
             job.HasSource ? Side(ImapSide.Source, job.Source, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
             Side(ImapSide.Destination, job.Destination, destUser!));
     }
-
-    private static ImapEndpoint Endpoint(ServerEndpoint server, string user, string secret) => new(server.Host, server.Port,
-        server.Security switch
-        {
-            ImapSecurityMode.None => ImapSecurity.None,
-            ImapSecurityMode.StartTls => ImapSecurity.StartTls,
-            _ => ImapSecurity.Ssl,
-        }, user, secret,
-        server.Auth switch
-        {
-            ImapAuthMode.Login => ImapAuthMechanism.Login,
-            ImapAuthMode.XOAuth2 => ImapAuthMechanism.XOAuth2,
-            _ => ImapAuthMechanism.Plain,
-        });
 }
