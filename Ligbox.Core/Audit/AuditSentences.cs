@@ -17,7 +17,9 @@ public static class AuditSentences
     {
         ["job.created"] = (a, d) => $"{a} created the job for {d.Str("domain") ?? "a domain"}{d.Opt("ticketId", " (ticket {0})")}"
             + $"{d.Opt("sourceCertificateSha256", ", trusting the source server's certificate SHA-256 {0}")}"
-            + $"{d.Opt("destinationCertificateSha256", ", trusting the destination server's certificate SHA-256 {0}")}.",
+            + $"{d.Opt("destinationCertificateSha256", ", trusting the destination server's certificate SHA-256 {0}")}"
+            + $"{d.Opt("sourceAdminLogin", ", logging in on the source with the admin login {0}")}"
+            + $"{d.Opt("destinationAdminLogin", ", logging in on the destination with the admin login {0}")}.",
         ["job.updated"] = (a, d) => $"{a} changed the job's {d.Joined("name", "ticketId", "source", "destination", "engine", "options") ?? "settings"}"
             + $"{(d.List("changes") is { } c ? $" ({c})" : "")}.",
         ["job.cancelled"] = (a, d) => $"{a} cancelled the job{d.Opt("reason", ": {0}")}.",

@@ -16,6 +16,21 @@ public sealed record ServerEndpointModel
     /// </summary>
     public string? CertificateSha256 { get; set; }
 
+    /// <summary>
+    /// An admin login (master user) that logs in as every mailbox's user on this server; the mailbox CSV may then
+    /// leave this side's passwords out. Empty for none.
+    /// </summary>
+    public string? AdminLogin { get; set; }
+
+    /// <summary>How the admin logs in as the user: <c>MasterUser</c> (<c>user*admin</c>) or <c>ProxyAuth</c> (SASL PLAIN authorization identity).</summary>
+    public AdminLoginMode AdminMode { get; set; } = AdminLoginMode.MasterUser;
+
+    /// <summary>Write-only: the admin's password (stored encrypted). Left out on a change, the stored one is kept.</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>Read-only: whether an admin password is stored.</summary>
+    public bool HasAdminPassword { get; set; }
+
     public ServerEndpoint ToEndpoint() => new()
     {
         Host = Host.Trim().ToLowerInvariant(),
@@ -23,6 +38,8 @@ public sealed record ServerEndpointModel
         Security = Security,
         Auth = Auth,
         CertificateSha256 = Tools.NativeImap.CertificatePin.TryNormalize(CertificateSha256, out var pin) ? pin : null,
+        AdminLogin = string.IsNullOrWhiteSpace(AdminLogin) ? null : AdminLogin.Trim(),
+        AdminMode = AdminMode,
     };
 
     public static ServerEndpointModel From(ServerEndpoint e) => new()
@@ -32,6 +49,9 @@ public sealed record ServerEndpointModel
         Security = e.Security,
         Auth = e.Auth,
         CertificateSha256 = e.CertificateSha256 is { } pin ? Tools.NativeImap.CertificatePin.Display(pin) : null,
+        AdminLogin = e.AdminLogin,
+        AdminMode = e.AdminMode,
+        HasAdminPassword = !string.IsNullOrEmpty(e.AdminSecretProtected),
     };
 }
 

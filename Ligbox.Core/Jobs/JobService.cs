@@ -10,7 +10,7 @@ namespace Ligbox.Core.Jobs;
 
 /// <summary>Creates, lists, changes and cancels migration jobs. Pages and API endpoints both call it.</summary>
 public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, IOptions<LigboxOptions> options,
-    DeltaScheduleTriggers schedules, Gate.GateService gate)
+    DeltaScheduleTriggers schedules, Gate.GateService gate, Security.SecretProtector protector)
 {
     [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
     private static partial Regex DomainPattern();
@@ -31,16 +31,19 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         if (request.Source is not null)
         {
             ValidateServer("source", request.Source, errors);
+            ValidateAdmin("source", request.Source, null, errors);
         }
 
         ValidateServer("destination", request.Destination, errors);
+        ValidateAdmin("destination", request.Destination, null, errors);
         CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
         if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var job = new MigrationJob(domain, request.Name ?? "", request.TicketId, request.Source?.ToEndpoint() ?? MigrationJob.NoSource, request.Destination.ToEndpoint(),
+        var job = new MigrationJob(domain, request.Name ?? "", request.TicketId, request.Source is null ? MigrationJob.NoSource : WithAdmin(request.Source, null),
+            WithAdmin(request.Destination, null),
             request.Engine, (request.Options ?? new()).ToOptions(), actor, now);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Jobs.Add(job);
@@ -53,6 +56,8 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             // Pinned certificates are audited by fingerprint (null: none pinned).
             sourceCertificateSha256 = job.HasSource && job.Source.CertificateSha256 is { } sourcePin ? Tools.NativeImap.CertificatePin.Display(sourcePin) : null,
             destinationCertificateSha256 = job.Destination.CertificateSha256 is { } destinationPin ? Tools.NativeImap.CertificatePin.Display(destinationPin) : null,
+            sourceAdminLogin = job.HasSource ? job.Source.AdminLogin : null,
+            destinationAdminLogin = job.Destination.AdminLogin,
         }, job.Id);
         await db.SaveChangesAsync(ct);
         return ToDto(job, 0);
@@ -142,10 +147,30 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             throw new DomainException("A run of this job is active; change its settings when the run has ended (or cancel it).");
         }
 
+        var adminErrors = new Dictionary<string, List<string>>();
+        if (request.Source is not null)
+        {
+            ValidateAdmin("source", request.Source, job.HasSource ? job.Source : null, adminErrors);
+        }
+
+        if (request.Destination is not null)
+        {
+            ValidateAdmin("destination", request.Destination, job.Destination, adminErrors);
+        }
+
+        ValidationFailedException.ThrowIfAny(adminErrors);
         var before = ToDto(job, 0);
-        job.Update(request.Name, request.TicketId, request.Source?.ToEndpoint(), request.Destination?.ToEndpoint(), request.Engine,
+        job.Update(request.Name, request.TicketId, request.Source is null ? null : WithAdmin(request.Source, job.HasSource ? job.Source : null),
+            request.Destination is null ? null : WithAdmin(request.Destination, job.Destination), request.Engine,
             request.Options?.ToOptions(), clock.GetUtcNow().UtcDateTime);
         var changes = Changes(before, ToDto(job, 0));
+        foreach (var (what, model) in new[] { ("source", request.Source), ("destination", request.Destination) })
+        {
+            if (!string.IsNullOrEmpty(model?.AdminPassword))
+            {
+                changes.Add($"{what} admin password set"); // never the password itself
+            }
+        }
         if (changes.Count > 0)
         {
             // In words, field by field (job settings hold no secret: passwords belong to mailboxes).
@@ -181,6 +206,9 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         // The pinned certificates are audited by fingerprint: who trusted which certificate, and when.
         Compare("source certificate pin (SHA-256)", a.Source?.CertificateSha256, b.Source?.CertificateSha256);
         Compare("destination certificate pin (SHA-256)", a.Destination.CertificateSha256, b.Destination.CertificateSha256);
+        static string? Admin(ServerEndpointModel? s) => string.IsNullOrEmpty(s?.AdminLogin) ? null : $"{s.AdminLogin} ({s.AdminMode})";
+        Compare("source admin login", Admin(a.Source), Admin(b.Source));
+        Compare("destination admin login", Admin(a.Destination), Admin(b.Destination));
         Compare("engine", a.Engine.ToString(), b.Engine.ToString());
         Compare("folders included", string.Join(", ", a.Options.IncludeFolders), string.Join(", ", b.Options.IncludeFolders));
         Compare("folders left out", string.Join(", ", a.Options.ExcludeFolders), string.Join(", ", b.Options.ExcludeFolders));
@@ -268,6 +296,54 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             {
                 errors.Add($"{field}.certificateSha256", "A pinned certificate needs SSL/TLS or STARTTLS; with no encryption there is no certificate.");
             }
+        }
+    }
+
+    /// <summary>The endpoint with its admin password encrypted; a change without a password keeps the stored one.</summary>
+    private ServerEndpoint WithAdmin(ServerEndpointModel model, ServerEndpoint? current)
+    {
+        var endpoint = model.ToEndpoint();
+        if (endpoint.AdminLogin is null)
+        {
+            return endpoint;
+        }
+
+        return endpoint with
+        {
+            AdminSecretProtected = !string.IsNullOrEmpty(model.AdminPassword) ? protector.Protect(model.AdminPassword) : current?.AdminSecretProtected,
+        };
+    }
+
+    private static void ValidateAdmin(string field, ServerEndpointModel server, ServerEndpoint? current, Dictionary<string, List<string>> errors)
+    {
+        if (string.IsNullOrWhiteSpace(server.AdminLogin))
+        {
+            return;
+        }
+
+        var login = server.AdminLogin.Trim();
+        if (login.Length > 320 || login.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '*' or '"') || login.StartsWith('-'))
+        {
+            errors.Add($"{field}.adminLogin", "Enter the admin (master user) login without spaces, quotes or '*', e.g. admin@example.com.");
+        }
+
+        if (string.IsNullOrEmpty(server.AdminPassword) && string.IsNullOrEmpty(current?.AdminSecretProtected))
+        {
+            errors.Add($"{field}.adminPassword", "Enter the admin's password (it is stored encrypted and never shown again).");
+        }
+        else if (server.AdminPassword is { } password && (password.Length > 1024 || password.Any(c => c is '\r' or '\n' or '\0')))
+        {
+            errors.Add($"{field}.adminPassword", "The password is too long or contains a line break.");
+        }
+
+        if (server.Auth == ImapAuthMode.XOAuth2)
+        {
+            errors.Add($"{field}.adminLogin", "An admin login uses a password (PLAIN or LOGIN), not XOAUTH2.");
+        }
+
+        if (!Enum.IsDefined(server.AdminMode))
+        {
+            errors.Add($"{field}.adminMode", "Choose MasterUser or ProxyAuth.");
         }
     }
 

@@ -45,5 +45,9 @@ internal sealed class MigrationJobConfiguration : IEntityTypeConfiguration<Migra
         s.Property<ImapSecurityMode>(nameof(ServerEndpoint.Security)).HasConversion<string>().HasMaxLength(10);
         s.Property<ImapAuthMode>(nameof(ServerEndpoint.Auth)).HasConversion<string>().HasMaxLength(10);
         s.Property<string?>(nameof(ServerEndpoint.CertificateSha256)).HasMaxLength(64);
+        s.Property<string?>(nameof(ServerEndpoint.AdminLogin)).HasMaxLength(320);
+        s.Property<AdminLoginMode>(nameof(ServerEndpoint.AdminMode)).HasConversion<string>().HasMaxLength(12);
+        s.Property<string?>(nameof(ServerEndpoint.AdminSecretProtected));
+        s.Ignore(nameof(ServerEndpoint.UsesAdminLogin));
     }
 }

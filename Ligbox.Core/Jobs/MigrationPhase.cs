@@ -27,6 +27,16 @@ public enum ImapAuthMode
     XOAuth2,
 }
 
+/// <summary>How a job's admin credential logs in as each mailbox's user.</summary>
+public enum AdminLoginMode
+{
+    /// <summary>Dovecot/mailcow master user: the login <c>user*admin</c> with the admin's password.</summary>
+    MasterUser,
+
+    /// <summary>SASL PLAIN with the user as authorization identity (imapsync's <c>--authuser</c>).</summary>
+    ProxyAuth,
+}
+
 public enum SyncEngineKind
 {
     Native,

@@ -15,6 +15,21 @@ public sealed record ServerEndpoint
     /// </summary>
     public string? CertificateSha256 { get; init; }
 
+    /// <summary>
+    /// An admin login (master user) that logs in as every mailbox's user on this server, so the mailboxes need no
+    /// password of their own here; <c>null</c> when each mailbox logs in with its own password.
+    /// </summary>
+    public string? AdminLogin { get; init; }
+
+    /// <summary>How <see cref="AdminLogin"/> logs in as the user.</summary>
+    public AdminLoginMode AdminMode { get; init; } = AdminLoginMode.MasterUser;
+
+    /// <summary>The admin's password, encrypted like mailbox passwords (<see cref="Security.SecretProtector"/>); never shown.</summary>
+    public string? AdminSecretProtected { get; init; }
+
+    /// <summary>Whether mailboxes log in through <see cref="AdminLogin"/> on this server.</summary>
+    public bool UsesAdminLogin => !string.IsNullOrEmpty(AdminLogin) && !string.IsNullOrEmpty(AdminSecretProtected);
+
     public override string ToString() => $"{Host}:{Port} ({Security})";
 }
 

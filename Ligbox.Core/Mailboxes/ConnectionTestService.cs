@@ -49,8 +49,11 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
         var stored = request.MailboxId is { } id ? job.Mailboxes.SingleOrDefault(m => m.Id == id) ?? throw new NotFoundException("Mailbox", id) : null;
         var sourceUser = request.SourceUser ?? stored?.SourceLogin;
         var destUser = request.DestUser ?? stored?.DestinationLogin;
-        var sourcePassword = request.SourcePassword ?? (stored is null ? null : protector.Unprotect(stored.SourceSecretProtected));
-        var destPassword = request.DestPassword ?? (stored is null ? null : protector.Unprotect(stored.DestinationSecretProtected));
+        // A side with the job's admin login (master user) logs in with the admin's password, not the mailbox's.
+        var sourcePassword = job.Source.UsesAdminLogin ? protector.Unprotect(job.Source.AdminSecretProtected!)
+            : request.SourcePassword ?? (stored is null ? null : protector.Unprotect(stored.SourceSecretProtected));
+        var destPassword = job.Destination.UsesAdminLogin ? protector.Unprotect(job.Destination.AdminSecretProtected!)
+            : request.DestPassword ?? (stored is null ? null : protector.Unprotect(stored.DestinationSecretProtected));
         var errors = new Dictionary<string, List<string>>();
         if (string.IsNullOrWhiteSpace(destUser) || string.IsNullOrEmpty(destPassword))
         {

@@ -25,8 +25,13 @@ public static class MailboxCsvParser
     private static readonly string[] Required = ["source_user", "source_password", "dest_user", "dest_password"];
     private const string Optional = "dest_folder_prefix";
 
-    public static MailboxCsvResult Parse(string text)
+    /// <summary>Parses the CSV.</summary>
+    /// <param name="text">The file's text.</param>
+    /// <param name="sourcePasswordOptional">The job logs in on the source with an admin login: <c>source_password</c> may be left out or empty.</param>
+    /// <param name="destPasswordOptional">The same for the destination's <c>dest_password</c>.</param>
+    public static MailboxCsvResult Parse(string text, bool sourcePasswordOptional = false, bool destPasswordOptional = false)
     {
+        string[] required = [.. Required.Where(r => !(r == "source_password" && sourcePasswordOptional) && !(r == "dest_password" && destPasswordOptional))];
         var rows = new List<MailboxCsvRow>();
         var errors = new List<MailboxCsvError>();
         if (text.Length > 0 && text[0] == '\uFEFF')
@@ -51,7 +56,7 @@ public static class MailboxCsvParser
 
             if (columns is null)
             {
-                columns = ReadHeader(line, fields, errors);
+                columns = ReadHeader(line, fields, required, errors);
                 if (columns is null)
                 {
                     break;
@@ -75,9 +80,9 @@ public static class MailboxCsvParser
             string Get(string name) => columns.TryGetValue(name, out var i) ? fields[i] : "";
             var before = errors.Count;
             var sourceUser = CheckLogin(line, "source_user", Get("source_user"), errors);
-            var sourcePassword = CheckSecret(line, "source_password", Get("source_password"), errors);
+            var sourcePassword = sourcePasswordOptional && Get("source_password").Length == 0 ? "" : CheckSecret(line, "source_password", Get("source_password"), errors);
             var destUser = CheckLogin(line, "dest_user", Get("dest_user"), errors);
-            var destPassword = CheckSecret(line, "dest_password", Get("dest_password"), errors);
+            var destPassword = destPasswordOptional && Get("dest_password").Length == 0 ? "" : CheckSecret(line, "dest_password", Get("dest_password"), errors);
             var prefix = CheckPrefix(line, Get(Optional), errors);
             if (errors.Count > before)
             {
@@ -107,7 +112,7 @@ public static class MailboxCsvParser
         return new(rows, errors);
     }
 
-    private static Dictionary<string, int>? ReadHeader(int line, List<string> fields, List<MailboxCsvError> errors)
+    private static Dictionary<string, int>? ReadHeader(int line, List<string> fields, string[] required, List<MailboxCsvError> errors)
     {
         var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < fields.Count; i++)
@@ -125,7 +130,7 @@ public static class MailboxCsvParser
             }
         }
 
-        var missing = Required.Where(r => !columns.ContainsKey(r)).ToList();
+        var missing = required.Where(r => !columns.ContainsKey(r)).ToList();
         if (missing.Count > 0)
         {
             errors.Add(new(line, "", $"The header row is missing {string.Join(", ", missing)}. The first row must name the columns: {string.Join(',', Required)}[,{Optional}]."));

@@ -20,9 +20,13 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     public async Task<MailboxDto> AddAsync(Guid jobId, AddMailboxRequest request, string actor, CancellationToken ct = default)
     {
         await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await LoadJobAsync(db, jobId, ct);
+        // A side the job reaches with its admin login (master user) needs no mailbox password.
         var csvStyle = MailboxCsvParser.Parse(
             "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
-            string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)));
+            string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)),
+            job.Source.UsesAdminLogin, job.Destination.UsesAdminLogin);
         if (csvStyle.Errors.Count > 0)
         {
             // Same rules as the CSV import, reported per API field name.
@@ -31,8 +35,6 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
         }
 
         var row = csvStyle.Rows[0];
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await LoadJobAsync(db, jobId, ct);
         var mailbox = job.AddMailbox(row.SourceUser, protector.Protect(row.SourcePassword), row.DestUser, protector.Protect(row.DestPassword),
             row.DestFolderPrefix, clock.GetUtcNow().UtcDateTime);
         db.Mailboxes.Add(mailbox);
@@ -61,9 +63,10 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
     public async Task<MailboxImportResult> ImportCsvAsync(Guid jobId, string csv, bool commit, string actor, CancellationToken ct = default)
     {
         await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ManageMigration, ct); // issue 12: the caller's rights now
-        var parsed = MailboxCsvParser.Parse(csv);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await LoadJobAsync(db, jobId, ct);
+        // With an admin login (master user) on a side, that side's password column may be left out or empty.
+        var parsed = MailboxCsvParser.Parse(csv, job.Source.UsesAdminLogin, job.Destination.UsesAdminLogin);
         var errors = parsed.Errors.ToList();
         var existing = job.Mailboxes.Select(m => m.SourceLogin).ToHashSet(StringComparer.Ordinal);
         errors.AddRange(parsed.Rows.Where(r => existing.Contains(r.SourceUser))

@@ -96,7 +96,8 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, CancellationToken.None);
         var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync(CancellationToken.None);
         var mailboxes = items.Select(i => job.Mailboxes.Single(m => m.Id == i.MailboxId)).ToList();
-        var secrets = mailboxes.ToDictionary(m => m.Id, m => (Source: protector.Unprotect(m.SourceSecretProtected), Destination: protector.Unprotect(m.DestinationSecretProtected)));
+        // A side with the job's admin login (master user) uses the admin password instead of the mailbox's.
+        var secrets = mailboxes.ToDictionary(m => m.Id, m => SyncHandlerSupport.Secrets(job, m, protector));
         var logPath = RunLog.PathFor(dataDir, job.Id, run.Id);
         using var log = new RunLog(logPath, secrets.Values.SelectMany(s => new[] { s.Source, s.Destination }), clock);
         var x = new RunExecution(db, run, job, items, mailboxes, secrets, log, run.Status != RunStatus.Queued, notifier, clock);

@@ -70,7 +70,18 @@ public sealed class SyncHandlerSupport(EngineRegistry engines, MailboxSlots slot
         })
     {
         CertificateSha256 = server.CertificateSha256,
+        // With an admin credential, the secret given is the admin's password (see AdminSecrets).
+        AdminUser = server.UsesAdminLogin ? server.AdminLogin : null,
+        AdminMode = server.AdminMode == AdminLoginMode.ProxyAuth ? ImapAdminMode.ProxyAuth : ImapAdminMode.MasterUser,
     };
+
+    /// <summary>
+    /// The password a mailbox logs in with on each side: the job's admin password where the side has an admin login,
+    /// otherwise the mailbox's own.
+    /// </summary>
+    public static (string Source, string Destination) Secrets(MigrationJob job, Mailbox m, Security.SecretProtector protector) =>
+        (protector.Unprotect(job.Source.UsesAdminLogin ? job.Source.AdminSecretProtected! : m.SourceSecretProtected),
+         protector.Unprotect(job.Destination.UsesAdminLogin ? job.Destination.AdminSecretProtected! : m.DestinationSecretProtected));
 
     private static FolderMappingOptions Mapping(MigrationJob job, Mailbox m) => new()
     {

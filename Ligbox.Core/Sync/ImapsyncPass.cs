@@ -213,7 +213,9 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
         {
             Host = endpoint.Host,
             Port = endpoint.Port,
-            User = endpoint.User,
+            // A master-user login is the user name "user*admin"; proxy authorization is imapsync's --authuser.
+            User = endpoint.AdminMode == ImapAdminMode.ProxyAuth ? endpoint.User : endpoint.LoginName,
+            AuthUser = endpoint.AdminMode == ImapAdminMode.ProxyAuth ? endpoint.AdminUser : null,
             Password = endpoint.Secret,
             Security = endpoint.Security switch
             {

@@ -11,7 +11,14 @@ namespace Ligbox.Tools.Doveadm;
 /// A PEM file with the one certificate the job pinned (<c>ssl_client_ca_file</c>): imapc then trusts that certificate
 /// besides the authorities it trusts anyway. Certificates are always verified (Dovecot's default <c>imapc_ssl_verify=yes</c> is never turned off).
 /// </param>
-public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null, string? TrustedCertificateFile = null);
+public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null, string? TrustedCertificateFile = null)
+{
+    /// <summary>
+    /// An admin that authenticates and acts as <see cref="User"/> (<c>imapc_master_user</c>: SASL PLAIN with the user
+    /// as the authorization identity); the password is then the admin's. <c>null</c>: the user's own login.
+    /// </summary>
+    public string? MasterUser { get; init; }
+}
 
 /// <summary>Builds doveadm argument lists (the Dovecot-to-Dovecot path).</summary>
 public static class DoveadmCommands
@@ -139,6 +146,11 @@ public static class DoveadmCommands
     private static List<string> ImapcOptions(ImapcSource source)
     {
         List<string> args = ["-o", $"imapc_host={source.Host}", "-o", $"imapc_port={source.Port.ToString(CultureInfo.InvariantCulture)}", "-o", $"imapc_user={source.User}"];
+        if (source.MasterUser is { } master)
+        {
+            args.AddRange(["-o", $"imapc_master_user={master}"]);
+        }
+
         if (source.Ssl is { } ssl)
         {
             args.AddRange(["-o", $"imapc_ssl={ssl}"]);

@@ -142,12 +142,17 @@ public sealed partial class DoveadmSyncEngine
             : null;
         try
         {
-            var imapc = new ImapcSource(source.Host, source.Port, source.User, source.Security switch
+            // A master-user login is the user name "user*admin"; proxy authorization is imapc's master user.
+            var proxy = source.AdminUser is not null && source.AdminMode == ImapAdminMode.ProxyAuth;
+            var imapc = new ImapcSource(source.Host, source.Port, proxy ? source.User : source.LoginName, source.Security switch
             {
                 ImapSecurity.Ssl => "imaps",
                 ImapSecurity.StartTls => "starttls",
                 _ => null,
-            }, pinnedFile);
+            }, pinnedFile)
+            {
+                MasterUser = proxy ? source.AdminUser : null,
+            };
             using var command = DoveadmCommands.PrepareBackupFromImapc(request.Destination.User, imapc, source.Secret, _settings.EffectiveConfigFile,
                 workDirectory, request.NotBefore, request.Mapping.Exclude.Select(ToMask));
             _logger.LogInformation("{Mailbox}: doveadm backup -R from {Source}", request.EffectiveMailboxKey, source);

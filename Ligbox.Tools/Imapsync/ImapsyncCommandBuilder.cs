@@ -144,6 +144,12 @@ public static partial class ImapsyncCommandBuilder
 
         args.Add("--user" + side);
         args.Add(endpoint.User);
+        if (endpoint.AuthUser is { } authUser)
+        {
+            args.Add("--authuser" + side);
+            args.Add(authUser);
+        }
+
         args.Add("--passfile" + side);
         args.Add(passFile);
         switch (endpoint.Security)
@@ -222,6 +228,11 @@ public static partial class ImapsyncCommandBuilder
         if (string.IsNullOrWhiteSpace(endpoint.User) || endpoint.User.StartsWith('-'))
         {
             throw new ArgumentException($"{name} user name is empty or starts with '-'.", name);
+        }
+
+        if (endpoint.AuthUser is { } authUser && (string.IsNullOrWhiteSpace(authUser) || authUser.StartsWith('-')))
+        {
+            throw new ArgumentException($"{name} admin (authuser) name is empty or starts with '-'.", name);
         }
 
         if (endpoint.CertificateSha256 is { } pin && (pin.Length != 64 || !pin.All(char.IsAsciiHexDigit)))

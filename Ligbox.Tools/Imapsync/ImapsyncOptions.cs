@@ -43,6 +43,13 @@ public sealed record ImapsyncEndpoint
     /// </summary>
     public string? CertificateSha256 { get; init; }
 
+    /// <summary>
+    /// An admin that authenticates and acts as <see cref="User"/> (<c>--authuserN</c>: SASL PLAIN with <see cref="User"/>
+    /// as the authorization identity); <see cref="Password"/> is then the admin's. A Dovecot master-user login needs
+    /// none: it is the user name <c>user*admin</c>.
+    /// </summary>
+    public string? AuthUser { get; init; }
+
     /// <summary>Hides the password from <c>ToString()</c>, which records would otherwise print.</summary>
     public override string ToString() => $"{User}@{Host}:{Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} ({Security})";
 }

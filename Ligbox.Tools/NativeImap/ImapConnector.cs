@@ -156,20 +156,29 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
 
     private static async Task AuthenticateAsync(ImapClient client, ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
+        if (endpoint.AdminUser is { } admin && endpoint.AdminMode == ImapAdminMode.ProxyAuth)
+        {
+            // SASL PLAIN: the admin authenticates, the user is the authorization identity.
+            await client.AuthenticateAsync(new SaslMechanismPlain(admin, endpoint.Secret) { AuthorizationId = endpoint.User }, cancellationToken);
+            return;
+        }
+
+        // A master-user login is an ordinary login as "user*admin" with the admin's password.
+        var login = endpoint.LoginName;
         switch (endpoint.Mechanism)
         {
             case ImapAuthMechanism.XOAuth2:
                 await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.User, endpoint.Secret), cancellationToken);
                 break;
             case ImapAuthMechanism.Plain when client.AuthenticationMechanisms.Contains("PLAIN"):
-                await client.AuthenticateAsync(new SaslMechanismPlain(endpoint.User, endpoint.Secret), cancellationToken);
+                await client.AuthenticateAsync(new SaslMechanismPlain(login, endpoint.Secret), cancellationToken);
                 break;
             case ImapAuthMechanism.Login when client.AuthenticationMechanisms.Contains("LOGIN"):
-                await client.AuthenticateAsync(new SaslMechanismLogin(endpoint.User, endpoint.Secret), cancellationToken);
+                await client.AuthenticateAsync(new SaslMechanismLogin(login, endpoint.Secret), cancellationToken);
                 break;
             default:
                 // The server does not offer the SASL mechanism: MailKit falls back to the IMAP LOGIN command.
-                await client.AuthenticateAsync(new NetworkCredential(endpoint.User, endpoint.Secret), cancellationToken);
+                await client.AuthenticateAsync(new NetworkCredential(login, endpoint.Secret), cancellationToken);
                 break;
         }
     }

@@ -26,6 +26,22 @@ public enum ImapAuthMechanism
     XOAuth2,
 }
 
+/// <summary>How an admin credential logs in as the mailbox's user (see <see cref="ImapEndpoint.AdminUser"/>).</summary>
+public enum ImapAdminMode
+{
+    /// <summary>
+    /// A master user as Dovecot and mailcow use it: the login is <c>user*admin</c> with the admin's password
+    /// (<see cref="ImapEndpoint.MasterSeparator"/>).
+    /// </summary>
+    MasterUser,
+
+    /// <summary>
+    /// SASL PLAIN with an authorization identity: the admin authenticates and asks to act as the user
+    /// (imapsync's <c>--authuser</c>, Dovecot master users, Cyrus/Zimbra admin proxy authorization).
+    /// </summary>
+    ProxyAuth,
+}
+
 /// <summary>One side of a migration: an IMAP server and the account on it.</summary>
 /// <param name="Host">Server host name or address.</param>
 /// <param name="Port">TCP port (143 for None/StartTls, 993 for Ssl, usually).</param>
@@ -47,6 +63,21 @@ public sealed record ImapEndpoint(
     /// certificate that fails verification is accepted only when it is exactly this one. <c>null</c>: no pin.
     /// </summary>
     public string? CertificateSha256 { get; init; }
+
+    /// <summary>
+    /// An admin login that logs in as <see cref="ImapEndpoint.User"/> (<see cref="AdminMode"/>); <see cref="ImapEndpoint.Secret"/>
+    /// is then the admin's password. <c>null</c>: the user logs in with their own password.
+    /// </summary>
+    public string? AdminUser { get; init; }
+
+    /// <summary>How <see cref="AdminUser"/> logs in as the user.</summary>
+    public ImapAdminMode AdminMode { get; init; } = ImapAdminMode.MasterUser;
+
+    /// <summary>Between the user and the master user in a <see cref="ImapAdminMode.MasterUser"/> login (Dovecot's <c>auth_master_user_separator</c>).</summary>
+    public string MasterSeparator { get; init; } = "*";
+
+    /// <summary>The name sent to the server: <c>user*admin</c> for a master user, otherwise the user (or the admin, for proxy authorization).</summary>
+    public string LoginName => AdminUser is null ? User : AdminMode == ImapAdminMode.MasterUser ? User + MasterSeparator + AdminUser : AdminUser;
 
     /// <summary>A printable description without the secret: <c>user@host:port</c>.</summary>
     public override string ToString() => $"{User}@{Host}:{Port}";

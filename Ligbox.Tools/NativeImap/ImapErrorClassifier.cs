@@ -26,6 +26,11 @@ internal static class ImapErrorClassifier
                 new(ImapFailureKind.Tls, side, $"TLS handshake with {server} failed on {where}: check the security mode (SSL/STARTTLS/none) and the certificate", detail),
             NotSupportedException notSupported when notSupported.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) =>
                 new(ImapFailureKind.Tls, side, $"{server} does not offer STARTTLS on {where}: use SSL (usually port 993) or check the security mode", detail),
+            MailKit.Security.AuthenticationException when endpoint.AdminUser is { } admin =>
+                new(ImapFailureKind.AuthenticationFailed, side,
+                    $"the admin login {admin} could not log in as {endpoint.User} on {where}"
+                    + (endpoint.AdminMode == ImapAdminMode.MasterUser ? $" (as {endpoint.LoginName})" : " (SASL PLAIN proxy authorization)")
+                    + ": check the admin password, that the account exists, and that the admin may log in as other users (master user / proxy authorization)", detail),
             MailKit.Security.AuthenticationException =>
                 new(ImapFailureKind.AuthenticationFailed, side, endpoint.Mechanism == ImapAuthMechanism.XOAuth2
                     ? $"authentication failed for {endpoint.User} on {where}: the access token was rejected (expired or missing IMAP scope)"

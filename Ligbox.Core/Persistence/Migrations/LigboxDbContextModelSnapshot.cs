@@ -791,6 +791,18 @@ namespace Ligbox.Core.Persistence.Migrations
                             b1.Property<Guid>("MigrationJobId")
                                 .HasColumnType("TEXT");
 
+                            b1.Property<string>("AdminLogin")
+                                .HasMaxLength(320)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AdminMode")
+                                .IsRequired()
+                                .HasMaxLength(12)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AdminSecretProtected")
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("Auth")
                                 .IsRequired()
                                 .HasMaxLength(10)
@@ -824,6 +836,18 @@ namespace Ligbox.Core.Persistence.Migrations
                     b.OwnsOne("Ligbox.Core.Jobs.ServerEndpoint", "Source", b1 =>
                         {
                             b1.Property<Guid>("MigrationJobId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AdminLogin")
+                                .HasMaxLength(320)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AdminMode")
+                                .IsRequired()
+                                .HasMaxLength(12)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AdminSecretProtected")
                                 .HasColumnType("TEXT");
 
                             b1.Property<string>("Auth")

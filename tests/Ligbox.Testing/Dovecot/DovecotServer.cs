@@ -108,6 +108,11 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         Chown(MailRoot);
         Directory.CreateDirectory(PasswdDir);
 
+        if (_options.MasterUser is { } master)
+        {
+            await File.WriteAllTextAsync(Path.Combine(BaseDir, "masters"), $"{master.Name}:{{PLAIN}}{master.Password}\n", cancellationToken);
+        }
+
         await File.WriteAllTextAsync(ConfigPath, BuildConfig(), cancellationToken);
         var (exit, output) = await RunAsync(DovecotBinary, ["-c", ConfigPath], cancellationToken);
         if (exit != 0)
@@ -407,6 +412,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             auth_failure_delay = 0
             auth_mechanisms = plain login
             mail_fsync = {{(_options.Fsync ? "optimized" : "never")}}
+            {{MasterPassdb()}}
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {{PasswdDir}}/%u
@@ -457,6 +463,11 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
 
             """;
     }
+
+    // Master users as Dovecot and mailcow configure them: "user*master" logins, and SASL PLAIN with an authorization identity.
+    private string MasterPassdb() => _options.MasterUser is null
+        ? ""
+        : $"auth_master_user_separator = *\npassdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {BaseDir}/masters\n  master = yes\n}}";
 
     // TLS on the test's own certificate: STARTTLS on the plain port, implicit TLS on ImapsPort.
     private string Ssl() => _options.Tls is { } tls
@@ -579,7 +590,16 @@ public sealed record DovecotServerOptions
     /// <see cref="DovecotServer.ImapsPort"/>; <c>null</c> (the default) for plain IMAP only.
     /// </summary>
     public TestCertificate? Tls { get; init; }
+
+    /// <summary>
+    /// A master user (a <c>passdb</c> with <c>master = yes</c>, separator <c>*</c>): it logs in as any user with its own
+    /// password, as <c>user*master</c> or by SASL PLAIN with the user as authorization identity. <c>null</c> (the default): none.
+    /// </summary>
+    public DovecotMasterUser? MasterUser { get; init; }
 }
+
+/// <summary>A Dovecot master user's name and password.</summary>
+public sealed record DovecotMasterUser(string Name, string Password);
 
 /// <summary>A message to APPEND with its flags, keywords and INTERNALDATE.</summary>
 public sealed record SeedMessage(MimeMessage Message, MessageFlags Flags, DateTimeOffset InternalDate, IReadOnlyList<string>? Keywords = null);
