@@ -51,7 +51,8 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
                           where r.JobId == job.Id && ids.Contains(rm.MailboxId)
                           select new { rm.MailboxId, RowStatus = rm.Status, r.Kind, RunStatus = r.Status, r.DryRun, r.QueuedAtUtc }).ToListAsync(ct);
         var initialDone = rows.Where(x => x.Kind == RunKind.Initial && !x.DryRun && x.RowStatus == RunStatus.Succeeded).Select(x => x.MailboxId).ToHashSet();
-        var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running).Select(x => x.MailboxId).ToHashSet();
+        // Resuming counts: the run is queued again after a restart and will pick up where it stopped.
+        var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming).Select(x => x.MailboxId).ToHashSet();
         var lastFailed = rows.Where(x => !x.DryRun && x.RowStatus is RunStatus.Succeeded or RunStatus.Failed && x.Kind is RunKind.Preflight or RunKind.Initial or RunKind.Delta or RunKind.Final)
             .GroupBy(x => x.MailboxId).Where(g => g.OrderByDescending(x => x.QueuedAtUtc).First().RowStatus == RunStatus.Failed).Select(g => g.Key).ToHashSet();
         return new RunStartFacts(initialDone, busy, lastFailed);
