@@ -3,14 +3,13 @@ using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Storage;
-using Ligbox.Core.Sync;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs of every kind execute in the background (<see cref="RunPipeline"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunPipeline executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync, GateService gate,
+    RunPipeline executor, DataDirectory dataDir, RunProgressNotifier notifier, Ligbox.Tools.Engines.EngineRegistry engines, GateService gate,
     Microsoft.Extensions.Options.IOptions<LigboxOptions> ligboxOptions) // issue 12: Ligbox:Network:AllowedHosts
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
@@ -89,9 +88,9 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
             }
         }
 
-        if (job.Engine == SyncEngineKind.Imapsync && !dryRun)
+        if (job.Engine == SyncEngineKind.Imapsync && !dryRun && engines.UnavailableReason(Ligbox.Tools.Engines.EngineKind.Imapsync) is { } missing)
         {
-            imapsync.EnsureAvailable();
+            throw new DomainException(missing);
         }
 
         var selected = decision.Covered;
