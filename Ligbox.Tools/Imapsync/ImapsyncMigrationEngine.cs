@@ -195,6 +195,7 @@ public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOpt
                 ImapSecurity.StartTls => ImapsyncSecurity.StartTls,
                 _ => ImapsyncSecurity.None,
             },
+            CertificateSha256 = endpoint.CertificateSha256,
         };
     }
 
@@ -212,4 +213,3 @@ public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOpt
             _ => "\\" + c,
         })) + "$";
 }
-
