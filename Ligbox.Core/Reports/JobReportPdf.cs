@@ -90,7 +90,14 @@ public static class JobReportPdf
             var x = PdfLayout.Margin + i * (w + gap);
             g.DrawRectangle(new XSolidBrush(PdfLayout.Shade), x, pdf.Y, w, 58);
             g.DrawRectangle(new XSolidBrush(PdfLayout.Accent), x, pdf.Y, 3, 58);
-            g.DrawString(tiles[i].Value, pdf.Figure, new XSolidBrush(PdfLayout.Accent), new XRect(x + 10, pdf.Y + 8, w - 14, 20), XStringFormats.TopLeft);
+            // Long figures (9,985 / 9,995) shrink to fit their tile.
+            var figure = pdf.Figure;
+            while (g.MeasureString(tiles[i].Value, figure).Width > w - 16 && figure.Size > 9)
+            {
+                figure = new XFont(ReportFonts.Family, figure.Size - 1, XFontStyleEx.Bold);
+            }
+
+            g.DrawString(tiles[i].Value, figure, new XSolidBrush(PdfLayout.Accent), new XRect(x + 10, pdf.Y + 8, w - 14, 20), XStringFormats.TopLeft);
             var lines = pdf.Wrap(tiles[i].Label, pdf.Small, w - 14);
             for (var l = 0; l < lines.Count; l++)
             {
@@ -145,7 +152,7 @@ public static class JobReportPdf
         {
             pdf.Y += 6;
             pdf.Paragraph("Mailboxes left out by agreement", pdf.Bold);
-            pdf.Table([new("Mailbox", 3), new("Reason", 4), new("By", 2), new("When", 2)],
+            pdf.Table([new("Mailbox", 4.2), new("Reason", 4), new("By", 2.4), new("When", 1.8)],
                 gate.Excluded.Select(e => new PdfRow([e.Login, e.Reason ?? "", e.By ?? "", Time(e.AtUtc)])));
         }
 
@@ -172,8 +179,8 @@ public static class JobReportPdf
 
         pdf.Table(
         [
-            new("Mailbox", 4), new("State", 1.4), new("Source", 1.3, Align.Right), new("Destination", 1.7, Align.Right),
-            new("Share", 1.2, Align.Right), new("Missing", 1.4, Align.Right), new("Notes", 4.4),
+            new("Mailbox", 5.2), new("State", 1.4), new("Source", 1.3, Align.Right), new("Destination", 1.7, Align.Right),
+            new("Share", 1.2, Align.Right), new("Missing", 1.4, Align.Right), new("Notes", 4),
         ],
         report.Mailboxes.Select(m => new PdfRow(
         [
@@ -193,7 +200,7 @@ public static class JobReportPdf
         }
 
         pdf.SectionHeading($"Messages not on the new server ({missing.Count:N0} listed)");
-        pdf.Table([new("Mailbox", 3), new("Folder", 2.2), new("Date", 1.6), new("Subject", 4.2)],
+        pdf.Table([new("Mailbox", 4.2), new("Folder", 2), new("Date", 1.6), new("Subject", 4)],
             missing.Take(MaxListedItems).Select(x => new PdfRow([x.Login, x.x.Folder, x.x.Date is { } d ? d.ToString("yyyy-MM-dd HH:mm", En) : "",
                 x.x.Subject ?? x.x.MessageId ?? "(no subject)"])));
         if (missing.Count > MaxListedItems)

@@ -400,7 +400,24 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
     internal static double? Ratio(long? source, long? destination) =>
         source is { } s && destination is { } d ? s == 0 ? 1.0 : Math.Round(Math.Min(1.0, (double)d / s), 6) : null;
 
-    internal static string Percent(double? ratio) => ratio is { } r ? (r * 100).ToString(r >= 0.9995 && r < 1 ? "0.00" : "0.0", En) + " %" : "n/a";
+    /// <summary>"99.9 %"; never rounds up to 100 % while something is missing (99.99 % then).</summary>
+    internal static string Percent(double? ratio)
+    {
+        if (ratio is not { } r)
+        {
+            return "n/a";
+        }
+
+        if (r >= 1)
+        {
+            return "100.0 %";
+        }
+
+        var oneDecimal = Math.Floor(r * 1000) / 10;
+        return oneDecimal < 100 && r < 0.999
+            ? oneDecimal.ToString("0.0", En) + " %"
+            : Math.Min(99.99, Math.Floor(r * 10000) / 100).ToString("0.00", En) + " %";
+    }
 
     private static string Count(long n, string one, string many) => $"{n.ToString("N0", En)} {(n == 1 ? one : many)}";
 
