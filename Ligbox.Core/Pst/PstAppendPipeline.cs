@@ -269,7 +269,7 @@ internal sealed class PstAppendPipeline
 
     private static IAppendRequest Request(MimeMessage loaded, PstMessage message)
     {
-        var request = new AppendRequest(loaded, message.Flags);
+        var request = message.Keywords.Count > 0 ? new AppendRequest(loaded, message.Flags, message.Keywords) : new AppendRequest(loaded, message.Flags);
         if (message.Date is { } date)
         {
             request.InternalDate = date;
