@@ -219,7 +219,12 @@ public sealed class ZimbraImporter
             if (item.Problem is not null || item.Content is null || item.Meta is null)
             {
                 await QuarantineAsync(quarantine, item, folder.Stats, item.Problem ?? "no .meta for this message", cancellationToken);
-                pipeline.Update(() => folder.Stats.Quarantined++);
+                // Counted as parsed too: it is a message of the export, so the gate sees it missing.
+                pipeline.Update(() =>
+                {
+                    folder.Stats.Parsed++;
+                    folder.Stats.Quarantined++;
+                });
                 continue;
             }
 
@@ -232,7 +237,11 @@ public sealed class ZimbraImporter
             catch (FormatException ex)
             {
                 await QuarantineAsync(quarantine, item, folder.Stats, $"Cannot be parsed: {ex.Message}", cancellationToken);
-                pipeline.Update(() => folder.Stats.Quarantined++);
+                pipeline.Update(() =>
+                {
+                    folder.Stats.Parsed++;
+                    folder.Stats.Quarantined++;
+                });
                 continue;
             }
 
