@@ -221,6 +221,7 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
                 ImapSecurity.StartTls => ImapsyncSecurity.StartTls,
                 _ => ImapsyncSecurity.None,
             },
+            CertificateSha256 = endpoint.CertificateSha256,
         };
     }
 
@@ -244,12 +245,29 @@ public static class ImapsyncFailures
 {
     public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request, MigrationJob job) => Describe(result, request);
 
+    private static ImapFailure CertificateRefused(ImapSide side, ImapEndpoint server, ImapsyncRunResult result, string detail)
+    {
+        var where = side == ImapSide.Source ? "source" : "destination";
+        var advice = server.CertificateSha256 is { } pin
+            ? $"it is not the certificate the job pinned (SHA-256 {CertificatePin.Display(pin)}), or it does not name {server.Host} (imapsync checks the name even of a pinned certificate): "
+              + "run Test connection to see the fingerprint it presents now, and do not continue before the server's administrator confirms it"
+            : "it is self-signed, expired, issued by an unknown authority or for another name: run Test connection to see its SHA-256 fingerprint, "
+              + $"and once the server's administrator confirms it, pin it in the job's {where} server settings";
+        return new ImapFailure(ImapFailureKind.Tls, side,
+            $"imapsync refused the TLS certificate of the {where} server {server.Host}:{server.Port}: {advice} (imapsync exit {result.ExitCode}, {result.Exit.Name}).", detail);
+    }
+
     /// <summary>The failure, naming the servers of the request.</summary>
     public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request)
     {
         var source = request.Source;
         var destination = request.Destination;
         var detail = $"imapsync exit {result.ExitCode} ({result.Exit.Name})" + (result.MostFrequentError is { } e ? $"; most frequent error: {e}" : "");
+        if (result.CertificateRefusedOnHost is { } host)
+        {
+            return CertificateRefused(host == 1 ? ImapSide.Source : ImapSide.Destination, host == 1 ? source : destination, result, detail);
+        }
+
         var (kind, side, message) = result.ExitCode switch
         {
             161 => (ImapFailureKind.AuthenticationFailed, ImapSide.Source, $"authentication failed for {source.User} on the source ({source.Host}): check the password"),
