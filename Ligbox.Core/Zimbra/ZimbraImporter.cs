@@ -1,5 +1,6 @@
 using System.Text;
 using Ligbox.Core.Pst;
+using Ligbox.Tools.ImapAppend;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Zimbra;
 using MailKit;
@@ -25,8 +26,8 @@ public sealed record ZimbraImportRequest(
 
 /// <summary>
 /// Imports a Zimbra TGZ export into one IMAP account, on the same append code as the PST import
-/// (<see cref="PstDestination"/>, <see cref="PstAppendPipeline"/>: identity skip, MULTIAPPEND batches,
-/// quarantine): the archive is streamed item by item; each message goes to the folder its <c>.meta</c>
+/// (<see cref="AppendDestination"/>, <see cref="AppendPipeline{TFolder}"/> in Ligbox.Tools: identity skip,
+/// MULTIAPPEND batches, quarantine): the archive is streamed item by item; each message goes to the folder its <c>.meta</c>
 /// <c>Path</c> names (mapped like a PST folder), with its flags, its date as INTERNALDATE and its tags as
 /// keywords where the destination folder takes keywords. Contacts, calendar items, tasks and briefcase
 /// files are counted by type and written to one archive (vCard, iCalendar, files). No database.
@@ -44,12 +45,7 @@ public sealed class ZimbraImporter
     {
         _clock = clock;
         _options = options ?? new PstImportOptions();
-        _connector = new ImapConnector(new NativeImapOptions
-        {
-            MaxConnectionsPerServer = Math.Max(2, 2 * (_options.AppendConnections + 1)),
-            Timeout = _options.Timeout,
-            LargeMessageBytes = _options.LargeMessageBytes,
-        }, Commands);
+        _connector = _options.CreateConnector(Commands);
     }
 
     /// <summary>IMAP commands sent by this importer so far, by verb.</summary>
@@ -69,25 +65,33 @@ public sealed class ZimbraImporter
             RootFolder = request.RootFolder,
         };
         var quarantine = new QuarantineWriter(request.QuarantineDirectory, _clock);
-        using var session = await PstDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
-        stats.Phase = "importing";
-        onProgress?.Invoke(stats);
-        var targets = new List<(PstFolderStatistics Stats, PstTargetFolder Target)>();
-        await using (var source = await request.OpenSource(cancellationToken))
-        await using (var reader = new ZimbraTgzReader(source))
-        await using (var others = new OtherItemsArchive(request.OtherItemsPath))
+        try
         {
-            await PstAppendPipeline.RunAsync(session, _options, quarantine, stats, onProgress,
-                (pipeline, ct) => ProduceAsync(session, pipeline, reader, others, quarantine, stats, targets, ct), cancellationToken);
-            if (await others.CompleteAsync(cancellationToken))
+            using var session = await AppendDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
+            stats.Phase = "importing";
+            onProgress?.Invoke(stats);
+            var targets = new List<(PstFolderStatistics Stats, AppendTargetFolder Target)>();
+            await using (var source = await request.OpenSource(cancellationToken))
+            await using (var reader = new ZimbraTgzReader(source))
+            await using (var others = new OtherItemsArchive(request.OtherItemsPath))
             {
-                stats.OtherItemsArchive = Path.GetFileName(request.OtherItemsPath);
+                await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats,
+                    onProgress is null ? null : () => onProgress(stats),
+                    (pipeline, ct) => ProduceAsync(session, pipeline, reader, others, quarantine, stats, targets, ct), cancellationToken);
+                if (await others.CompleteAsync(cancellationToken))
+                {
+                    stats.OtherItemsArchive = Path.GetFileName(request.OtherItemsPath);
+                }
+            }
+
+            foreach (var (folderStats, target) in targets)
+            {
+                folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
             }
         }
-
-        foreach (var (folderStats, target) in targets)
+        catch (ImapAppendException ex)
         {
-            folderStats.DestinationMessages = await session.CountAsync(target, cancellationToken);
+            throw new PstImportException(ex.Message, ex);
         }
 
         stats.Phase = "done";
@@ -178,8 +182,8 @@ public sealed class ZimbraImporter
         return bang > 0 && directory[(bang + 1)..].All(char.IsAsciiDigit) && bang + 1 < directory.Length ? directory[..bang] : directory;
     }
 
-    private async Task ProduceAsync(PstDestination session, PstAppendPipeline pipeline, ZimbraTgzReader reader, OtherItemsArchive others, QuarantineWriter quarantine,
-        PstImportStatistics stats, List<(PstFolderStatistics Stats, PstTargetFolder Target)> targets, CancellationToken cancellationToken)
+    private async Task ProduceAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, ZimbraTgzReader reader, OtherItemsArchive others, QuarantineWriter quarantine,
+        PstImportStatistics stats, List<(PstFolderStatistics Stats, AppendTargetFolder Target)> targets, CancellationToken cancellationToken)
     {
         var folders = new Dictionary<string, Folder>(StringComparer.Ordinal);
         while (true)
@@ -228,10 +232,10 @@ public sealed class ZimbraImporter
                 continue;
             }
 
-            PstMessage message;
+            AppendMessage message;
             try
             {
-                message = await PstMessage.FromStreamAsync(item.Content, ImapFlags(item.Meta.Flags), folder.Keywords ? Keywords(item.Meta) : [],
+                message = await AppendMessage.FromStreamAsync(item.Content, ImapFlags(item.Meta.Flags), folder.Keywords ? Keywords(item.Meta) : [],
                     item.Meta.Date, _options.LargeMessageBytes, cancellationToken);
             }
             catch (FormatException ex)
@@ -297,5 +301,5 @@ public sealed class ZimbraImporter
         }
     }
 
-    private sealed record Folder(PstFolderStatistics Stats, PstTargetFolder Target, bool Keywords);
+    private sealed record Folder(PstFolderStatistics Stats, AppendTargetFolder Target, bool Keywords);
 }
