@@ -108,6 +108,7 @@ public static class DependencyInjection
         app.MapPstEndpoints();
         app.MapZimbraEndpoints();
         app.MapReportEndpoints();
+        app.MapDeskEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

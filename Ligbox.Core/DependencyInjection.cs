@@ -1,5 +1,6 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Desk;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
@@ -110,6 +111,7 @@ public static class DependencyInjection
         services.AddPstImport();
         services.AddZimbraImport();
         services.AddReports();
+        services.AddDesk();
         return builder;
     }
 }
