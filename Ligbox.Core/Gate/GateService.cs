@@ -172,6 +172,11 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
             await webhooks.EnqueueAsync(db, WebhookEvents.GateRevoked, job.Id, snapshot, ct);
             queued = true;
         }
+        else if (facts.BlockedOnlyByActiveRun)
+        {
+            // The stored state stays (no transition, no audit entry, no webhook): the run's own entries say what happens,
+            // and when it ends the gate is evaluated again on its figures.
+        }
         else if (gate.Follow(facts.Result, Now) || gate.FollowRevoked(facts.Result, Now))
         {
             if (gate.State == GateState.Ready)
@@ -184,7 +189,9 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
                 JsonSerializer.Serialize(Snapshot(job, gate, facts.Result), SnapshotJson), job.Id);
         }
 
-        MovePhase(job, PhaseFor(job.Phase, gate.State), gate.State == GateState.Blocked ? "The gate is blocked: " + string.Join(" ", facts.Result.Reasons) : null);
+        // The phase follows the gate as it is shown (Blocked while a run is active, whatever is stored).
+        var shown = facts.BlockedOnlyByActiveRun && gate.State != GateState.Approved ? GateState.Blocked : gate.State;
+        MovePhase(job, PhaseFor(job.Phase, shown), shown == GateState.Blocked ? "The gate is blocked: " + string.Join(" ", facts.Result.Reasons) : null);
         return queued;
     }
 
@@ -255,9 +262,20 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
     };
 
     /// <summary>What the gate is computed from. The fingerprint is built only when asked (an approval, or checking one).</summary>
-    private sealed record Facts(MigrationJob Job, MigrationGate? Gate, GateResult Result, Lazy<GateFingerprint> LazyFingerprint, IReadOnlyList<Run> Runs)
+    private sealed record Facts(MigrationJob Job, MigrationGate? Gate, GateResult Result, Lazy<GateFingerprint> LazyFingerprint, IReadOnlyList<Run> Runs,
+        GateInput Input)
     {
         public GateFingerprint Fingerprint => LazyFingerprint.Value;
+
+        /// <summary>
+        /// Blocked only because a run is active: the figures alone would not block. Every run start would otherwise
+        /// store Blocked and every run end Ready again, so a delta after a ready gate recorded "the gate became ready"
+        /// with the same figures once more. The view still shows Blocked while the run is active (<see cref="Decide"/>).
+        /// </summary>
+        public bool BlockedOnlyByActiveRun => _blockedOnlyByActiveRun ??=
+            Result.IsBlocked && Input.RunActive && !GateCalculator.Calculate(Input with { RunActive = false }).IsBlocked;
+
+        private bool? _blockedOnlyByActiveRun;
     }
 
     /// <summary>The columns of a mailbox the gate reads (no secrets, no tracked entity: 10,000 of them stay cheap).</summary>
@@ -322,7 +340,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         };
         var fingerprint = new Lazy<GateFingerprint>(() => GateFingerprint.Of(job, mailboxes.Select(m => new GateFingerprintMailbox(m.Id, m.SourceLogin,
             m.DestinationLogin, m.DestinationFolderPrefix, m.CredentialsVersion, m.Excluded, null)), finalRuns));
-        return new Facts(job, gate, GateCalculator.Calculate(input), fingerprint, runs);
+        return new Facts(job, gate, GateCalculator.Calculate(input), fingerprint, runs, input);
     }
 
     private static GateMailboxInput ToInput(GateMailboxRow m, SyncStatistics? stats, bool finalDone) => new(

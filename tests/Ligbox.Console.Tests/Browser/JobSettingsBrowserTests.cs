@@ -8,7 +8,6 @@ using Ligbox.Core.Runs;
 using Ligbox.Testing.Dovecot;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using static Ligbox.Console.Tests.Runs.RunsTestSupport;
 using static Microsoft.Playwright.Assertions;
 
@@ -83,7 +82,7 @@ public sealed class JobSettingsBrowserTests(BrowserSession session) : DovecotPai
         await page.SetViewportSizeAsync(390, 844);
         await page.GetByTestId("edit-settings").ClickAsync();
         await Expect(dialog).ToBeVisibleAsync();
-        await BrowserSession.ScreenshotAsync(page, "settings-03-dialog-390");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, "settings-03-dialog-390.png") });
         var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
         Assert.True(width <= 390, $"the page is {width} px wide at 390 px");
     }
@@ -118,7 +117,10 @@ public sealed class JobSettingsBrowserTests(BrowserSession session) : DovecotPai
         {
             await BrowserSession.Input(page, $"{prefix}-host").FillAsync(server.Host);
             await page.GetByTestId($"{prefix}-security").ClickAsync();
-            await page.GetByText("None — unencrypted (port 143)").Last.ClickAsync();
+            await page.Locator(".mud-popover-open").GetByText("None — unencrypted (port 143)").ClickAsync();
+            await Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+            // The port follows the TLS mode while it is a default one: None took effect.
+            await Expect(BrowserSession.Input(page, $"{prefix}-port")).ToHaveValueAsync("143");
             await BrowserSession.Input(page, $"{prefix}-port").FillAsync(server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
@@ -127,7 +129,9 @@ public sealed class JobSettingsBrowserTests(BrowserSession session) : DovecotPai
         await BrowserSession.Input(page, "connection-test-dest-user").FillAsync(user);
         await BrowserSession.Input(page, "connection-test-dest-password").FillAsync(dp);
         await page.GetByTestId("connection-test-run").ClickAsync();
-        await Expect(page.GetByTestId("connection-test-result")).ToHaveAttributeAsync("data-succeeded", "true", new() { Timeout = 20_000 });
+        await Expect(page.GetByTestId("connection-test-result")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await BrowserSession.ScreenshotAsync(page, "create-00-test-connection-ok");
+        await Expect(page.GetByTestId("connection-test-result")).ToHaveAttributeAsync("data-succeeded", "true");
         await Expect(page.GetByTestId("connection-test-source")).ToContainTextAsync($"Logged in to {Source.Host}:{Source.Port} as {user}.");
         await Expect(page.GetByTestId("connection-test-destination")).ToContainTextAsync($"Logged in to {Destination.Host}:{Destination.Port} as {user}.");
 
