@@ -23,6 +23,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # The same script an operator runs on a worker host installs readpst, doveadm and imapsync.
 COPY scripts/install-migration-tools.sh /tmp/install-migration-tools.sh
 RUN bash /tmp/install-migration-tools.sh && rm -rf /var/lib/apt/lists/* /tmp/install-migration-tools.sh
+# The PDF job report (docs/report.md) draws with DejaVu Sans: PDFsharp finds no fonts of its own on Linux.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system ligbox && useradd --system --gid ligbox --home-dir /app --shell /usr/sbin/nologin ligbox \
     && mkdir -p /data/migrations && chown -R ligbox:ligbox /data/migrations
 WORKDIR /app

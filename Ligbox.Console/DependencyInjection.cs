@@ -106,6 +106,7 @@ public static class DependencyInjection
         app.MapRunsEndpoints();
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
+        app.MapReportEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

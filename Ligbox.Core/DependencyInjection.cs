@@ -7,6 +7,7 @@ using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Scheduling;
 using Ligbox.Core.Pst;
+using Ligbox.Core.Reports;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
@@ -106,6 +107,7 @@ public static class DependencyInjection
         services.AddDeltaSchedules();
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
+        services.AddReports();
         return builder;
     }
 }

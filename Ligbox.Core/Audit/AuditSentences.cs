@@ -15,11 +15,11 @@ public static class AuditSentences
 
     private static readonly Dictionary<string, Func<string, Details, string>> Formatters = new(StringComparer.Ordinal)
     {
-        ["job.created"] = (a, d) => $"{a} created the job for {d.Str("domain") ?? "a domain"}{d.Opt("ticketId", " (ticket {0})")}.",
-        // JobService writes the changes in words ({"changes": ["destination server changed from … to …"]}); older entries name the fields.
-        ["job.updated"] = (a, d) => d.List("changes") is { } changes
-            ? $"{a} changed the job's settings: {changes}."
-            : $"{a} changed the job's {d.Joined("name", "ticketId", "source", "destination", "engine", "options") ?? "settings"}.",
+        ["job.created"] = (a, d) => $"{a} created the job for {d.Str("domain") ?? "a domain"}{d.Opt("ticketId", " (ticket {0})")}"
+            + $"{d.Opt("sourceCertificateSha256", ", trusting the source server's certificate SHA-256 {0}")}"
+            + $"{d.Opt("destinationCertificateSha256", ", trusting the destination server's certificate SHA-256 {0}")}.",
+        ["job.updated"] = (a, d) => $"{a} changed the job's {d.Joined("name", "ticketId", "source", "destination", "engine", "options") ?? "settings"}"
+            + $"{(d.List("changes") is { } c ? $" ({c})" : "")}.",
         ["job.cancelled"] = (a, d) => $"{a} cancelled the job{d.Opt("reason", ": {0}")}.",
         ["mailbox.added"] = (a, d) => $"{a} added the mailbox {Mailbox(d)}{d.Opt("destinationLogin", " (to {0})")}.",
         ["mailbox.updated"] = (a, d) => $"{a} changed the mailbox {Mailbox(d)}{(d.Joined("changes") is null ? "" : d.List("changes") is { } c ? $" ({c})" : "")}.",

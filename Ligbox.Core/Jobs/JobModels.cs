@@ -10,9 +10,29 @@ public sealed record ServerEndpointModel
     public ImapSecurityMode Security { get; set; } = ImapSecurityMode.Ssl;
     public ImapAuthMode Auth { get; set; } = ImapAuthMode.Plain;
 
-    public ServerEndpoint ToEndpoint() => new() { Host = Host.Trim().ToLowerInvariant(), Port = Port, Security = Security, Auth = Auth };
+    /// <summary>
+    /// The SHA-256 fingerprint of the server certificate to trust (as Test connection / pre-flight shows it; colons,
+    /// spaces and case do not matter); empty for none.
+    /// </summary>
+    public string? CertificateSha256 { get; set; }
 
-    public static ServerEndpointModel From(ServerEndpoint e) => new() { Host = e.Host, Port = e.Port, Security = e.Security, Auth = e.Auth };
+    public ServerEndpoint ToEndpoint() => new()
+    {
+        Host = Host.Trim().ToLowerInvariant(),
+        Port = Port,
+        Security = Security,
+        Auth = Auth,
+        CertificateSha256 = Tools.NativeImap.CertificatePin.TryNormalize(CertificateSha256, out var pin) ? pin : null,
+    };
+
+    public static ServerEndpointModel From(ServerEndpoint e) => new()
+    {
+        Host = e.Host,
+        Port = e.Port,
+        Security = e.Security,
+        Auth = e.Auth,
+        CertificateSha256 = e.CertificateSha256 is { } pin ? Tools.NativeImap.CertificatePin.Display(pin) : null,
+    };
 }
 
 public sealed record JobOptionsModel

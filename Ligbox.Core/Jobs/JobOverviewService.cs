@@ -72,8 +72,8 @@ public sealed class JobOverviewService(IDbContextFactory<LigboxDbContext> dbFact
             .Select(r => new { r.Id, r.Kind, r.Status, r.QueuedAtUtc, r.EndedAtUtc, r.Message, r.StatisticsJson })
             .ToListAsync(ct);
         var ordered = runs.OrderByDescending(r => r.QueuedAtUtc).ToList();
-        var active = ordered.FirstOrDefault(r => r.Status is RunStatus.Queued or RunStatus.Running);
-        var last = ordered.FirstOrDefault(r => r.Status is not (RunStatus.Queued or RunStatus.Running));
+        var active = ordered.FirstOrDefault(r => r.Status is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming);
+        var last = ordered.FirstOrDefault(r => r.Status is not (RunStatus.Queued or RunStatus.Running or RunStatus.Resuming));
         var lastSync = ordered.FirstOrDefault(r => r.Kind != RunKind.Preflight && r.Status == RunStatus.Succeeded);
         var gate = await db.Gates.AsNoTracking().Where(g => g.JobId == jobId).Select(g => (GateState?)g.State).SingleOrDefaultAsync(ct);
         var lastRun = last is null ? null : new LastRunOutcome(last.Id, last.Kind, last.Status, last.EndedAtUtc, last.Message);

@@ -44,7 +44,16 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             request.Engine, (request.Options ?? new()).ToOptions(), actor, now);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Jobs.Add(job);
-        audit.Add(db, actor, "job.created", "job", job.Id, new { job.Domain, job.Name, job.TicketId, importOnly = !job.HasSource }, job.Id);
+        audit.Add(db, actor, "job.created", "job", job.Id, new
+        {
+            job.Domain,
+            job.Name,
+            job.TicketId,
+            importOnly = !job.HasSource,
+            // Pinned certificates are audited by fingerprint (null: none pinned).
+            sourceCertificateSha256 = job.HasSource && job.Source.CertificateSha256 is { } sourcePin ? Tools.NativeImap.CertificatePin.Display(sourcePin) : null,
+            destinationCertificateSha256 = job.Destination.CertificateSha256 is { } destinationPin ? Tools.NativeImap.CertificatePin.Display(destinationPin) : null,
+        }, job.Id);
         await db.SaveChangesAsync(ct);
         return ToDto(job, 0);
     }
@@ -169,6 +178,9 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         Compare("ticket", a.TicketId, b.TicketId);
         Compare("source server", Server(a.Source), Server(b.Source));
         Compare("destination server", Server(a.Destination), Server(b.Destination));
+        // The pinned certificates are audited by fingerprint: who trusted which certificate, and when.
+        Compare("source certificate pin (SHA-256)", a.Source?.CertificateSha256, b.Source?.CertificateSha256);
+        Compare("destination certificate pin (SHA-256)", a.Destination.CertificateSha256, b.Destination.CertificateSha256);
         Compare("engine", a.Engine.ToString(), b.Engine.ToString());
         Compare("folders included", string.Join(", ", a.Options.IncludeFolders), string.Join(", ", b.Options.IncludeFolders));
         Compare("folders left out", string.Join(", ", a.Options.ExcludeFolders), string.Join(", ", b.Options.ExcludeFolders));
@@ -245,6 +257,19 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         if (!Enum.IsDefined(server.Auth))
         {
             errors.Add($"{field}.auth", "Choose Plain, Login or XOAuth2.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(server.CertificateSha256))
+        {
+            if (!Tools.NativeImap.CertificatePin.TryNormalize(server.CertificateSha256, out _))
+            {
+                errors.Add($"{field}.certificateSha256",
+                    "Paste the certificate's SHA-256 fingerprint as Test connection showed it: 64 hex digits (colons allowed), or leave it empty.");
+            }
+            else if (server.Security == ImapSecurityMode.None)
+            {
+                errors.Add($"{field}.certificateSha256", "A pinned certificate needs SSL/TLS or STARTTLS; with no encryption there is no certificate.");
+            }
         }
     }
 

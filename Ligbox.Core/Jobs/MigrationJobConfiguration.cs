@@ -44,5 +44,6 @@ internal sealed class MigrationJobConfiguration : IEntityTypeConfiguration<Migra
         s.Property<string>(nameof(ServerEndpoint.Host)).HasMaxLength(253);
         s.Property<ImapSecurityMode>(nameof(ServerEndpoint.Security)).HasConversion<string>().HasMaxLength(10);
         s.Property<ImapAuthMode>(nameof(ServerEndpoint.Auth)).HasConversion<string>().HasMaxLength(10);
+        s.Property<string?>(nameof(ServerEndpoint.CertificateSha256)).HasMaxLength(64);
     }
 }

@@ -8,6 +8,13 @@ public sealed record ServerEndpoint
     public ImapSecurityMode Security { get; init; } = ImapSecurityMode.Ssl;
     public ImapAuthMode Auth { get; init; } = ImapAuthMode.Plain;
 
+    /// <summary>
+    /// The SHA-256 fingerprint (64 upper-case hex digits) of the server certificate the technician confirmed and
+    /// pinned: trusted although no authority vouches for it (an old server's self-signed certificate). Every other
+    /// certificate is verified as usual; <c>null</c> when nothing is pinned.
+    /// </summary>
+    public string? CertificateSha256 { get; init; }
+
     public override string ToString() => $"{Host}:{Port} ({Security})";
 }
 

@@ -25,8 +25,13 @@ public sealed record ConnectionTestRequest
     public ServerEndpointModel? Destination { get; set; }
 }
 
-/// <summary>The answer in plain words, one line per side (never with a password).</summary>
-public sealed record ConnectionTestResult(bool Succeeded, string Source, string Destination);
+/// <summary>
+/// The answer in plain words, one line per side (never with a password). When a side's TLS certificate was refused,
+/// its SHA-256 fingerprint (colon-separated) is given so the technician can confirm it with the server's
+/// administrator and pin it in the job's server settings.
+/// </summary>
+public sealed record ConnectionTestResult(bool Succeeded, string Source, string Destination,
+    string? SourceCertificateSha256 = null, string? DestinationCertificateSha256 = null);
 
 /// <summary>Logs in to both sides with the given values before anything is saved (the native engine's pre-flight).</summary>
 public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, IImapSyncEngine engine,
@@ -114,8 +119,14 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
         string Side(ImapSide side, ServerEndpoint server, string user) =>
             result.Failures.Where(f => f.Side == side).Select(f => f.Message).FirstOrDefault()
             ?? $"Logged in to {server.Host}:{server.Port} as {user}.";
+        string? Certificate(ImapSide side) =>
+            result.Failures.Where(f => f.Side == side).Select(f => f.CertificateSha256).FirstOrDefault(c => c is not null) is { } seen
+                ? CertificatePin.Display(seen)
+                : null;
         return new ConnectionTestResult(result.Succeeded,
             sourceServer is not null ? Side(ImapSide.Source, sourceServer, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
-            Side(ImapSide.Destination, destinationServer, destUser!));
+            Side(ImapSide.Destination, destinationServer, destUser!),
+            sourceServer is not null ? Certificate(ImapSide.Source) : null,
+            Certificate(ImapSide.Destination));
     }
 }

@@ -1,3 +1,4 @@
+using Ligbox.Tools.ImapAppend;
 using Ligbox.Tools.NativeImap;
 
 namespace Ligbox.Core.Pst;
@@ -29,8 +30,8 @@ public sealed record PstImportRequest(
     string? RootFolder,
     Action<string>? OnReadpstLine = null);
 
-/// <summary>Counts for one source folder.</summary>
-public sealed class PstFolderStatistics
+/// <summary>Counts for one source folder (parsed, appended, skipped and quarantined are counted by the append pipeline).</summary>
+public sealed class PstFolderStatistics : AppendFolderCounts
 {
     public required string Source { get; init; }
     public string Destination { get; set; } = "";
@@ -40,12 +41,6 @@ public sealed class PstFolderStatistics
 
     /// <summary>Calendar entries and contacts: not e-mail, not imported.</summary>
     public int NotMail { get; set; }
-    public int Parsed { get; set; }
-    public int Appended { get; set; }
-
-    /// <summary>Already in the destination folder (same identity).</summary>
-    public int Skipped { get; set; }
-    public int Quarantined { get; set; }
 
     /// <summary>The destination folder's STATUS MESSAGES after the import.</summary>
     public int? DestinationMessages { get; set; }

@@ -1,3 +1,4 @@
+using Ligbox.Tools.ImapAppend;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Readpst;
 using MimeKit;
@@ -8,7 +9,7 @@ namespace Ligbox.Core.Pst;
 /// Imports a PST (through <c>readpst -e</c>) or an mbox into one IMAP account: sources streamed message
 /// by message, folders mapped with the engine's <see cref="FolderMapper"/>, read state and date kept,
 /// messages already in the destination skipped, the rest appended by MULTIAPPEND batches over several
-/// connections (<see cref="PstAppendPipeline"/>), rejected ones quarantined one by one. No database:
+/// connections (<see cref="AppendPipeline{TFolder}"/> in Ligbox.Tools), rejected ones quarantined one by one. No database:
 /// the run bookkeeping is the caller's.
 /// </summary>
 public sealed class PstImporter
@@ -23,13 +24,7 @@ public sealed class PstImporter
         _readpst = readpst;
         _clock = clock;
         _options = options ?? new PstImportOptions();
-        _connector = new ImapConnector(new NativeImapOptions
-        {
-            // The control connection and the appenders, for an import and a quarantine retry at once.
-            MaxConnectionsPerServer = Math.Max(2, 2 * (_options.AppendConnections + 1)),
-            Timeout = _options.Timeout,
-            LargeMessageBytes = _options.LargeMessageBytes,
-        }, Commands);
+        _connector = _options.CreateConnector(Commands);
     }
 
     /// <summary>IMAP commands sent by this importer so far, by verb (tests check the MULTIAPPEND batching with it).</summary>
@@ -50,19 +45,19 @@ public sealed class PstImporter
         var quarantine = new QuarantineWriter(request.QuarantineDirectory, _clock);
         try
         {
-            var targets = new List<(PstFolderStatistics Stats, PstTargetFolder Target)>();
+            var targets = new List<(PstFolderStatistics Stats, AppendTargetFolder Target)>();
             if (stats.SourceKind == PstSourceKind.Pst)
             {
                 var items = await ExtractAsync(request, stats, onProgress, cancellationToken);
-                using var session = await PstDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
+                using var session = await AppendDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
                 stats.Phase = "importing";
-                await PstAppendPipeline.RunAsync(session, _options, quarantine, stats, onProgress,
+                await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats, Changed(stats, onProgress),
                     (pipeline, ct) => ProduceExtractedAsync(session, pipeline, items, stats, targets, quarantine, ct), cancellationToken);
                 await CountAsync(session, targets, cancellationToken);
             }
             else
             {
-                using var session = await PstDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
+                using var session = await AppendDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
                 stats.Phase = "importing";
                 var name = Path.GetFileNameWithoutExtension(request.SourceName);
                 var folderStats = new PstFolderStatistics { Source = name };
@@ -75,7 +70,7 @@ public sealed class PstImporter
                 var target = await session.OpenAsync(name, cancellationToken);
                 folderStats.Destination = target.FullName;
                 targets.Add((folderStats, target));
-                await PstAppendPipeline.RunAsync(session, _options, quarantine, stats, onProgress,
+                await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats, Changed(stats, onProgress),
                     (pipeline, ct) => ProduceMboxAsync(pipeline, request.SourcePath, target, folderStats, ct), cancellationToken);
                 await CountAsync(session, targets, cancellationToken);
             }
@@ -83,6 +78,10 @@ public sealed class PstImporter
             stats.Phase = "done";
             onProgress?.Invoke(stats);
             return stats;
+        }
+        catch (ImapAppendException ex)
+        {
+            throw new PstImportException(ex.Message, ex);
         }
         finally
         {
@@ -94,15 +93,28 @@ public sealed class PstImporter
     }
 
     /// <summary>Appends quarantined messages again (e.g. after the quota was raised); the ones that go through leave the quarantine.</summary>
+    /// <exception cref="PstImportException">The destination refuses the login or a folder.</exception>
     public async Task<PstImportStatistics> RetryQuarantineAsync(ImapEndpoint destination, string quarantineDirectory, string? rootFolder, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await RetryAsync(destination, quarantineDirectory, rootFolder, cancellationToken);
+        }
+        catch (ImapAppendException ex)
+        {
+            throw new PstImportException(ex.Message, ex);
+        }
+    }
+
+    private async Task<PstImportStatistics> RetryAsync(ImapEndpoint destination, string quarantineDirectory, string? rootFolder, CancellationToken cancellationToken)
     {
         var stats = new PstImportStatistics { SourceName = "quarantine", RootFolder = rootFolder, Phase = "importing" };
         var entries = QuarantineWriter.Read(quarantineDirectory);
         var retryDirectory = quarantineDirectory + ".retry";
         var stillFailing = new QuarantineWriter(retryDirectory, _clock);
-        var targets = new List<(PstFolderStatistics Stats, PstTargetFolder Target)>();
-        using var session = await PstDestination.ConnectAsync(_connector, destination, rootFolder, cancellationToken);
-        await PstAppendPipeline.RunAsync(session, _options, stillFailing, stats, null, async (pipeline, ct) =>
+        var targets = new List<(PstFolderStatistics Stats, AppendTargetFolder Target)>();
+        using var session = await AppendDestination.ConnectAsync(_connector, destination, rootFolder, cancellationToken);
+        await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, stillFailing.AddMessageAsync, stats, null, async (pipeline, ct) =>
         {
             foreach (var group in entries.GroupBy(e => e.DestinationFolder, StringComparer.Ordinal))
             {
@@ -129,6 +141,10 @@ public sealed class PstImporter
         stats.Phase = "done";
         return stats;
     }
+
+    // The pipeline reports "the figures changed" under the statistics' lock; the caller's callback wants them.
+    private static Action? Changed(PstImportStatistics stats, Action<PstImportStatistics>? onProgress) =>
+        onProgress is null ? null : () => onProgress(stats);
 
     /// <summary>mbox by extension or by its "From " first line; everything else must be a PST.</summary>
     internal static PstSourceKind DetectKind(string path, string name)
@@ -194,8 +210,8 @@ public sealed class PstImporter
         return slash < 0 ? "" : folder[(slash + 1)..];
     }
 
-    private async Task ProduceExtractedAsync(PstDestination session, PstAppendPipeline pipeline, IReadOnlyList<ReadpstItem> items,
-        PstImportStatistics stats, List<(PstFolderStatistics, PstTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
+    private async Task ProduceExtractedAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, IReadOnlyList<ReadpstItem> items,
+        PstImportStatistics stats, List<(PstFolderStatistics, AppendTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
         foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
         {
@@ -223,13 +239,13 @@ public sealed class PstImporter
     }
 
     /// <summary>One <c>.eml</c>: its header read here, the file parsed by the appender that sends it.</summary>
-    private async Task OfferFileAsync(PstAppendPipeline pipeline, PstTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
+    private async Task OfferFileAsync(AppendPipeline<PstFolderStatistics> pipeline, AppendTargetFolder target, PstFolderStatistics folderStats, string path, string? subject,
         QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
-        PstMessage message;
+        AppendMessage message;
         try
         {
-            message = await PstMessage.FromFileAsync(path, _options.LargeMessageBytes, cancellationToken);
+            message = await AppendMessage.FromFileAsync(path, _options.LargeMessageBytes, cancellationToken);
         }
         catch (FormatException ex)
         {
@@ -242,7 +258,7 @@ public sealed class PstImporter
     }
 
     /// <summary>The mbox streamed with one parser over the file (persistent: bodies are read back from the file, not buffered).</summary>
-    private static async Task ProduceMboxAsync(PstAppendPipeline pipeline, string path, PstTargetFolder target, PstFolderStatistics folderStats, CancellationToken cancellationToken)
+    private static async Task ProduceMboxAsync(AppendPipeline<PstFolderStatistics> pipeline, string path, AppendTargetFolder target, PstFolderStatistics folderStats, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
         var parser = new MimeParser(stream, MimeFormat.Mbox, persistent: true);
@@ -271,7 +287,7 @@ public sealed class PstImporter
         }
     }
 
-    private static async Task CountAsync(PstDestination session, List<(PstFolderStatistics Stats, PstTargetFolder Target)> targets, CancellationToken cancellationToken)
+    private static async Task CountAsync(AppendDestination session, List<(PstFolderStatistics Stats, AppendTargetFolder Target)> targets, CancellationToken cancellationToken)
     {
         foreach (var (folderStats, target) in targets)
         {

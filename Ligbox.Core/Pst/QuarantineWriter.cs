@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ligbox.Core.Storage;
+using Ligbox.Tools.ImapAppend;
 
 namespace Ligbox.Core.Pst;
 
@@ -32,7 +33,7 @@ internal sealed class QuarantineWriter(string directory, TimeProvider clock)
             await from.CopyToAsync(to, cancellationToken);
         }, folder, subject, reason, cancellationToken);
 
-    public Task AddMessageAsync(PstMessage message, PstFolderStatistics folder, string reason, CancellationToken cancellationToken) =>
+    public Task AddMessageAsync(AppendMessage message, PstFolderStatistics folder, string reason, CancellationToken cancellationToken) =>
         AddAsync(async path =>
         {
             await using var to = PrivateFile.Open(path, FileMode.Create);

@@ -3,14 +3,13 @@ using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Storage;
-using Ligbox.Core.Sync;
 using Microsoft.EntityFrameworkCore;
 
 namespace Ligbox.Core.Runs;
 
 /// <summary>Starts, cancels and lists a job's runs. Runs of every kind execute in the background (<see cref="RunPipeline"/>).</summary>
 public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock, RunScheduler scheduler,
-    RunPipeline executor, DataDirectory dataDir, RunProgressNotifier notifier, ImapsyncPass imapsync, GateService gate,
+    RunPipeline executor, DataDirectory dataDir, RunProgressNotifier notifier, Ligbox.Tools.Engines.EngineRegistry engines, GateService gate,
     Microsoft.Extensions.Options.IOptions<LigboxOptions> ligboxOptions) // issue 12: Ligbox:Network:AllowedHosts
 {
     public Task<RunDto> StartPreflightAsync(Guid jobId, string actor, CancellationToken ct = default) =>
@@ -60,7 +59,8 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
                           where r.JobId == job.Id
                           select new { rm.MailboxId, RowStatus = rm.Status, r.Kind, RunStatus = r.Status, r.DryRun, r.QueuedAtUtc }).ToListAsync(ct);
         var initialDone = rows.Where(x => x.Kind == RunKind.Initial && !x.DryRun && x.RowStatus == RunStatus.Succeeded).Select(x => x.MailboxId).ToHashSet();
-        var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running).Select(x => x.MailboxId).ToHashSet();
+        // Resuming counts: the run is queued again after a restart and will pick up where it stopped.
+        var busy = rows.Where(x => x.RunStatus is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming).Select(x => x.MailboxId).ToHashSet();
         var lastFailed = rows.Where(x => !x.DryRun && x.RowStatus is RunStatus.Succeeded or RunStatus.Failed && x.Kind is RunKind.Preflight or RunKind.Initial or RunKind.Delta or RunKind.Final)
             .GroupBy(x => x.MailboxId).Where(g => g.OrderByDescending(x => x.QueuedAtUtc).First().RowStatus == RunStatus.Failed).Select(g => g.Key).ToHashSet();
         return new RunStartFacts(initialDone, busy, lastFailed);
@@ -97,9 +97,9 @@ public sealed class RunService(IDbContextFactory<LigboxDbContext> dbFactory, Aud
             }
         }
 
-        if (job.Engine == SyncEngineKind.Imapsync && !dryRun)
+        if (job.Engine == SyncEngineKind.Imapsync && !dryRun && engines.UnavailableReason(Ligbox.Tools.Engines.EngineKind.Imapsync) is { } missing)
         {
-            imapsync.EnsureAvailable();
+            throw new DomainException(missing);
         }
 
         var selected = decision.Covered;

@@ -15,14 +15,12 @@ public static class RunsServiceCollectionExtensions
     /// <summary>
     /// Runs on Quartz with its persistent store in the console database (schema created if missing),
     /// the lifecycle shell (<see cref="RunPipeline"/>) with the pre-flight and sync handlers (imports add theirs),
-    /// the imapsync engine, the progress notifier and start-up recovery. Register after the database initialiser.
+    /// the engine registry (the engines are registered by AddLigboxTools), the progress notifier and start-up recovery. Register after the database initialiser.
     /// </summary>
     public static IServiceCollection AddLigboxRuns(this IServiceCollection services, DataDirectory dataDir, string connectionString)
     {
         services.AddOptions<RunsOptions>().BindConfiguration(RunsOptions.Section);
         services.AddSingleton<EfSyncStateStore>();
-        services.AddSingleton<ImapsyncPass>();
-        services.AddSingleton<IMigrationEngine>(sp => sp.GetRequiredService<ImapsyncPass>());
         services.TryAddSingleton<EngineRegistry>();
         services.AddSingleton<RunProgressNotifier>();
         services.AddSingleton<MailboxSlots>();

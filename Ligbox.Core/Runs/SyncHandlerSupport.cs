@@ -67,7 +67,10 @@ public sealed class SyncHandlerSupport(EngineRegistry engines, MailboxSlots slot
             ImapAuthMode.Login => ImapAuthMechanism.Login,
             ImapAuthMode.XOAuth2 => ImapAuthMechanism.XOAuth2,
             _ => ImapAuthMechanism.Plain,
-        });
+        })
+    {
+        CertificateSha256 = server.CertificateSha256,
+    };
 
     private static FolderMappingOptions Mapping(MigrationJob job, Mailbox m) => new()
     {

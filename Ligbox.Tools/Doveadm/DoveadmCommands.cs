@@ -7,8 +7,11 @@ namespace Ligbox.Tools.Doveadm;
 /// <param name="Port">Remote port.</param>
 /// <param name="User">Remote login.</param>
 /// <param name="Ssl"><c>imaps</c> (implicit TLS), <c>starttls</c> or <c>null</c> for plain.</param>
-/// <param name="VerifyCertificate"><c>false</c> passes <c>imapc_ssl_verify=no</c> (self-signed lab servers).</param>
-public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null, bool VerifyCertificate = true);
+/// <param name="TrustedCertificateFile">
+/// A PEM file with the one certificate the job pinned (<c>ssl_client_ca_file</c>): imapc then trusts that certificate
+/// besides the authorities it trusts anyway. Certificates are always verified (Dovecot's default <c>imapc_ssl_verify=yes</c> is never turned off).
+/// </param>
+public sealed record ImapcSource(string Host, int Port, string User, string? Ssl = null, string? TrustedCertificateFile = null);
 
 /// <summary>Builds doveadm argument lists (the Dovecot-to-Dovecot path).</summary>
 public static class DoveadmCommands
@@ -139,9 +142,10 @@ public static class DoveadmCommands
         if (source.Ssl is { } ssl)
         {
             args.AddRange(["-o", $"imapc_ssl={ssl}"]);
-            if (!source.VerifyCertificate)
+            // imapc_ssl_verify is yes by default: never turned off here.
+            if (source.TrustedCertificateFile is { } pinned)
             {
-                args.AddRange(["-o", "imapc_ssl_verify=no"]);
+                args.AddRange(["-o", $"ssl_client_ca_file={pinned}"]);
             }
         }
 

@@ -129,22 +129,67 @@ public sealed partial class DoveadmSyncEngine
     private async Task<DoveadmResult> RunSyncAsync(SyncRequest request, Action<string> onLine, CancellationToken cancellationToken)
     {
         var source = request.Source;
-        var imapc = new ImapcSource(source.Host, source.Port, source.User, source.Security switch
-        {
-            ImapSecurity.Ssl => "imaps",
-            ImapSecurity.StartTls => "starttls",
-            _ => null,
-        }, !source.AcceptInvalidCertificates);
         var workDirectory = _settings.WorkDirectory;
         if (workDirectory is not null)
         {
             Directory.CreateDirectory(workDirectory);
         }
 
-        using var command = DoveadmCommands.PrepareBackupFromImapc(request.Destination.User, imapc, source.Secret, _settings.EffectiveConfigFile,
-            workDirectory, request.NotBefore, request.Mapping.Exclude.Select(ToMask));
-        _logger.LogInformation("{Mailbox}: doveadm backup -R from {Source}", request.EffectiveMailboxKey, source);
-        return await RunAsync(command.Arguments, command.Secrets, onLine, cancellationToken);
+        // TLS: check the certificate first, so a refused one is explained in plain words with its fingerprint; a pinned
+        // one is handed to imapc as the one certificate it trusts besides its authorities (no file when none is pinned).
+        var pinnedFile = source.Security != ImapSecurity.None
+            ? await PinnedCertificateFileAsync(source, cancellationToken)
+            : null;
+        try
+        {
+            var imapc = new ImapcSource(source.Host, source.Port, source.User, source.Security switch
+            {
+                ImapSecurity.Ssl => "imaps",
+                ImapSecurity.StartTls => "starttls",
+                _ => null,
+            }, pinnedFile);
+            using var command = DoveadmCommands.PrepareBackupFromImapc(request.Destination.User, imapc, source.Secret, _settings.EffectiveConfigFile,
+                workDirectory, request.NotBefore, request.Mapping.Exclude.Select(ToMask));
+            _logger.LogInformation("{Mailbox}: doveadm backup -R from {Source}", request.EffectiveMailboxKey, source);
+            return await RunAsync(command.Arguments, command.Secrets, onLine, cancellationToken);
+        }
+        finally
+        {
+            if (pinnedFile is not null)
+            {
+                File.Delete(pinnedFile);
+            }
+        }
+    }
+
+    private static async Task<string?> PinnedCertificateFileAsync(ImapEndpoint source, CancellationToken cancellationToken)
+    {
+        using var certificate = await ServerCertificateProbe.GetAsync(source, ImapSide.Source, TimeSpan.FromSeconds(30), cancellationToken);
+        if (certificate is null || source.CertificateSha256 is not { } pin || !string.Equals(CertificatePin.Of(certificate), pin, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        // dsync reads the file after dropping to the mail user, so it lies in the system temp directory (the work
+        // directory may be private) and is world-readable: a certificate is public, unlike the password file.
+        var path = Path.Combine(Path.GetTempPath(), $"ligbox-pinned-{Guid.NewGuid():N}.pem");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        }
+
+        await using (var writer = new StreamWriter(new FileStream(path, options)))
+        {
+            await writer.WriteAsync(certificate.ExportCertificatePem());
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, options.UnixCreateMode!.Value); // whatever the umask
+        }
+
+        return path;
     }
 
     // The job's folder globs use '/' between levels and '*'/'?' like doveadm's -x masks.

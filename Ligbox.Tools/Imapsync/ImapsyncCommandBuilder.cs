@@ -155,6 +155,19 @@ public static partial class ImapsyncCommandBuilder
                 args.Add("--tls" + side);
                 break;
         }
+
+        if (endpoint.Security != ImapsyncSecurity.None)
+        {
+            // imapsync does not verify certificates unless told to (its default is SSL_verify_mode=0): verify them,
+            // and trust the job's pinned certificate by its fingerprint (IO::Socket::SSL's SSL_fingerprint).
+            args.Add("--sslargs" + side);
+            args.Add("SSL_verify_mode=1");
+            if (endpoint.CertificateSha256 is { } pin)
+            {
+                args.Add("--sslargs" + side);
+                args.Add("SSL_fingerprint=sha256$" + pin);
+            }
+        }
     }
 
     private static void WritePassFile(string path, string password)
@@ -209,6 +222,11 @@ public static partial class ImapsyncCommandBuilder
         if (string.IsNullOrWhiteSpace(endpoint.User) || endpoint.User.StartsWith('-'))
         {
             throw new ArgumentException($"{name} user name is empty or starts with '-'.", name);
+        }
+
+        if (endpoint.CertificateSha256 is { } pin && (pin.Length != 64 || !pin.All(char.IsAsciiHexDigit)))
+        {
+            throw new ArgumentException($"{name} certificate fingerprint must be 64 hex digits (SHA-256).", name);
         }
 
         if (endpoint.Port is < 1 or > 65535)

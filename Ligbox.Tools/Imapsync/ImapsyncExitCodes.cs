@@ -17,6 +17,7 @@ public static class ImapsyncExitCodes
     {
         new ImapsyncExit(0, "EX_OK", "The sync finished successfully."),
         new ImapsyncExit(6, "EXIT_BY_SIGNAL", "imapsync was stopped by a signal (cancelled or killed); the sync is incomplete and can be run again."),
+        new ImapsyncExit(12, "EXIT_TLS_FAILURE", "STARTTLS failed (the server's certificate was refused, or the server does not offer STARTTLS); check the TLS setting and the certificate."),
         new ImapsyncExit(64, "EX_USAGE", "imapsync rejected its command line (usage error); check the job's options and extra arguments."),
         new ImapsyncExit(101, "EXIT_CONNECTION_FAILURE_HOST1", "Could not connect to the source server (host1); check its host name, port, SSL/TLS setting and firewall."),
         new ImapsyncExit(102, "EXIT_CONNECTION_FAILURE_HOST2", "Could not connect to the destination server (host2); check its host name, port, SSL/TLS setting and firewall."),

@@ -70,6 +70,12 @@ public sealed partial class ImapsyncLogParser
     /// <summary>imapsync's "The most frequent error is ..." advice, when it printed one.</summary>
     public string? MostFrequentError => _lastErrorSummary;
 
+    /// <summary>
+    /// 1 or 2 when the TLS certificate of host1 or host2 was refused ("Host1 failure: ... certificate verify failed"),
+    /// otherwise <c>null</c>.
+    /// </summary>
+    public int? CertificateRefusedOnHost { get; private set; }
+
     [GeneratedRegex(@"^(?<key>[A-Za-z][^:]*?)\s*:\s*(?<value>.*?)\s*$")]
     private static partial Regex KeyValue();
 
@@ -128,6 +134,11 @@ public sealed partial class ImapsyncLogParser
     {
         ArgumentNullException.ThrowIfNull(line);
         line = line.TrimEnd('\r');
+        if (CertificateRefusedOnHost is null && line.Contains("certificate verify failed", StringComparison.Ordinal)
+            && (line.StartsWith("Host1 failure:", StringComparison.Ordinal) || line.StartsWith("Host2 failure:", StringComparison.Ordinal)))
+        {
+            CertificateRefusedOnHost = line[4] - '0';
+        }
 
         if (line.StartsWith("msg ", StringComparison.Ordinal))
         {

@@ -36,6 +36,13 @@ public sealed record ImapsyncEndpoint
     /// <summary>Connection security.</summary>
     public ImapsyncSecurity Security { get; init; } = ImapsyncSecurity.None;
 
+    /// <summary>
+    /// The SHA-256 fingerprint (64 hex digits) of the one server certificate trusted besides those that verify
+    /// (<c>--sslargsN SSL_fingerprint=sha256$...</c>). imapsync still checks the host name against it, unlike
+    /// the native engine: a pinned certificate must name the host the job connects to.
+    /// </summary>
+    public string? CertificateSha256 { get; init; }
+
     /// <summary>Hides the password from <c>ToString()</c>, which records would otherwise print.</summary>
     public override string ToString() => $"{User}@{Host}:{Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} ({Security})";
 }

@@ -17,6 +17,9 @@ public sealed record ImapsyncRunResult(
     TimeSpan Duration,
     string? MostFrequentError)
 {
+    /// <summary>1 (source) or 2 (destination) when imapsync refused that server's TLS certificate; <c>null</c> otherwise.</summary>
+    public int? CertificateRefusedOnHost { get; init; }
+
     /// <summary><c>true</c> when imapsync exited with 0.</summary>
     public bool Succeeded => ExitCode == 0;
 }

@@ -60,6 +60,9 @@ public sealed class ImapsyncRunner : IImapsyncRunner
         }
 
         var logFile = File.Exists(command.LogFilePath) ? command.LogFilePath : null;
-        return new ImapsyncRunResult(result.ExitCode, exit, statistics, logFile, result.Duration, parser.MostFrequentError);
+        return new ImapsyncRunResult(result.ExitCode, exit, statistics, logFile, result.Duration, parser.MostFrequentError)
+        {
+            CertificateRefusedOnHost = parser.CertificateRefusedOnHost,
+        };
     }
 }

@@ -104,16 +104,16 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
     private async Task<ImapConnection> ConnectInSlotAsync(ImapEndpoint endpoint, ImapSide side, SemaphoreSlim slot, CancellationToken cancellationToken)
     {
         ImapClient? client = null;
+        CertificateCheck? certificate = null;
         try
         {
             client = new SpoolingImapClient(CreateLogger(endpoint, side), options.LargeMessageBytes)
             {
                 Timeout = (int)options.Timeout.TotalMilliseconds,
             };
-            if (endpoint.AcceptInvalidCertificates)
-            {
-                client.ServerCertificateValidationCallback = (_, _, _, _) => true;
-            }
+            // Verified by default; a certificate that does not verify passes only when it is the pinned one.
+            certificate = new CertificateCheck(endpoint.CertificateSha256);
+            client.ServerCertificateValidationCallback = certificate.Validate;
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.Timeout);
@@ -139,6 +139,11 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
         {
             client?.Dispose();
             slot.Release();
+            if (certificate?.RefusedBecause is not null)
+            {
+                throw new ImapSyncException(certificate.Failure($"{endpoint.Host}:{endpoint.Port}", side, ex.Message), ex);
+            }
+
             throw new ImapSyncException(ImapErrorClassifier.Classify(ex, endpoint, side), ex);
         }
         catch

@@ -41,8 +41,12 @@ public sealed record ImapEndpoint(
     string Secret,
     ImapAuthMechanism Mechanism = ImapAuthMechanism.Plain)
 {
-    /// <summary>Accept any TLS certificate (self-signed lab servers). Off by default.</summary>
-    public bool AcceptInvalidCertificates { get; init; }
+    /// <summary>
+    /// The SHA-256 fingerprint (64 hex digits, see <see cref="CertificatePin"/>) of a server certificate the job
+    /// trusts although no authority vouches for it (a self-signed one). Certificates are verified as usual; a
+    /// certificate that fails verification is accepted only when it is exactly this one. <c>null</c>: no pin.
+    /// </summary>
+    public string? CertificateSha256 { get; init; }
 
     /// <summary>A printable description without the secret: <c>user@host:port</c>.</summary>
     public override string ToString() => $"{User}@{Host}:{Port}";

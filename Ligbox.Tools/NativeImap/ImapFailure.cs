@@ -55,7 +55,14 @@ public enum ImapSide
 /// <param name="Side">The server it happened on.</param>
 /// <param name="Message">Plain-words message, e.g. "authentication failed for ana@example.com on the source: check the password".</param>
 /// <param name="Detail">The underlying error text (never contains secrets).</param>
-public sealed record ImapFailure(ImapFailureKind Kind, ImapSide Side, string Message, string? Detail = null);
+public sealed record ImapFailure(ImapFailureKind Kind, ImapSide Side, string Message, string? Detail = null)
+{
+    /// <summary>
+    /// For a refused TLS certificate: the SHA-256 fingerprint (64 hex digits) the server presented, so a
+    /// technician can confirm it with the server's administrator and pin it.
+    /// </summary>
+    public string? CertificateSha256 { get; init; }
+}
 
 /// <summary>Thrown when a mailbox cannot be synced (or pre-flighted); carries the classified <see cref="ImapFailure"/>.</summary>
 public sealed class ImapSyncException : Exception

@@ -12,8 +12,8 @@ public static class ExternalToolsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IProcessRunner"/>, <see cref="IImapsyncRunner"/>, <see cref="IReadpstRunner"/>, <see cref="IDoveadmRunner"/> and
-    /// <see cref="IToolInventory"/> (singletons, stateless), the doveadm engine as an <see cref="IMigrationEngine"/>
-    /// (<see cref="DoveadmSyncEngine"/>), and binds <see cref="ImapsyncSettings"/>
+    /// <see cref="IToolInventory"/> (singletons, stateless), the imapsync and doveadm engines as <see cref="IMigrationEngine"/>s
+    /// (<see cref="ImapsyncMigrationEngine"/>, <see cref="DoveadmSyncEngine"/>), and binds <see cref="ImapsyncSettings"/>
     /// (<c>Tools:Imapsync</c>), <see cref="ReadpstSettings"/> (<c>Tools:Readpst</c>) and
     /// <see cref="DoveadmSettings"/> (<c>Tools:Doveadm</c>), validated at start.
     /// </summary>
@@ -27,6 +27,7 @@ public static class ExternalToolsServiceCollectionExtensions
         services.AddSingleton<IImapsyncRunner, ImapsyncRunner>();
         services.AddSingleton<IReadpstRunner, ReadpstRunner>();
         services.AddSingleton<IDoveadmRunner, DoveadmRunner>();
+        services.AddSingleton<IMigrationEngine, ImapsyncMigrationEngine>();
         services.AddSingleton<IMigrationEngine, DoveadmSyncEngine>();
         services.AddSingleton<IToolInventory, ToolInventory>();
         return services;

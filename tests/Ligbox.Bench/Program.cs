@@ -9,6 +9,12 @@ using MailKit;
 // `doveadm force-resync`), then measures: our initial sync, our no-change delta, `doveadm backup -R`
 // pulling the same mailbox over imapc into a fresh account, and our peak RSS during the sync.
 // Usage: Ligbox.Bench [messages=20000] [folders=25] [appendConnections=4]
+//        Ligbox.Bench report [mailboxes=10000] [runs=3]   (the job report, scripts/bench-report.sh)
+if (args.Length > 0 && args[0] == "report")
+{
+    return await ReportBench.RunAsync(args[1..]);
+}
+
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
 var folderCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25;
 var appendConnections = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4;

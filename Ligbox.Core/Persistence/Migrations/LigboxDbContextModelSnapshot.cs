@@ -796,6 +796,10 @@ namespace Ligbox.Core.Persistence.Migrations
                                 .HasMaxLength(10)
                                 .HasColumnType("TEXT");
 
+                            b1.Property<string>("CertificateSha256")
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("Host")
                                 .IsRequired()
                                 .HasMaxLength(253)
@@ -825,6 +829,10 @@ namespace Ligbox.Core.Persistence.Migrations
                             b1.Property<string>("Auth")
                                 .IsRequired()
                                 .HasMaxLength(10)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("CertificateSha256")
+                                .HasMaxLength(64)
                                 .HasColumnType("TEXT");
 
                             b1.Property<string>("Host")

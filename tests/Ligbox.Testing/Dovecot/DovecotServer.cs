@@ -53,8 +53,11 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     /// <summary>The address the server listens on.</summary>
     public string Host => "127.0.0.1";
 
-    /// <summary>The plain IMAP port (chosen free at start).</summary>
+    /// <summary>The plain IMAP port (chosen free at start); it offers STARTTLS when <see cref="DovecotServerOptions.Tls"/> is set.</summary>
     public int Port { get; private set; }
+
+    /// <summary>The implicit-TLS (IMAPS) port when <see cref="DovecotServerOptions.Tls"/> is set (chosen free at start); 0 otherwise.</summary>
+    public int ImapsPort { get; private set; }
 
     /// <summary>The generated configuration, for <c>doveadm -c</c>.</summary>
     public string ConfigPath { get; }
@@ -98,6 +101,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         }
 
         Port = FreePort();
+        ImapsPort = _options.Tls is null ? 0 : FreePort();
         Directory.CreateDirectory(MailRoot);
         Directory.CreateDirectory(Path.Combine(BaseDir, "run"));
         Directory.CreateDirectory(Path.Combine(BaseDir, "state"));
@@ -398,7 +402,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             base_dir = {{BaseDir}}/run
             state_dir = {{BaseDir}}/state
             log_path = {{LogPath}}
-            ssl = no
+            {{Ssl()}}
             disable_plaintext_auth = no
             auth_failure_delay = 0
             auth_mechanisms = plain login
@@ -442,7 +446,8 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
                 port = {{Port}}
               }
               inet_listener imaps {
-                port = 0
+                address = 127.0.0.1
+                port = {{ImapsPort}}
               }
             }
             service imap {
@@ -452,6 +457,11 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
 
             """;
     }
+
+    // TLS on the test's own certificate: STARTTLS on the plain port, implicit TLS on ImapsPort.
+    private string Ssl() => _options.Tls is { } tls
+        ? $"ssl = yes\nssl_cert = <{tls.CertificatePath}\nssl_key = <{tls.KeyPath}"
+        : "ssl = no";
 
     private async Task WaitForGreetingAsync(CancellationToken cancellationToken)
     {
@@ -563,6 +573,12 @@ public sealed record DovecotServerOptions
 
     /// <summary>Whether Dovecot fsyncs (production-like); off makes tests faster.</summary>
     public bool Fsync { get; init; }
+
+    /// <summary>
+    /// Serve TLS with this certificate: STARTTLS on <see cref="DovecotServer.Port"/> and implicit TLS on
+    /// <see cref="DovecotServer.ImapsPort"/>; <c>null</c> (the default) for plain IMAP only.
+    /// </summary>
+    public TestCertificate? Tls { get; init; }
 }
 
 /// <summary>A message to APPEND with its flags, keywords and INTERNALDATE.</summary>

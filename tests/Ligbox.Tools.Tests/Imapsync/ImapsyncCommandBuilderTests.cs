@@ -100,8 +100,8 @@ public class ImapsyncCommandBuilderTests : IDisposable
         var args = command.Arguments.Skip(7).ToList(); // after --nodockercontext, --pidfile, --logdir, --logfile
         Assert.Equal(
             [
-                "--host1", "imap.source.example", "--port1", "993", "--user1", "alice", "--passfile1", command.PassFile1Path, "--ssl1",
-                "--host2", "127.0.0.1", "--port2", "143", "--user2", "alice@new.example", "--passfile2", command.PassFile2Path, "--tls2",
+                "--host1", "imap.source.example", "--port1", "993", "--user1", "alice", "--passfile1", command.PassFile1Path, "--ssl1", "--sslargs1", "SSL_verify_mode=1",
+                "--host2", "127.0.0.1", "--port2", "143", "--user2", "alice@new.example", "--passfile2", command.PassFile2Path, "--tls2", "--sslargs2", "SSL_verify_mode=1",
                 "--folder", "INBOX", "--include", "^Work", "--exclude", "^Trash$", "--exclude", "^Junk",
                 "--errorsmax", "500", "--dry", "--delete2", "--automap", "--maxage", "365",
             ],
@@ -153,6 +153,27 @@ public class ImapsyncCommandBuilderTests : IDisposable
     public void HidesPasswordFromToString_WhenEndpointIsPrinted()
     {
         Assert.DoesNotContain("S3cret", Options().ToString());
+    }
+
+    [Fact]
+    public void VerifiesCertificatesAndPassesThePin_WhenAFingerprintIsPinned()
+    {
+        var pin = new string('A', 62) + "0F";
+        var options = Options() with { Host1 = Options().Host1 with { CertificateSha256 = pin } };
+
+        using var command = Prepare(options);
+
+        var args = command.Arguments.ToList();
+        var at = args.IndexOf("--ssl1");
+        Assert.Equal(["--ssl1", "--sslargs1", "SSL_verify_mode=1", "--sslargs1", "SSL_fingerprint=sha256$" + pin], args.Skip(at).Take(5));
+    }
+
+    [Fact]
+    public void RejectsAPin_WhenItIsNotASha256Fingerprint()
+    {
+        var options = Options() with { Host1 = Options().Host1 with { CertificateSha256 = "AB:CD" } };
+
+        Assert.Throws<ArgumentException>(() => Prepare(options));
     }
 
     private static string ValueOf(ImapsyncCommand command, string option)

@@ -43,6 +43,15 @@ public class ExternalToolsServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void RegistersTheImapsyncEngine_WithItsConfiguredPath()
+    {
+        using var provider = Build(new() { ["Tools:Imapsync:ImapsyncPath"] = "/nonexistent/imapsync" });
+
+        var engine = Assert.IsType<ImapsyncMigrationEngine>(new EngineRegistry(provider.GetServices<IMigrationEngine>()).Get(EngineKind.Imapsync));
+        Assert.Contains("/nonexistent/imapsync", engine.UnavailableReason(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FailsValidation_WhenAPathIsConfiguredEmpty()
     {
         using var provider = Build(new() { ["Tools:Imapsync:ImapsyncPath"] = "" });

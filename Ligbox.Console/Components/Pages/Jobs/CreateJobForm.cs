@@ -79,5 +79,15 @@ public sealed partial class CreateJobForm
         {
             errors[$"{prefix}.port"] = ["The port must be between 1 and 65535 (IMAP: 143, IMAPS: 993)."];
         }
+
+        if (server.Security == ImapSecurityMode.None)
+        {
+            // The field is hidden without TLS: a fingerprint typed before switching TLS off is not sent.
+            server.CertificateSha256 = null;
+        }
+        else if (!string.IsNullOrWhiteSpace(server.CertificateSha256) && !Tools.NativeImap.CertificatePin.TryNormalize(server.CertificateSha256, out _))
+        {
+            errors[$"{prefix}.certificateSha256"] = ["Paste the SHA-256 fingerprint as Test connection showed it: 64 hex digits (colons allowed), or leave it empty."];
+        }
     }
 }

@@ -5,17 +5,23 @@ using MailKit;
 using MailKit.Net.Imap;
 using MimeKit;
 
-namespace Ligbox.Core.Pst;
+namespace Ligbox.Tools.ImapAppend;
+
+/// <summary>Keeps a message the destination refused (or that cannot be parsed) with the reason; called in parallel by the appenders.</summary>
+/// <typeparam name="TFolder">The caller's statistics of the message's source folder.</typeparam>
+public delegate Task AppendQuarantine<in TFolder>(AppendMessage message, TFolder folder, string reason, CancellationToken cancellationToken)
+    where TFolder : AppendFolderCounts;
 
 /// <summary>Messages for one destination folder, appended with one MULTIAPPEND when the server takes it.</summary>
-internal sealed class PstBatch(PstTargetFolder target, PstFolderStatistics folder) : IDisposable
+internal sealed class AppendBatch<TFolder>(AppendTargetFolder target, TFolder folder) : IDisposable
+    where TFolder : AppendFolderCounts
 {
-    public PstTargetFolder Target { get; } = target;
-    public PstFolderStatistics Folder { get; } = folder;
-    public List<PstMessage> Messages { get; } = [];
+    public AppendTargetFolder Target { get; } = target;
+    public TFolder Folder { get; } = folder;
+    public List<AppendMessage> Messages { get; } = [];
     public long Bytes { get; private set; }
 
-    public void Add(PstMessage message)
+    public void Add(AppendMessage message)
     {
         Messages.Add(message);
         Bytes += message.Length;
@@ -38,36 +44,48 @@ internal sealed class PstBatch(PstTargetFolder target, PstFolderStatistics folde
 /// message at a time, so only the message(s) the server refuses are quarantined, with its reason.
 /// Memory: at most one batch being filled, one queued per appender and one being sent per appender.
 /// </summary>
-internal sealed class PstAppendPipeline
+/// <typeparam name="TFolder">The caller's statistics of a source folder; the pipeline counts into it.</typeparam>
+public sealed class AppendPipeline<TFolder>
+    where TFolder : AppendFolderCounts
 {
-    private readonly PstImportOptions _options;
-    private readonly QuarantineWriter _quarantine;
-    private readonly PstImportStatistics _stats;
-    private readonly Action<PstImportStatistics>? _onProgress;
+    private readonly ImapAppendOptions _options;
+    private readonly AppendQuarantine<TFolder> _quarantine;
+    private readonly object _sync;
+    private readonly Action? _onChanged;
     private readonly int _multiAppendSize;
-    private readonly Channel<PstBatch> _queue;
-    private PstBatch? _current;
+    private readonly Channel<AppendBatch<TFolder>> _queue;
+    private AppendBatch<TFolder>? _current;
 
-    private PstAppendPipeline(PstImportOptions options, QuarantineWriter quarantine, PstImportStatistics stats, Action<PstImportStatistics>? onProgress,
-        bool multiAppend, int appenders)
+    private AppendPipeline(ImapAppendOptions options, AppendQuarantine<TFolder> quarantine, object sync, Action? onChanged, bool multiAppend, int appenders)
     {
         _options = options;
         _quarantine = quarantine;
-        _stats = stats;
-        _onProgress = onProgress;
+        _sync = sync;
+        _onChanged = onChanged;
         _multiAppendSize = multiAppend ? options.MultiAppendSize : 1;
-        _queue = Channel.CreateBounded<PstBatch>(new BoundedChannelOptions(appenders) { SingleWriter = true });
+        _queue = Channel.CreateBounded<AppendBatch<TFolder>>(new BoundedChannelOptions(appenders) { SingleWriter = true });
     }
 
     /// <summary>
     /// Runs <paramref name="produce"/> with appenders working alongside; returns once every offered message
     /// is appended or quarantined. The first real failure (not a cancellation it caused) is rethrown.
     /// </summary>
-    public static async Task RunAsync(PstDestination destination, PstImportOptions options, QuarantineWriter quarantine, PstImportStatistics stats,
-        Action<PstImportStatistics>? onProgress, Func<PstAppendPipeline, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    /// <param name="destination">The connected destination account.</param>
+    /// <param name="options">Appender connections and batch bounds.</param>
+    /// <param name="quarantine">Keeps a message the server refuses, with the reason (called from the appender connections, in parallel).</param>
+    /// <param name="sync">The lock every change of the figures is made under (the caller reads them under it too).</param>
+    /// <param name="onChanged">Called under <paramref name="sync"/> after every change of the figures (live progress).</param>
+    /// <param name="produce">Offers the messages (<see cref="OfferAsync(AppendTargetFolder, TFolder, AppendMessage, CancellationToken)"/>); one producer.</param>
+    /// <param name="cancellationToken">Stops the producer and the appenders.</param>
+    /// <exception cref="ImapAppendException">No appender connection could be opened.</exception>
+    /// <exception cref="OperationCanceledException">When cancelled.</exception>
+    public static async Task RunAsync(AppendDestination destination, ImapAppendOptions options, AppendQuarantine<TFolder> quarantine, object sync,
+        Action? onChanged, Func<AppendPipeline<TFolder>, CancellationToken, Task> produce, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
         var appenders = await destination.OpenAppendersAsync(options.AppendConnections, cancellationToken);
-        var pipeline = new PstAppendPipeline(options, quarantine, stats, onProgress, destination.SupportsMultiAppend, appenders.Count);
+        var pipeline = new AppendPipeline<TFolder>(options, quarantine, sync, onChanged, destination.SupportsMultiAppend, appenders.Count);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = appenders.Select(connection => Task.Run(async () =>
         {
@@ -131,11 +149,11 @@ internal sealed class PstAppendPipeline
     }
 
     /// <summary>Counts a parsed mbox message and queues a copy of it for <paramref name="target"/> unless it is already there.</summary>
-    public Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, MimeMessage message, CancellationToken cancellationToken) =>
-        OfferAsync(target, folder, PstMessage.Prepare(message, _options.LargeMessageBytes), cancellationToken);
+    public Task OfferAsync(AppendTargetFolder target, TFolder folder, MimeMessage message, CancellationToken cancellationToken) =>
+        OfferAsync(target, folder, AppendMessage.Prepare(message, _options.LargeMessageBytes), cancellationToken);
 
     /// <summary>Counts a message and queues it for <paramref name="target"/> unless it is already there; takes ownership of it.</summary>
-    public async Task OfferAsync(PstTargetFolder target, PstFolderStatistics folder, PstMessage candidate, CancellationToken cancellationToken)
+    public async Task OfferAsync(AppendTargetFolder target, TFolder folder, AppendMessage candidate, CancellationToken cancellationToken)
     {
         var skipped = target.Contains(candidate.Key);
         Update(() =>
@@ -156,7 +174,7 @@ internal sealed class PstAppendPipeline
             await FlushAsync(cancellationToken);
         }
 
-        _current ??= new PstBatch(target, folder);
+        _current ??= new AppendBatch<TFolder>(target, folder);
         _current.Add(candidate);
         if (_current.Messages.Count >= _multiAppendSize)
         {
@@ -170,10 +188,11 @@ internal sealed class PstAppendPipeline
     /// </summary>
     public void Update(Action change)
     {
-        lock (_stats)
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_sync)
         {
             change();
-            _onProgress?.Invoke(_stats);
+            _onChanged?.Invoke();
         }
     }
 
@@ -215,7 +234,7 @@ internal sealed class PstAppendPipeline
         }
     }
 
-    private static async Task<bool> TryAppendAllAsync(IMailFolder folder, List<PstMessage> messages, CancellationToken cancellationToken)
+    private static async Task<bool> TryAppendAllAsync(IMailFolder folder, List<AppendMessage> messages, CancellationToken cancellationToken)
     {
         var loaded = new List<MimeMessage>(messages.Count);
         try
@@ -225,7 +244,7 @@ internal sealed class PstAppendPipeline
                 loaded.Add(message.Load());
             }
 
-            await folder.AppendAsync(PstMessage.Format, loaded.Select((message, i) => Request(message, messages[i])).ToList(), cancellationToken);
+            await folder.AppendAsync(AppendMessage.Format, loaded.Select((message, i) => Request(message, messages[i])).ToList(), cancellationToken);
             return true;
         }
         catch (Exception ex) when (ex is ImapCommandException or FormatException)
@@ -240,13 +259,13 @@ internal sealed class PstAppendPipeline
         }
     }
 
-    private async Task AppendOneAsync(IMailFolder folder, PstFolderStatistics stats, PstMessage message, CancellationToken cancellationToken)
+    private async Task AppendOneAsync(IMailFolder folder, TFolder stats, AppendMessage message, CancellationToken cancellationToken)
     {
         string reason;
         try
         {
             using var loaded = message.Load();
-            await folder.AppendAsync(PstMessage.Format, Request(loaded, message), cancellationToken);
+            await folder.AppendAsync(AppendMessage.Format, Request(loaded, message), cancellationToken);
             Update(() => stats.Appended++);
             return;
         }
@@ -263,11 +282,11 @@ internal sealed class PstAppendPipeline
             message.Release();
         }
 
-        await _quarantine.AddMessageAsync(message, stats, reason, cancellationToken);
+        await _quarantine(message, stats, reason, cancellationToken);
         Update(() => stats.Quarantined++);
     }
 
-    private static IAppendRequest Request(MimeMessage loaded, PstMessage message)
+    private static IAppendRequest Request(MimeMessage loaded, AppendMessage message)
     {
         var request = new AppendRequest(loaded, message.Flags);
         if (message.Date is { } date)

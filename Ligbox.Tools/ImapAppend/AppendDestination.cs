@@ -2,25 +2,36 @@ using Ligbox.Tools.NativeImap;
 using MailKit;
 using MimeKit;
 
-namespace Ligbox.Core.Pst;
+namespace Ligbox.Tools.ImapAppend;
 
 /// <summary>
 /// A destination folder of an import, with the identities of the messages already in it plus the ones
 /// queued by this import. Only the producer (one thread) reads and adds keys.
 /// </summary>
-internal sealed class PstTargetFolder(IMailFolder folder, HashSet<string> keys)
+public sealed class AppendTargetFolder
 {
-    public IMailFolder Folder { get; } = folder;
+    private readonly HashSet<string> _keys;
+
+    internal AppendTargetFolder(IMailFolder folder, HashSet<string> keys) => (Folder, _keys) = (folder, keys);
+
+    /// <summary>The folder on the control connection.</summary>
+    public IMailFolder Folder { get; }
+
+    /// <summary>Its full name on the server.</summary>
     public string FullName => Folder.FullName;
-    public bool Contains(string key) => keys.Contains(key);
-    public void Add(string key) => keys.Add(key);
+
+    /// <summary>Whether a message of this identity (<see cref="AppendMessage.Key"/>) is there or queued.</summary>
+    public bool Contains(string key) => _keys.Contains(key);
+
+    /// <summary>Marks an identity as queued.</summary>
+    public void Add(string key) => _keys.Add(key);
 }
 
 /// <summary>
-/// The destination account of an import: one control connection (maps PST folders, creates and indexes
+/// The destination account of an import: one control connection (maps source folders, creates and indexes
 /// them, counts) and, on demand, the appender connections, all opened by the engine's <see cref="ImapConnector"/>.
 /// </summary>
-internal sealed class PstDestination : IDisposable
+public sealed class AppendDestination : IDisposable
 {
     private static readonly HashSet<string> InboxNames = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -33,10 +44,10 @@ internal sealed class PstDestination : IDisposable
     private readonly FolderMapper _mapper;
     private readonly string? _rootFolder;
     private readonly List<DestinationFolder> _existing;
-    private readonly Dictionary<string, PstTargetFolder> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AppendTargetFolder> _open = new(StringComparer.Ordinal);
     private readonly List<ImapConnection> _appenders = [];
 
-    private PstDestination(ImapConnector connector, ImapConnection control, string? rootFolder, List<DestinationFolder> existing)
+    private AppendDestination(ImapConnector connector, ImapConnection control, string? rootFolder, List<DestinationFolder> existing)
     {
         _connector = connector;
         _control = control;
@@ -46,14 +57,20 @@ internal sealed class PstDestination : IDisposable
     }
 
     private IMailFolder Root => _control.Client.GetFolder(_control.Client.PersonalNamespaces[0])
-        ?? throw new PstImportException("The destination server has no personal namespace.");
+        ?? throw new ImapAppendException("The destination server has no personal namespace.");
 
     private char Separator => _control.Client.PersonalNamespaces.Count > 0 ? _control.Client.PersonalNamespaces[0].DirectorySeparator : '/';
 
     /// <summary>Whether the server takes several messages in one APPEND (RFC 3502).</summary>
     public bool SupportsMultiAppend => _control.Client.Capabilities.HasFlag(MailKit.Net.Imap.ImapCapabilities.MultiAppend);
 
-    public static async Task<PstDestination> ConnectAsync(ImapConnector connector, ImapEndpoint endpoint, string? rootFolder, CancellationToken cancellationToken)
+    /// <summary>Logs in to the destination and lists its folders.</summary>
+    /// <param name="connector">Opens the connections (see <see cref="ImapAppendOptions.CreateConnector"/>).</param>
+    /// <param name="endpoint">The destination account.</param>
+    /// <param name="rootFolder">Ordinary folders go under this destination folder; <c>null</c> for the top level.</param>
+    /// <param name="cancellationToken">Stops the login.</param>
+    /// <exception cref="ImapAppendException">The destination cannot be reached or refuses the login, in plain words.</exception>
+    public static async Task<AppendDestination> ConnectAsync(ImapConnector connector, ImapEndpoint endpoint, string? rootFolder, CancellationToken cancellationToken)
     {
         var control = await OpenAsync(connector, endpoint, cancellationToken);
         try
@@ -61,7 +78,7 @@ internal sealed class PstDestination : IDisposable
             var client = control.Client;
             var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.None, subscribedOnly: false, cancellationToken);
             var existing = folders.Select(f => new DestinationFolder(f.FullName, RoleOf(f.Attributes))).ToList();
-            return new PstDestination(connector, control, rootFolder, existing);
+            return new AppendDestination(connector, control, rootFolder, existing);
         }
         catch
         {
@@ -74,14 +91,14 @@ internal sealed class PstDestination : IDisposable
     /// Opens up to <paramref name="count"/> appender connections in parallel. The first failure is the
     /// import's failure only when none could be opened (a server limit on connections just means fewer).
     /// </summary>
-    public async Task<IReadOnlyList<ImapConnection>> OpenAppendersAsync(int count, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<ImapConnection>> OpenAppendersAsync(int count, CancellationToken cancellationToken)
     {
         var attempts = Enumerable.Range(0, count).Select(_ => OpenAsync(_connector, _control.Endpoint, cancellationToken)).ToList();
         try
         {
             await Task.WhenAll(attempts);
         }
-        catch (PstImportException) when (attempts.Any(a => a.IsCompletedSuccessfully))
+        catch (ImapAppendException) when (attempts.Any(a => a.IsCompletedSuccessfully))
         {
         }
         finally
@@ -92,8 +109,12 @@ internal sealed class PstDestination : IDisposable
         return _appenders;
     }
 
-    /// <summary>Opens (creating when missing) the destination of a PST folder path written with <c>/</c>; empty = the PST's root.</summary>
-    public Task<PstTargetFolder> OpenAsync(string pstFolder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (creating when missing) the destination of a source folder path written with <c>/</c> (empty = the source's
+    /// root: the root folder, else INBOX); a top-level inbox in a known language goes to INBOX, the rest through <see cref="FolderMapper"/>.
+    /// </summary>
+    /// <exception cref="ImapAppendException">The folder cannot be created.</exception>
+    public Task<AppendTargetFolder> OpenAsync(string pstFolder, CancellationToken cancellationToken)
     {
         string destination;
         var isTopLevel = !pstFolder.Contains('/');
@@ -114,7 +135,8 @@ internal sealed class PstDestination : IDisposable
     }
 
     /// <summary>The folder by full name (created when missing), its identities read once per import.</summary>
-    public async Task<PstTargetFolder> OpenExistingOrCreateAsync(string fullName, CancellationToken cancellationToken)
+    /// <exception cref="ImapAppendException">The folder cannot be created.</exception>
+    public async Task<AppendTargetFolder> OpenExistingOrCreateAsync(string fullName, CancellationToken cancellationToken)
     {
         if (_open.TryGetValue(fullName, out var open))
         {
@@ -126,18 +148,19 @@ internal sealed class PstDestination : IDisposable
         var keys = await LoadKeysAsync(folder, cancellationToken);
         // Appends go through other connections; this one only needs the folder again for STATUS.
         await folder.CloseAsync(false, cancellationToken);
-        var target = new PstTargetFolder(folder, keys);
+        var target = new AppendTargetFolder(folder, keys);
         _open[fullName] = target;
         return target;
     }
 
     /// <summary>STATUS MESSAGES of the folder, as the server reports it.</summary>
-    public async Task<int> CountAsync(PstTargetFolder target, CancellationToken cancellationToken)
+    public async Task<int> CountAsync(AppendTargetFolder target, CancellationToken cancellationToken)
     {
         await target.Folder.StatusAsync(StatusItems.Count, cancellationToken);
         return target.Folder.Count;
     }
 
+    /// <summary>Logs out of every connection.</summary>
     public void Dispose()
     {
         foreach (var appender in _appenders)
@@ -157,7 +180,7 @@ internal sealed class PstDestination : IDisposable
         catch (ImapSyncException ex)
         {
             var message = ex.Failure.Message;
-            throw new PstImportException(char.ToUpperInvariant(message[0]) + message[1..] + ".", ex);
+            throw new ImapAppendException(char.ToUpperInvariant(message[0]) + message[1..] + ".", ex);
         }
     }
 
@@ -176,17 +199,17 @@ internal sealed class PstDestination : IDisposable
             var end = Math.Min(folder.Count, start + KeyChunk) - 1;
             foreach (var summary in await folder.FetchAsync(start, end, request, cancellationToken))
             {
-                var messageId = PstMessage.NormalizeMessageId(summary.Headers?[HeaderId.MessageId]);
-                var date = PstMessage.ParseDate(summary.Headers?[HeaderId.Date]);
+                var messageId = AppendMessage.NormalizeMessageId(summary.Headers?[HeaderId.MessageId]);
+                var date = AppendMessage.ParseDate(summary.Headers?[HeaderId.Date]);
                 string? hash = null;
                 if (messageId is null)
                 {
                     await using var stream = await folder.GetStreamAsync(summary.UniqueId, cancellationToken);
                     using var message = await MimeMessage.LoadAsync(stream, persistent: true, cancellationToken);
-                    hash = PstMessage.ContentHash(message);
+                    hash = AppendMessage.ContentHash(message);
                 }
 
-                keys.Add(PstMessage.Identity(messageId, date, () => hash!));
+                keys.Add(AppendMessage.Identity(messageId, date, () => hash!));
             }
         }
 
@@ -212,7 +235,7 @@ internal sealed class PstDestination : IDisposable
                 next = await parent.CreateAsync(part, true, cancellationToken);
             }
 
-            parent = next ?? throw new PstImportException($"Could not create the destination folder '{fullName}'.");
+            parent = next ?? throw new ImapAppendException($"Could not create the destination folder '{fullName}'.");
         }
 
         return parent;

@@ -1,21 +1,20 @@
 using System.Text.RegularExpressions;
-using Ligbox.Core.Jobs;
-using Ligbox.Core.Storage;
-using Ligbox.Core.Sync;
 using Ligbox.Testing.Imapsync;
+using Ligbox.Tools.Engines;
 using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Processes;
 using Ligbox.Tools.Statistics;
 using Microsoft.Extensions.Options;
 
-namespace Ligbox.Core.Tests.Sync;
+namespace Ligbox.Tools.Tests.Imapsync;
 
-/// <summary><see cref="ImapsyncPass"/> on the real runner (CliWrap) and the fake imapsync replaying real logs.</summary>
-public sealed class ImapsyncPassTests : IDisposable
+/// <summary><see cref="ImapsyncMigrationEngine"/> on the real runner (CliWrap) and the fake imapsync replaying real logs.</summary>
+public sealed class ImapsyncMigrationEngineTests : IDisposable
 {
+    private static readonly DateTimeOffset Now = new(2026, 12, 4, 2, 30, 0, TimeSpan.Zero);
     private readonly FakeImapsync _fake = new();
-    private readonly string _data = Directory.CreateTempSubdirectory("ligbox-imapsync-pass-").FullName;
+    private readonly string _data = Directory.CreateTempSubdirectory("ligbox-imapsync-engine-").FullName;
 
     public void Dispose()
     {
@@ -23,7 +22,7 @@ public sealed class ImapsyncPassTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private ImapsyncPass Pass(string? imapsyncPath = null)
+    private ImapsyncMigrationEngine Engine(string? imapsyncPath = null)
     {
         var settings = Options.Create(new ImapsyncSettings
         {
@@ -31,76 +30,88 @@ public sealed class ImapsyncPassTests : IDisposable
             LogDirectory = Path.Combine(_data, "logs", "imapsync"),
             WorkDirectory = Path.Combine(_data, "work", "imapsync"),
         });
-        return new ImapsyncPass(new ImapsyncRunner(new CliWrapProcessRunner(), settings), settings, new DataDirectory(_data), TimeProvider.System);
+        return new ImapsyncMigrationEngine(new ImapsyncRunner(new CliWrapProcessRunner(), settings), settings, new FixedClock(Now));
     }
 
-    private static MigrationJob Job(JobOptions? options = null) => new("example.com", "", null,
-        new ServerEndpoint { Host = "imap.old.example", Port = 993 }, new ServerEndpoint { Host = "imap.new.example", Port = 993 },
-        SyncEngineKind.Imapsync, options ?? new JobOptions(), "test", DateTime.UtcNow);
+    private EngineRunContext Context(string kind) => new()
+    {
+        JobId = Guid.NewGuid(),
+        RunId = Guid.NewGuid(),
+        RunKind = kind,
+        LogRoot = Path.Combine(_data, "logs"),
+    };
 
-    private static SyncRequest Request(string user, FolderMappingOptions? mapping = null) => new()
+    private static SyncRequest Request(string user, FolderMappingOptions? mapping = null, DateTimeOffset? notBefore = null) => new()
     {
         Source = new ImapEndpoint("imap.old.example", 993, ImapSecurity.Ssl, user, "src-secret-" + user),
         Destination = new ImapEndpoint("imap.new.example", 993, ImapSecurity.Ssl, user, "dst-secret-" + user),
         Mapping = mapping ?? new FolderMappingOptions(),
         MailboxKey = Guid.NewGuid().ToString(),
+        NotBefore = notBefore,
     };
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 
     private sealed class Events : IProgress<SyncProgressEvent>
     {
-        private int _active;
-
         public List<SyncProgressEvent> All { get; } = [];
-
-        public int MaxActive { get; private set; }
 
         public void Report(SyncProgressEvent value)
         {
             lock (All)
             {
                 All.Add(value);
-                _active += value.Stage switch { SyncProgressStage.MailboxStarted => 1, SyncProgressStage.MailboxCompleted => -1, _ => 0 };
-                MaxActive = Math.Max(MaxActive, _active);
             }
         }
+
+        public string Argv => All.Select(e => e.Message).OfType<string>().Single(l => l.StartsWith("FAKE argv: ", StringComparison.Ordinal))["FAKE argv: ".Length..];
     }
 
     [Fact]
-    public async Task RunsAtMostMaxParallelMailboxesAtOnce_AndReturnsResultsInRequestOrder()
+    public async Task PreflightLogsInOnly_AndReportsTheMailboxStartedAndCompleted()
     {
-        _fake.Replay("justlogin-ok.log", firstPause: 0.6);
-        var requests = new[] { Request("a@example.com"), Request("b@example.com"), Request("c@example.com") };
+        _fake.Replay("justlogin-ok.log");
         var events = new Events();
+        var request = Request("a@example.com");
 
-        var results = await Pass().PreflightManyAsync(new ImapsyncPassContext(Job(), Guid.NewGuid(), "preflight"), requests, 2, events, default);
+        var result = await Engine().PreflightAsync(Context("preflight"), request, events, default);
 
-        Assert.Equal(requests, results.Select(r => r.Request));
-        Assert.All(results, r => Assert.True(r.Succeeded));
-        Assert.Equal(2, events.MaxActive);
+        Assert.Equal(("imapsync", true), (result.Engine, result.LoginsOnly));
+        Assert.Empty(result.Failures);
+        Assert.Contains("--justlogin", events.Argv, StringComparison.Ordinal);
+        Assert.Equal([SyncProgressStage.MailboxStarted, SyncProgressStage.MailboxCompleted],
+            events.All.Where(e => e.Stage is SyncProgressStage.MailboxStarted or SyncProgressStage.MailboxCompleted).Select(e => e.Stage));
+        Assert.All(events.All, e => Assert.Equal(request.EffectiveMailboxKey, e.MailboxKey));
     }
 
     [Fact]
-    public async Task PassesFolderSelectionAgeAndPrefixToImapsync_AsSeparateArguments()
+    public async Task PassesFolderSelectionAgeAndPrefixToImapsync_AsSeparateArguments_AndLogsUnderTheRunsDirectory()
     {
         _fake.Replay("delta-sync.log");
         var events = new Events();
-        var job = Job(new JobOptions { MaxMessageAgeDays = 30 });
+        var context = Context("delta");
         var request = Request("a@example.com", new FolderMappingOptions
         {
             Include = ["INBOX", "Archive/*"],
             Exclude = ["Junk"],
             Overrides = new Dictionary<string, string> { ["Old Stuff"] = "Archive/Old" },
             DestinationPrefix = "Imported",
-        });
+        }, notBefore: Now.AddDays(-30));
+        var engine = Engine();
 
-        var results = await Pass().SyncManyAsync(new ImapsyncPassContext(job, Guid.NewGuid(), "delta"), [request], 1, events, default);
+        var result = await engine.SyncAsync(context, request, events, default);
 
-        Assert.True(results[0].Succeeded);
-        var argv = events.All.Select(e => e.Message).OfType<string>().Single(l => l.StartsWith("FAKE argv: ", StringComparison.Ordinal))["FAKE argv: ".Length..];
+        Assert.True(result.Succeeded);
+        var argv = events.Argv;
         Assert.Contains("--include ^INBOX$ --include ^Archive[/.].*$ --exclude ^Junk$", argv, StringComparison.Ordinal);
         Assert.Contains("--maxage 30", argv, StringComparison.Ordinal);
         Assert.Contains(@"--regextrans2 s{^\QOld Stuff\E$}{Archive/Old} --regextrans2 s{^}{Imported/}", argv, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", argv, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(_data, "logs", "imapsync", context.JobId.ToString("N"), context.RunId.ToString("N")), engine.LogDirectoryFor(context));
+        Assert.NotEmpty(Directory.EnumerateFiles(engine.LogDirectoryFor(context), "*", SearchOption.AllDirectories));
     }
 
     [Theory]
@@ -110,24 +121,26 @@ public sealed class ImapsyncPassTests : IDisposable
     public async Task RefusesFolderMappingsImapsyncWouldEvaluate_WithoutStartingIt(string folder)
     {
         var request = Request("a@example.com", new FolderMappingOptions { Overrides = new Dictionary<string, string> { [folder] = "Archive" } });
+        var events = new Events();
 
-        var results = await Pass().SyncManyAsync(new ImapsyncPassContext(Job(), Guid.NewGuid(), "initial"), [request], 1, null, default);
+        var result = await Engine().SyncAsync(Context("initial"), request, events, default);
 
-        Assert.False(results[0].Succeeded);
-        Assert.Contains("cannot take safely", results[0].Failure!.Message, StringComparison.Ordinal);
+        Assert.False(result.Succeeded);
+        Assert.Contains("cannot take safely", result.Failure!.Message, StringComparison.Ordinal);
+        Assert.Empty(events.All);
     }
 
     [Fact]
-    public async Task Throws409Message_WhenImapsyncIsNotInstalled()
+    public async Task SaysHowToInstallImapsync_WhenItIsNotInstalled()
     {
-        var pass = Pass("/nonexistent/ligbox/imapsync");
+        var engine = Engine("/nonexistent/ligbox/imapsync");
 
-        var ex = await Assert.ThrowsAsync<DomainException>(() =>
-            pass.SyncManyAsync(new ImapsyncPassContext(Job(), Guid.NewGuid(), "initial"), [Request("a@example.com")], 1, null, default));
+        var result = await engine.SyncAsync(Context("initial"), Request("a@example.com"), null, default);
 
-        Assert.Contains("scripts/install-migration-tools.sh", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(ex.Message, pass.UnavailableReason());
-        Assert.Null(Pass().UnavailableReason());
+        Assert.Contains("scripts/install-migration-tools.sh", engine.UnavailableReason(), StringComparison.Ordinal);
+        Assert.False(result.Succeeded);
+        Assert.Equal(engine.UnavailableReason(), result.Failure!.Message);
+        Assert.Null(Engine().UnavailableReason());
     }
 
     [Theory]
@@ -147,7 +160,7 @@ public sealed class ImapsyncPassTests : IDisposable
         };
         var result = new ImapsyncRunResult(code, ImapsyncExitCodes.Describe(code), new SyncStatistics(), null, TimeSpan.Zero, null);
 
-        var failure = ImapsyncFailures.Describe(result, request, Job());
+        var failure = ImapsyncFailures.Describe(result, request);
 
         Assert.StartsWith(expected, failure.Message, StringComparison.Ordinal);
         Assert.EndsWith($"(imapsync exit {code}, {result.Exit.Name}).", failure.Message, StringComparison.Ordinal);
@@ -164,5 +177,5 @@ public sealed class ImapsyncPassTests : IDisposable
     [InlineData("Sent ?tems", "Sent Items", true)]
     [InlineData("Work (old)", "Work (old)", true)]
     public void GlobBecomesAnAnchoredRegex_MatchingWhatTheNativeEngineMatches(string glob, string folder, bool matches) =>
-        Assert.Equal(matches, Regex.IsMatch(folder, ImapsyncPass.GlobToRegex(glob)));
+        Assert.Equal(matches, Regex.IsMatch(folder, ImapsyncMigrationEngine.GlobToRegex(glob)));
 }

@@ -3,17 +3,17 @@ using MailKit;
 using MimeKit;
 using MimeKit.Utils;
 
-namespace Ligbox.Core.Pst;
+namespace Ligbox.Tools.ImapAppend;
 
 /// <summary>
 /// A message ready to append: read state and date taken from its mbox bookkeeping headers (removed from
 /// what is stored), and its identity. Its bytes are either held apart from the source (an mbox message:
-/// in memory, or in a temp file above <see cref="PstImportOptions.LargeMessageBytes"/>, so the mbox can be
+/// in memory, or in a temp file above <see cref="ImapAppendOptions.LargeMessageBytes"/>, so the mbox can be
 /// read on while the message waits for its APPEND on another connection) or left in their own file (a
-/// readpst <c>.eml</c>: only its header is read up front; the appender parses the file itself, so the
+/// message file (readpst <c>.eml</c>): only its header is read up front; the appender parses the file itself, so the
 /// parsing is spread over the appender connections).
 /// </summary>
-internal sealed class PstMessage : IDisposable
+public sealed class AppendMessage : IDisposable
 {
     private readonly byte[]? _bytes;
     private readonly FileStream? _file;
@@ -21,7 +21,7 @@ internal sealed class PstMessage : IDisposable
     private readonly bool _readWhole;
     private FileStream? _opened;
 
-    private PstMessage(byte[]? bytes, FileStream? file, string? path, bool readWhole, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
+    private AppendMessage(byte[]? bytes, FileStream? file, string? path, bool readWhole, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
     {
         (_bytes, _file, _path, _readWhole, Length, Flags, Date, Key, Subject) = (bytes, file, path, readWhole, length, flags, date, key, subject);
     }
@@ -29,17 +29,22 @@ internal sealed class PstMessage : IDisposable
     /// <summary>How MailKit writes an APPEND literal; the same options make our bytes and size match the server's.</summary>
     public static FormatOptions Format { get; } = CreateFormat();
 
+    /// <summary>Its size as MailKit sends it.</summary>
     public long Length { get; }
+    /// <summary>Read, answered and flagged state from its mbox bookkeeping headers.</summary>
     public MessageFlags Flags { get; }
+    /// <summary>Its Date header (the INTERNALDATE it is appended with).</summary>
     public DateTimeOffset? Date { get; }
+    /// <summary>Its identity (<see cref="Identity"/>).</summary>
     public string Key { get; }
+    /// <summary>Its subject, for the quarantine list.</summary>
     public string? Subject { get; }
 
     /// <summary>Whether the bytes wait in a temp file.</summary>
     public bool IsSpooled => _file is not null;
 
     /// <summary>An mbox message, copied out of the mbox (the parser goes on over the same stream).</summary>
-    public static PstMessage Prepare(MimeMessage message, long largeMessageBytes)
+    public static AppendMessage Prepare(MimeMessage message, long largeMessageBytes)
     {
         var flags = FlagsOf(message.Headers);
         RemoveBookkeeping(message);
@@ -48,7 +53,7 @@ internal sealed class PstMessage : IDisposable
         using var spill = new SpillStream(largeMessageBytes);
         message.WriteTo(Format, spill);
         var (bytes, file) = spill.Detach();
-        return new PstMessage(bytes, file, null, false, spill.Length, flags, date, key, message.Subject);
+        return new AppendMessage(bytes, file, null, false, spill.Length, flags, date, key, message.Subject);
     }
 
     /// <summary>
@@ -56,7 +61,7 @@ internal sealed class PstMessage : IDisposable
     /// only when there is no Message-ID to hash its content.
     /// </summary>
     /// <exception cref="FormatException">The header cannot be parsed.</exception>
-    public static async Task<PstMessage> FromFileAsync(string path, long largeMessageBytes, CancellationToken cancellationToken)
+    public static async Task<AppendMessage> FromFileAsync(string path, long largeMessageBytes, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024);
         var headers = await HeaderList.LoadAsync(stream, cancellationToken);
@@ -70,7 +75,7 @@ internal sealed class PstMessage : IDisposable
             hash = ContentHash(message);
         }
 
-        return new PstMessage(null, null, path, stream.Length <= largeMessageBytes, stream.Length, FlagsOf(headers), date,
+        return new AppendMessage(null, null, path, stream.Length <= largeMessageBytes, stream.Length, FlagsOf(headers), date,
             Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
     }
 
@@ -128,6 +133,7 @@ internal sealed class PstMessage : IDisposable
         }
     }
 
+    /// <summary>Closes its files (a spooled temp file is deleted).</summary>
     public void Dispose()
     {
         Release();
@@ -190,6 +196,7 @@ internal sealed class PstMessage : IDisposable
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
+    /// <summary>The first message id of a Message-ID header, without brackets; <c>null</c> when there is none.</summary>
     public static string? NormalizeMessageId(string? raw)
     {
         if (string.IsNullOrWhiteSpace(raw))
@@ -201,12 +208,13 @@ internal sealed class PstMessage : IDisposable
         return string.IsNullOrEmpty(parsed) ? raw.Trim() : parsed;
     }
 
+    /// <summary>A Date header, or <c>null</c> when it is missing or cannot be parsed.</summary>
     public static DateTimeOffset? ParseDate(string? raw) =>
         raw is not null && DateUtils.TryParse(raw, out var date) ? date : null;
 
     /// <summary>A read/write temp file deleted when closed.</summary>
     public static FileStream CreateTempFile() =>
-        new(Path.Combine(Path.GetTempPath(), $"ligbox-pst-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+        new(Path.Combine(Path.GetTempPath(), $"ligbox-append-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
             FileOptions.DeleteOnClose);
 
     private static FormatOptions CreateFormat()

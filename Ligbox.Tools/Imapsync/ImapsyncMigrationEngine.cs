@@ -1,36 +1,33 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Ligbox.Core.Jobs;
-using Ligbox.Core.Storage;
 using Ligbox.Tools.Engines;
-using Ligbox.Tools.Imapsync;
 using Ligbox.Tools.NativeImap;
 using Ligbox.Tools.Processes;
 using Microsoft.Extensions.Options;
 
-namespace Ligbox.Core.Sync;
-
-/// <summary>Which job and run an imapsync pass belongs to (its logs go to <c>logs/imapsync/{job}/{run}/</c>).</summary>
-public sealed record ImapsyncPassContext(MigrationJob Job, Guid RunId, string Kind);
+namespace Ligbox.Tools.Imapsync;
 
 /// <summary>
-/// A pre-flight or sync pass of a job whose engine is imapsync. It takes the same requests and gives the
-/// same results as the native engine (<see cref="MailboxSyncResult"/>, <see cref="SyncProgressEvent"/>), so
-/// the run executor records, logs and gates both alike. One imapsync process per mailbox, at most
-/// <c>maxParallel</c> at a time; passwords reach it only through its 0600 passfiles (deleted afterwards,
-/// also on failure or cancel, by <see cref="ImapsyncCommand"/>).
+/// The <see cref="EngineKind.Imapsync"/> <see cref="IMigrationEngine"/>: a pre-flight or sync pass of one mailbox by
+/// the imapsync script. It takes the same requests and gives the same results as the native engine
+/// (<see cref="MailboxSyncResult"/>, <see cref="SyncProgressEvent"/>), so the run pipeline records, logs and gates
+/// both alike. One imapsync process per call (the run pipeline limits how many run at once); passwords reach it
+/// only through its 0600 passfiles (deleted afterwards, also on failure or cancel, by <see cref="ImapsyncCommand"/>).
 /// </summary>
 /// <remarks>
-/// It is the <see cref="EngineKind.Imapsync"/> <see cref="IMigrationEngine"/> of the run pipeline. It stays in Core
-/// (its job context and data directory are Core's) while the imapsync tests against it are being extended.
 /// imapsync is idempotent: it identifies messages by their headers and skips those already on the
 /// destination, so a pass interrupted by a restart or a cancel is simply run again from the start
-/// (RunRecoveryService re-queues it) and copies only what is still missing — no state of our own needed.
+/// (the run pipeline's recovery re-queues it) and copies only what is still missing — no state of our own needed.
 /// </remarks>
-public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<ImapsyncSettings> settings, DataDirectory dataDir, TimeProvider clock) : IMigrationEngine
+/// <param name="runner">Runs the script.</param>
+/// <param name="settings">Where imapsync is and where its logs go by default.</param>
+/// <param name="clock">Turns a request's date window into <c>--maxage</c> days; the system clock when <c>null</c>.</param>
+public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOptions<ImapsyncSettings> settings, TimeProvider? clock = null) : IMigrationEngine
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     /// <summary>What a pass needs from its job and run.</summary>
-    private sealed record PassSettings(Guid JobId, Guid RunId, string Kind, int? MaxAgeDays);
+    private sealed record PassSettings(Guid JobId, Guid RunId, string Kind, int? MaxAgeDays, string LogDirectory);
 
     /// <inheritdoc />
     public EngineKind Kind => EngineKind.Imapsync;
@@ -55,53 +52,30 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
 
     /// <summary>imapsync's <c>--maxage</c> counts whole days back from now: the request's window, rounded up.</summary>
     private PassSettings Settings(EngineRunContext context, SyncRequest request) => new(context.JobId, context.RunId, context.RunKind,
-        request.NotBefore is { } notBefore ? Math.Max(1, (int)Math.Ceiling((clock.GetUtcNow() - notBefore).TotalDays)) : null);
+        request.NotBefore is { } notBefore ? Math.Max(1, (int)Math.Ceiling((_clock.GetUtcNow() - notBefore).TotalDays)) : null,
+        LogDirectoryFor(context));
 
-    private static PassSettings Settings(ImapsyncPassContext context) => new(context.Job.Id, context.RunId, context.Kind, context.Job.Options.MaxMessageAgeDays);
+    /// <summary>
+    /// The directory holding imapsync's own logs of one run: <c>{LogRoot}/imapsync/{job}/{run}</c>, or under
+    /// <see cref="ImapsyncSettings.LogDirectory"/> when the context names no log root.
+    /// </summary>
+    public string LogDirectoryFor(EngineRunContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var root = context.LogRoot is { } logRoot ? Path.Combine(logRoot, "imapsync") : settings.Value.LogDirectory;
+        return Path.Combine(root, context.JobId.ToString("N"), context.RunId.ToString("N"));
+    }
 
     // Folder names and prefixes go into imapsync's --regextrans2, which imapsync evaluates as Perl: only
     // plain characters are let through, so a folder name can never become code.
     [GeneratedRegex(@"^[\p{L}\p{N} ._/&()+,-]{1,200}$")]
     private static partial Regex SafeFolderName();
 
-    /// <summary>Why an imapsync run cannot start on this host, or <c>null</c> when imapsync is installed.</summary>
+    /// <inheritdoc />
     public string? UnavailableReason() => ExecutableLocator.Find(settings.Value.ImapsyncPath) is null
         ? $"imapsync is not installed on this console host (looked for '{settings.Value.ImapsyncPath}'): run 'sudo scripts/install-migration-tools.sh' " +
           "on it, or use the native engine for this job."
         : null;
-
-    /// <summary>Throws a <see cref="DomainException"/> (409 in the API) when imapsync is not installed.</summary>
-    public void EnsureAvailable()
-    {
-        if (UnavailableReason() is { } reason)
-        {
-            throw new DomainException(reason);
-        }
-    }
-
-    /// <summary>The directory holding imapsync's own logs of one run.</summary>
-    public string LogDirectoryFor(Guid jobId, Guid runId) => Path.Combine(dataDir.Logs, "imapsync", jobId.ToString("N"), runId.ToString("N"));
-
-    /// <summary>Logs in to both servers (<c>--justlogin</c>) for each mailbox, moving no mail.</summary>
-    public Task<IReadOnlyList<MailboxSyncResult>> PreflightManyAsync(ImapsyncPassContext context, IReadOnlyList<SyncRequest> requests, int maxParallel,
-        IProgress<SyncProgressEvent>? progress, CancellationToken ct) =>
-        RunManyAsync(context, requests, maxParallel, justLogin: true, progress, ct);
-
-    /// <summary>Syncs each mailbox (initial, delta and final passes are the same imapsync command; it copies what is missing).</summary>
-    public Task<IReadOnlyList<MailboxSyncResult>> SyncManyAsync(ImapsyncPassContext context, IReadOnlyList<SyncRequest> requests, int maxParallel,
-        IProgress<SyncProgressEvent>? progress, CancellationToken ct) =>
-        RunManyAsync(context, requests, maxParallel, justLogin: false, progress, ct);
-
-    private async Task<IReadOnlyList<MailboxSyncResult>> RunManyAsync(ImapsyncPassContext context, IReadOnlyList<SyncRequest> requests, int maxParallel,
-        bool justLogin, IProgress<SyncProgressEvent>? progress, CancellationToken ct)
-    {
-        EnsureAvailable();
-        var results = new MailboxSyncResult[requests.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel), CancellationToken = ct },
-            async (i, token) => results[i] = await RunOneAsync(Settings(context), requests[i], justLogin, progress, token));
-        return results;
-    }
 
     private async Task<MailboxSyncResult> RunOneAsync(PassSettings context, SyncRequest request, bool justLogin, IProgress<SyncProgressEvent>? progress,
         CancellationToken ct)
@@ -193,8 +167,8 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
             IncludeFolders = request.Mapping.Include.Select(GlobToRegex).ToList(),
             ExcludeFolders = request.Mapping.Exclude.Select(GlobToRegex).ToList(),
             ExtraArguments = extra,
-            RunName = $"{context.Kind}-{request.EffectiveMailboxKey.Replace("-", "", StringComparison.Ordinal)}-{clock.GetUtcNow():yyyyMMddHHmmss}",
-            LogDirectory = LogDirectoryFor(context.JobId, context.RunId),
+            RunName = $"{context.Kind}-{request.EffectiveMailboxKey.Replace("-", "", StringComparison.Ordinal)}-{_clock.GetUtcNow():yyyyMMddHHmmss}",
+            LogDirectory = context.LogDirectory,
         };
     }
 
@@ -221,6 +195,7 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
                 ImapSecurity.StartTls => ImapsyncSecurity.StartTls,
                 _ => ImapsyncSecurity.None,
             },
+            CertificateSha256 = endpoint.CertificateSha256,
         };
     }
 
@@ -237,37 +212,4 @@ public sealed partial class ImapsyncPass(IImapsyncRunner runner, IOptions<Imapsy
             _ when char.IsLetterOrDigit(c) || c is ' ' or '_' or '-' => c.ToString(),
             _ => "\\" + c,
         })) + "$";
-}
-
-/// <summary>Plain words for a failed imapsync run, naming the mailbox and the server, with what to do.</summary>
-public static class ImapsyncFailures
-{
-    public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request, MigrationJob job) => Describe(result, request);
-
-    /// <summary>The failure, naming the servers of the request.</summary>
-    public static ImapFailure Describe(ImapsyncRunResult result, SyncRequest request)
-    {
-        var source = request.Source;
-        var destination = request.Destination;
-        var detail = $"imapsync exit {result.ExitCode} ({result.Exit.Name})" + (result.MostFrequentError is { } e ? $"; most frequent error: {e}" : "");
-        var (kind, side, message) = result.ExitCode switch
-        {
-            161 => (ImapFailureKind.AuthenticationFailed, ImapSide.Source, $"authentication failed for {source.User} on the source ({source.Host}): check the password"),
-            162 => (ImapFailureKind.AuthenticationFailed, ImapSide.Destination, $"authentication failed for {destination.User} on the destination ({destination.Host}): check the password"),
-            101 => (ImapFailureKind.ConnectionRefused, ImapSide.Source,
-                $"the source server {source.Host}:{source.Port} could not be reached: check its host name, port, TLS setting and firewall"),
-            102 => (ImapFailureKind.ConnectionRefused, ImapSide.Destination,
-                $"the destination server {destination.Host}:{destination.Port} could not be reached: check its host name, port, TLS setting and firewall"),
-            113 => (ImapFailureKind.QuotaExceeded, ImapSide.Destination,
-                $"the destination mailbox {destination.User} is over quota: free space or raise its quota, then run the sync again"),
-            114 => (ImapFailureKind.MessageRejected, ImapSide.Destination, $"messages could not be written to {destination.User} on the destination: {Lower(result.Exit.Meaning)}"),
-            115 => (ImapFailureKind.Protocol, ImapSide.Source, $"messages could not be read from {source.User} on the source: {Lower(result.Exit.Meaning)}"),
-            116 or 117 => (ImapFailureKind.Folder, ImapSide.Destination, $"a folder of {source.User} could not be opened or created: {Lower(result.Exit.Meaning)}"),
-            6 => (ImapFailureKind.ConnectionLost, ImapSide.Source, $"imapsync was stopped before {source.User} finished: run the sync again to continue"),
-            _ => (ImapFailureKind.Unknown, ImapSide.Source, $"imapsync failed for {source.User}: {Lower(result.Exit.Meaning)}"),
-        };
-        return new ImapFailure(kind, side, $"{message} (imapsync exit {result.ExitCode}, {result.Exit.Name}).", detail);
-    }
-
-    private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..].TrimEnd('.') : text;
 }
