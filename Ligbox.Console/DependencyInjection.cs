@@ -107,6 +107,7 @@ public static class DependencyInjection
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
         app.MapReportEndpoints();
+        app.MapDeskEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

@@ -1,5 +1,6 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Desk;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
@@ -108,6 +109,7 @@ public static class DependencyInjection
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
         services.AddReports();
+        services.AddDesk();
         return builder;
     }
 }
