@@ -1,6 +1,7 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Gate;
+using Ligbox.Core.Health;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
@@ -108,6 +109,9 @@ public static class DependencyInjection
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
         services.AddReports();
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.LigboxMetrics>();
+        services.AddLigboxHealthChecks();
         return builder;
     }
 }
