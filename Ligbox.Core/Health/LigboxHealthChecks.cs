@@ -30,6 +30,8 @@ public static class HealthServiceCollectionExtensions
     public static IServiceCollection AddLigboxHealthChecks(this IServiceCollection services)
     {
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // A singleton: it keeps the tool probes (a process start each) for a minute between health requests.
+        services.AddSingleton<ToolsHealthCheck>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<DataDirectoryHealthCheck>("dataDirectory")
@@ -111,9 +113,33 @@ internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulers) : IHeal
 /// readpst, imapsync and doveadm are found. A missing one is <see cref="HealthStatus.Degraded"/>, not unhealthy: the
 /// console works without it, only the runs that need it cannot start (they say so in plain words).
 /// </summary>
-internal sealed class ToolsHealthCheck(IServiceProvider services) : IHealthCheck
+internal sealed class ToolsHealthCheck(IServiceProvider services, TimeProvider clock) : IHealthCheck
 {
+    private static readonly TimeSpan ProbeEvery = TimeSpan.FromMinutes(1);
+    private readonly SemaphoreSlim _probing = new(1, 1);
+    private (DateTimeOffset At, HealthCheckResult Result)? _last;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await _probing.WaitAsync(cancellationToken);
+        try
+        {
+            if (_last is { } last && clock.GetUtcNow() - last.At < ProbeEvery)
+            {
+                return last.Result;
+            }
+
+            var result = await ProbeAsync(cancellationToken);
+            _last = (clock.GetUtcNow(), result);
+            return result;
+        }
+        finally
+        {
+            _probing.Release();
+        }
+    }
+
+    private async Task<HealthCheckResult> ProbeAsync(CancellationToken cancellationToken)
     {
         // The tools are registered by AddLigboxTools, which a Core-only host does not call.
         if (services.GetService<IToolInventory>() is not { } inventory)
