@@ -110,7 +110,9 @@ public static class DependencyInjection
         app.MapRunsEndpoints();
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
+        app.MapZimbraEndpoints();
         app.MapReportEndpoints();
+        app.MapDeskEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

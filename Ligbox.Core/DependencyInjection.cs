@@ -1,5 +1,6 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Desk;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Health;
 using Ligbox.Core.Jobs;
@@ -8,6 +9,7 @@ using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Scheduling;
 using Ligbox.Core.Pst;
+using Ligbox.Core.Zimbra;
 using Ligbox.Core.Reports;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
@@ -108,7 +110,9 @@ public static class DependencyInjection
         services.AddDeltaSchedules();
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
+        services.AddZimbraImport();
         services.AddReports();
+        services.AddDesk();
         services.AddMetrics();
         services.AddSingleton<Telemetry.LigboxMetrics>();
         services.AddLigboxHealthChecks();

@@ -48,6 +48,8 @@ public static class AuditSentences
         ["schedule.skipped"] = (a, d) => $"The schedule skipped a delta sync{d.Opt("reason", ": {0}")}.",
         ["pst.import.started"] = (a, d) => $"{a} started importing {d.Str("file") ?? "a file"}{d.Opt("rootFolder", " into {0}")}.",
         ["pst.quarantine.retried"] = (a, d) => $"{a} retried the quarantined messages of {d.Str("file") ?? "an import"}.",
+        ["desk.updated"] = (a, d) => $"{a} changed the helpdesk connection{(d.Bool("enabled") ? "" : " (turned off)")}{(d.Bool("tokenChanged") ? " and its token" : "")}.",
+        ["report.attach_requested"] = (a, d) => $"{a} asked to attach the job's report to ticket {d.Str("ticketId")}.",
         ["webhook.added"] = (a, d) => $"{a} added the webhook {d.Str("url")}.",
         ["webhook.deleted"] = (a, d) => $"{a} deleted the webhook {d.Str("url")}.",
         ["webhook.redeliver"] = (a, d) => $"{a} asked to deliver the {d.Str("type") ?? "webhook"} event again.",

@@ -44,7 +44,7 @@ public sealed record GateView(
 /// webhooks); approving and revoking go through the same code, guarded by the gate's concurrency token.
 /// </summary>
 public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, WebhookService webhooks,
-    TimeProvider clock, IOptions<GateOptions> options)
+    TimeProvider clock, IOptions<GateOptions> options, Desk.DeskService desk)
 {
     private const int Attempts = 8;
     // Relaxed escaping: the audit trail keeps the sentences readable ("job's", "→") for people and the audit view.
@@ -93,13 +93,17 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
     public async Task<GateView> ApproveAsync(Guid jobId, string by, string? comment, bool acceptMissing, bool acceptExcluded, CancellationToken ct = default)
     {
         await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.ApproveGate, ct); // issue 12: the caller's rights now
-        return await WriteAsync(jobId, (db, facts) =>
+        var view = await WriteAsync(jobId, async (db, facts) =>
         {
             facts.Gate!.Approve(facts.Result, by, comment, acceptMissing, acceptExcluded, facts.Fingerprint.ToJson(), Now);
             MovePhase(facts.Job, MigrationPhase.GateReady);
             MovePhase(facts.Job, MigrationPhase.GateApproved);
-            return Task.FromResult(("gate.approved", by, WebhookEvents.GateApproved));
+            // The report goes to the job's ticket with the approval (same transaction), when the Desk connection says so.
+            await desk.EnqueueOnApprovalAsync(db, facts.Job, by, ct);
+            return ("gate.approved", by, WebhookEvents.GateApproved);
         }, ct);
+        desk.Wake();
+        return view;
     }
 
     public async Task<GateView> RevokeAsync(Guid jobId, string by, string? comment, CancellationToken ct = default)

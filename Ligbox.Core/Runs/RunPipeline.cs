@@ -168,7 +168,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         }
     }
 
-    /// <summary>What a run copied: an import's appended messages and bytes, or the sum of its mailboxes' sync figures.</summary>
+    /// <summary>What a run copied: an import's (PST, mbox, TGZ) appended messages and bytes, or the sum of its mailboxes' sync figures.</summary>
     private static async Task<(long Messages, long Bytes)> CopiedAsync(LigboxDbContext db, Run run)
     {
         if (run.DryRun)
@@ -176,7 +176,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             return (0, 0);
         }
 
-        if (run.Kind == RunKind.Pst)
+        if (run.Kind is RunKind.Pst or RunKind.Tgz)
         {
             var import = RunStatisticsSerializer.ReadImport(run.StatisticsJson);
             return (import?.Appended ?? 0, import?.Folders.Sum(f => f.AppendedBytes) ?? 0);

@@ -47,6 +47,8 @@ internal static class ReportBench
             services.AddSingleton<AuditLog>();
             services.AddSingleton<WebhookSignal>();
             services.AddSingleton<WebhookService>();
+            services.AddSingleton<Ligbox.Core.Desk.DeskSignal>();
+            services.AddSingleton<Ligbox.Core.Desk.DeskService>();
             services.AddSingleton<GateService>();
             services.AddSingleton<JobReportService>();
             await using var provider = services.BuildServiceProvider();
