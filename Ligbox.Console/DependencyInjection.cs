@@ -108,6 +108,7 @@ public static class DependencyInjection
         app.MapPstEndpoints();
         app.MapReportEndpoints();
         app.MapDeskEndpoints();
+        app.MapWebhookEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
