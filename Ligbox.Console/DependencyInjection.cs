@@ -106,6 +106,7 @@ public static class DependencyInjection
         app.MapRunsEndpoints();
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
+        app.MapZimbraEndpoints();
         app.MapReportEndpoints();
         app.MapDeskEndpoints();
         app.MapWebhookEndpoints();

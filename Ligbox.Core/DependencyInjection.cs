@@ -8,6 +8,7 @@ using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Scheduling;
 using Ligbox.Core.Pst;
+using Ligbox.Core.Zimbra;
 using Ligbox.Core.Reports;
 using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
@@ -108,6 +109,7 @@ public static class DependencyInjection
         services.AddDeltaSchedules();
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
+        services.AddZimbraImport();
         services.AddReports();
         services.AddDesk();
         return builder;

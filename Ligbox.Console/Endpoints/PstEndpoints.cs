@@ -1,14 +1,15 @@
 using System.Security.Claims;
 using Ligbox.Console.Auth;
 using Ligbox.Core.Pst;
+using Ligbox.Core.Zimbra;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ligbox.Console.Endpoints;
 
 /// <summary>Body of <c>POST /jobs/{id}/mailboxes/{mailboxId}/import</c>.</summary>
-/// <param name="UploadId">A finished tus upload of a .pst/.ost/.mbox file.</param>
-/// <param name="RootFolder">Destination folder for the PST's ordinary folders; omitted = "Imported PST", empty = top level.</param>
-public sealed record PstImportRequestBody(string UploadId, string? RootFolder = PstImportService.DefaultRootFolder);
+/// <param name="UploadId">A finished tus upload of a .pst/.ost/.mbox file, or of a Zimbra .tgz export.</param>
+/// <param name="RootFolder">Destination folder for the ordinary folders; omitted = "Imported PST" ("Imported Zimbra" for a .tgz), empty = top level (merged).</param>
+public sealed record PstImportRequestBody(string UploadId, string? RootFolder = null);
 
 /// <summary>Where the run was queued.</summary>
 public sealed record PstImportAccepted(Guid RunId, string Location);
@@ -19,7 +20,7 @@ public static class PstEndpoints
     {
         var api = app.MapGroup("/api/migration").RequireAuthorization().WithTags("PST import");
         api.MapPost("/jobs/{id:guid}/mailboxes/{mailboxId:guid}/import", StartImport).RequireAuthorization(Policies.JobsWrite)
-            .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox into the mailbox's destination account; 202 with the run. 403 for another user's upload (admins excepted), 400 when the file is not a PST/OST/mbox.");
+            .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox, or a Zimbra .tgz export, into the mailbox's destination account; 202 with the run. 403 for another user's upload (admins excepted), 400 when the file is not a PST/OST/mbox or not a Zimbra export (gzip, tar, .meta entries).");
         api.MapGet("/runs/{runId:guid}/pst", GetReport).RequireAuthorization(Policies.JobsRead)
             .WithName("GetPstRun").WithSummary("Per-folder counts (live while running) and the quarantine list of a PST run.");
         api.MapGet("/runs/{runId:guid}/quarantine/{n:int}", DownloadQuarantined).RequireAuthorization(Policies.JobsRead)
@@ -29,9 +30,17 @@ public static class PstEndpoints
         return app;
     }
 
-    private static async Task<Accepted<PstImportAccepted>> StartImport(Guid id, Guid mailboxId, PstImportRequestBody body, PstImportService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Accepted<PstImportAccepted>> StartImport(Guid id, Guid mailboxId, PstImportRequestBody body, PstImportService service,
+        ZimbraImportService zimbra, ClaimsPrincipal user, CancellationToken ct)
     {
-        var runId = await service.StartImportAsync(id, mailboxId, new PstImportStart(body.UploadId, RootFolder: body.RootFolder), user.PstCaller(), ct);
+        if (await zimbra.IsTgzUploadAsync(body.UploadId, ct))
+        {
+            var tgzRun = await zimbra.StartImportAsync(id, mailboxId, new ZimbraImportStart(body.UploadId, RootFolder: body.RootFolder ?? ZimbraImportService.DefaultRootFolder), user.PstCaller(), ct);
+            var location = $"/api/migration/runs/{tgzRun}/tgz";
+            return TypedResults.Accepted(location, new PstImportAccepted(tgzRun, location));
+        }
+
+        var runId = await service.StartImportAsync(id, mailboxId, new PstImportStart(body.UploadId, RootFolder: body.RootFolder ?? PstImportService.DefaultRootFolder), user.PstCaller(), ct);
         return Accepted(runId);
     }
 

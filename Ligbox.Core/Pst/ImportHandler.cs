@@ -13,15 +13,11 @@ namespace Ligbox.Core.Pst;
 /// kills readpst (CliWrap kills its process tree) and stops the appenders. What was appended stays: a new import
 /// skips it by identity, so the file is imported exactly once.
 /// </summary>
-public sealed class ImportHandler(PstImporter importer, DataDirectory data, MailboxSlots slots) : IRunHandler
+public sealed class ImportHandler(PstImporter importer, DataDirectory data, MailboxSlots slots, MailboxImportTurns turns) : IRunHandler
 {
     private static readonly TimeSpan LineEvery = TimeSpan.FromSeconds(2);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<Guid, PstImportStatistics> _live = new();
-
-    // Imports into one mailbox run one after the other: two at once would both find a message missing and both
-    // append it (the identity check reads the destination before appending).
-    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _mailboxTurns = new();
 
     public bool Handles(RunKind kind) => kind == RunKind.Pst;
 
@@ -54,12 +50,8 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
         var destination = SyncHandlerSupport.Endpoint(x.Job.Destination, m.DestinationLogin, x.Secrets[m.Id].Destination);
         var progress = new Figures(x, login, m.Id.ToString());
         PstImportStatistics stats;
-        var turn = _mailboxTurns.GetOrAdd(m.Id, _ => new SemaphoreSlim(1, 1));
-        if (!await turn.WaitAsync(0, ct))
-        {
-            x.Line(login, "Waiting for the other import into this mailbox to finish; this one starts right after it.");
-            await turn.WaitAsync(ct);
-        }
+        // Imports into one mailbox (of any kind) run one after the other (MailboxImportTurns).
+        var turn = await turns.WaitAsync(m.Id, () => x.Line(login, "Waiting for the other import into this mailbox to finish; this one starts right after it."), ct);
 
         try
         {
@@ -90,7 +82,7 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
         finally
         {
             _live.TryRemove(x.Run.Id, out _);
-            turn.Release();
+            turn.Dispose();
         }
 
         var message = $"{stats.Appended} appended, {stats.Skipped} already there, {stats.Quarantined} quarantined.";

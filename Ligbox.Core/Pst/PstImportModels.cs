@@ -11,6 +11,9 @@ public enum PstSourceKind
 
     /// <summary>A Unix mbox, streamed with MimeKit.</summary>
     Mbox,
+
+    /// <summary>A Zimbra TGZ export (<c>zmmailbox getRestURL "//?fmt=tgz"</c>), streamed (Ligbox.Core/Zimbra).</summary>
+    ZimbraTgz,
 }
 
 /// <summary>One import to execute.</summary>
@@ -65,6 +68,18 @@ public sealed class PstImportStatistics
     public int Skipped => Folders.Sum(f => f.Skipped);
     public int Quarantined => Folders.Sum(f => f.Quarantined);
     public int Parsed => Folders.Sum(f => f.Parsed);
+
+    /// <summary>
+    /// Items that are not mail, by type ("contact", "appointment", "task", "document", ...): never appended,
+    /// never dropped silently; a Zimbra import offers them for download (<see cref="OtherItemsArchive"/>).
+    /// </summary>
+    public Dictionary<string, int> OtherItems { get; init; } = [];
+
+    /// <summary>The file name of the archive holding <see cref="OtherItems"/> (vCard, iCalendar, files), when there is one.</summary>
+    public string? OtherItemsArchive { get; set; }
+
+    /// <summary>Source bytes read so far (a TGZ is streamed: its progress is in bytes).</summary>
+    public long BytesRead { get; set; }
 }
 
 /// <summary>One readpst completion line.</summary>

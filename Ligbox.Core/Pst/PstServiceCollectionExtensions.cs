@@ -1,6 +1,7 @@
 using Ligbox.Core.Runs;
 using Ligbox.Tools.Readpst;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Ligbox.Core.Pst;
@@ -17,6 +18,7 @@ public static class PstServiceCollectionExtensions
         services.AddOptions<PstImportOptions>().BindConfiguration(PstImportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new PstImporter(sp.GetRequiredService<IReadpstRunner>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PstImportOptions>>().Value));
+        services.TryAddSingleton<MailboxImportTurns>();
         services.AddSingleton<ImportHandler>();
         services.AddSingleton<IRunHandler>(sp => sp.GetRequiredService<ImportHandler>());
         services.AddScoped<PstImportService>();

@@ -40,6 +40,9 @@ public sealed class AppendMessage : IDisposable
     /// <summary>Its subject, for the quarantine list.</summary>
     public string? Subject { get; }
 
+    /// <summary>IMAP keywords to append with (Zimbra tags, <c>$Forwarded</c>); empty for PST and mbox.</summary>
+    public IReadOnlyList<string> Keywords { get; private init; } = [];
+
     /// <summary>Whether the bytes wait in a temp file.</summary>
     public bool IsSpooled => _file is not null;
 
@@ -77,6 +80,47 @@ public sealed class AppendMessage : IDisposable
 
         return new AppendMessage(null, null, path, stream.Length <= largeMessageBytes, stream.Length, FlagsOf(headers), date,
             Identity(messageId, date, () => hash!), headers[HeaderId.Subject]);
+    }
+
+    /// <summary>
+    /// A message whose state is kept apart from its bytes (a Zimbra TGZ: flags, tags and date in the item's
+    /// <c>.meta</c>): the bytes are copied out of <paramref name="content"/> (memory, or a temp file above
+    /// <paramref name="largeMessageBytes"/>, so the archive can be read on); only the header is parsed here,
+    /// the whole message only when there is no Message-ID to hash. The identity is the same as for a PST.
+    /// </summary>
+    /// <exception cref="FormatException">The header cannot be parsed.</exception>
+    public static async Task<AppendMessage> FromStreamAsync(Stream content, MessageFlags flags, IReadOnlyList<string> keywords, DateTimeOffset? internalDate,
+        long largeMessageBytes, CancellationToken cancellationToken)
+    {
+        using var spill = new SpillStream(largeMessageBytes);
+        await content.CopyToAsync(spill, cancellationToken);
+        var length = spill.Length;
+        var (bytes, file) = spill.Detach();
+        try
+        {
+            Stream view = file is not null ? file : new MemoryStream(bytes!, writable: false);
+            view.Position = 0;
+            var headers = await HeaderList.LoadAsync(view, cancellationToken);
+            var messageId = NormalizeMessageId(headers[HeaderId.MessageId]);
+            var headerDate = ParseDate(headers[HeaderId.Date]);
+            string? hash = null;
+            if (messageId is null)
+            {
+                view.Position = 0;
+                using var message = await MimeMessage.LoadAsync(view, persistent: file is not null, cancellationToken);
+                hash = ContentHash(message);
+            }
+
+            return new AppendMessage(bytes, file, null, false, length, flags, internalDate ?? headerDate, Identity(messageId, headerDate, () => hash!), headers[HeaderId.Subject])
+            {
+                Keywords = keywords,
+            };
+        }
+        catch
+        {
+            file?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

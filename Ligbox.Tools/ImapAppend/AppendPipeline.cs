@@ -288,7 +288,7 @@ public sealed class AppendPipeline<TFolder>
 
     private static IAppendRequest Request(MimeMessage loaded, AppendMessage message)
     {
-        var request = new AppendRequest(loaded, message.Flags);
+        var request = message.Keywords.Count > 0 ? new AppendRequest(loaded, message.Flags, message.Keywords) : new AppendRequest(loaded, message.Flags);
         if (message.Date is { } date)
         {
             request.InternalDate = date;

@@ -3,7 +3,8 @@
 // client (upload.js). Progress, speed and ETA go to .NET (PstDropZone) through a DotNetObjectReference.
 import { uploadFile } from './upload.js';
 
-const ALLOWED = ['.pst', '.ost', '.mbox', '.mbx'];
+// .tgz / .tar.gz: a Zimbra export (zmmailbox getRestURL "//?fmt=tgz"); the server checks the content before importing.
+const ALLOWED = ['.pst', '.ost', '.mbox', '.mbx', '.tgz', '.gz'];
 let loading;
 
 /** Loads tus-js-client once; resolves to "tus-js-client", or "fallback" when it is not there (or not supported). */

@@ -39,7 +39,7 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         var message = page.GetByTestId("pst-upload-message");
 
         await DropAsync(page, zone, "notes.txt", "text/plain", "not a mailbox"u8.ToArray());
-        await Expect(message).ToContainTextAsync("'notes.txt' cannot be uploaded: choose an Outlook .pst or .ost file, or an .mbox file.");
+        await Expect(message).ToContainTextAsync("'notes.txt' cannot be uploaded: choose an Outlook .pst or .ost file, an .mbox file, or a Zimbra .tgz export.");
         await BrowserSession.ScreenshotAsync(page, "30-pst-wrong-extension");
 
         // Uploaded, then refused by the signature check before any run exists.

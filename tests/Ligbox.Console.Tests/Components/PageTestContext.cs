@@ -41,6 +41,7 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<AuditLog>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Gate.GateService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Zimbra.ZimbraImportService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Tools.Engines.EngineRegistry>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Scheduling.DeltaScheduleService>());
