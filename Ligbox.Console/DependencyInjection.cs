@@ -107,6 +107,7 @@ public static class DependencyInjection
         app.MapScheduleEndpoints();
         app.MapPstEndpoints();
         app.MapZimbraEndpoints();
+        app.MapZimbraSshEndpoints();
         app.MapReportEndpoints();
         app.MapDeskEndpoints();
         app.MapWebhookEndpoints();

@@ -16,14 +16,18 @@ public sealed record GateFingerprint(string Source, string Destination, string E
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static GateFingerprint Of(MigrationJob job, IReadOnlyDictionary<Guid, Guid> finalRunByMailbox) => new(
+    public static GateFingerprint Of(MigrationJob job, IReadOnlyDictionary<Guid, Guid> finalRunByMailbox) =>
+        Of(job, job.Mailboxes.Select(m => new GateFingerprintMailbox(m.Id, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
+            m.CredentialsVersion, m.Excluded, null)), finalRunByMailbox);
+
+    /// <summary>The fingerprint of the job's settings and of <paramref name="mailboxes"/> (their <c>FinalRunId</c> is taken from <paramref name="finalRunByMailbox"/>).</summary>
+    public static GateFingerprint Of(MigrationJob job, IEnumerable<GateFingerprintMailbox> mailboxes, IReadOnlyDictionary<Guid, Guid> finalRunByMailbox) => new(
         job.HasSource ? job.Source.ToString() + " " + job.Source.Auth : "none (PST/mbox imports only)",
         job.Destination + " " + job.Destination.Auth,
         job.Engine.ToString(),
         JsonSerializer.Serialize(job.Options, Json),
         job.GateThreshold,
-        job.Mailboxes.OrderBy(m => m.Id).Select(m => new GateFingerprintMailbox(m.Id, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix,
-            m.CredentialsVersion, m.Excluded, finalRunByMailbox.TryGetValue(m.Id, out var run) ? run : null)).ToList());
+        mailboxes.OrderBy(m => m.Id).Select(m => m with { FinalRunId = finalRunByMailbox.TryGetValue(m.Id, out var run) ? run : null }).ToList());
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -176,6 +176,11 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
             await webhooks.EnqueueAsync(db, WebhookEvents.GateRevoked, job.Id, snapshot, ct);
             queued = true;
         }
+        else if (facts.BlockedOnlyByActiveRun)
+        {
+            // The stored state stays (no transition, no audit entry, no webhook): the run's own entries say what happens,
+            // and when it ends the gate is evaluated again on its figures.
+        }
         else if (gate.Follow(facts.Result, Now) || gate.FollowRevoked(facts.Result, Now))
         {
             if (gate.State == GateState.Ready)
@@ -188,7 +193,9 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
                 JsonSerializer.Serialize(Snapshot(job, gate, facts.Result), SnapshotJson), job.Id);
         }
 
-        MovePhase(job, PhaseFor(job.Phase, gate.State), gate.State == GateState.Blocked ? "The gate is blocked: " + string.Join(" ", facts.Result.Reasons) : null);
+        // The phase follows the gate as it is shown (Blocked while a run is active, whatever is stored).
+        var shown = facts.BlockedOnlyByActiveRun && gate.State != GateState.Approved ? GateState.Blocked : gate.State;
+        MovePhase(job, PhaseFor(job.Phase, shown), shown == GateState.Blocked ? "The gate is blocked: " + string.Join(" ", facts.Result.Reasons) : null);
         return queued;
     }
 
@@ -258,11 +265,31 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         _ => phase is MigrationPhase.GateReady or MigrationPhase.GateApproved ? MigrationPhase.FinalSync : phase,
     };
 
-    private sealed record Facts(MigrationJob Job, MigrationGate? Gate, GateResult Result, GateFingerprint Fingerprint, IReadOnlyList<Run> Runs);
+    /// <summary>What the gate is computed from. The fingerprint is built only when asked (an approval, or checking one).</summary>
+    private sealed record Facts(MigrationJob Job, MigrationGate? Gate, GateResult Result, Lazy<GateFingerprint> LazyFingerprint, IReadOnlyList<Run> Runs,
+        GateInput Input)
+    {
+        public GateFingerprint Fingerprint => LazyFingerprint.Value;
+
+        /// <summary>
+        /// Blocked only because a run is active: the figures alone would not block. Every run start would otherwise
+        /// store Blocked and every run end Ready again, so a delta after a ready gate recorded "the gate became ready"
+        /// with the same figures once more. The view still shows Blocked while the run is active (<see cref="Decide"/>).
+        /// </summary>
+        public bool BlockedOnlyByActiveRun => _blockedOnlyByActiveRun ??=
+            Result.IsBlocked && Input.RunActive && !GateCalculator.Calculate(Input with { RunActive = false }).IsBlocked;
+
+        private bool? _blockedOnlyByActiveRun;
+    }
+
+    /// <summary>The columns of a mailbox the gate reads (no secrets, no tracked entity: 10,000 of them stay cheap).</summary>
+    private sealed record GateMailboxRow(Guid Id, string SourceLogin, string DestinationLogin, string? DestinationFolderPrefix, int CredentialsVersion,
+        bool Excluded, string? ExcludedReason, string? ExcludedBy, DateTime? ExcludedAtUtc, long? LastSourceCount, long? LastDestinationCount,
+        DateTime? LastSyncedAtUtc, MailboxStatus Status, string? StatusMessage);
 
     private async Task<Facts> LoadAsync(LigboxDbContext db, Guid jobId, bool track, CancellationToken ct)
     {
-        var jobs = db.Jobs.Include(j => j.Mailboxes).AsQueryable();
+        var jobs = db.Jobs.AsQueryable();
         var gates = db.Gates.AsQueryable();
         if (!track)
         {
@@ -271,21 +298,27 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         }
 
         var job = await jobs.FirstOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var mailboxes = await db.Mailboxes.AsNoTracking().Where(m => m.JobId == jobId)
+            .Select(m => new GateMailboxRow(m.Id, m.SourceLogin, m.DestinationLogin, m.DestinationFolderPrefix, m.CredentialsVersion, m.Excluded,
+                m.ExcludedReason, m.ExcludedBy, m.ExcludedAtUtc, m.LastSourceCount, m.LastDestinationCount, m.LastSyncedAtUtc, m.Status, m.StatusMessage))
+            .ToListAsync(ct);
         var gate = await gates.FirstOrDefaultAsync(g => g.JobId == jobId, ct);
         var runs = await db.Runs.AsNoTracking().Where(r => r.JobId == jobId).ToListAsync(ct);
         var ended = runs.Where(r => r.Status is RunStatus.Succeeded or RunStatus.Failed && !r.DryRun).ToDictionary(r => r.Id);
         var relevantKinds = job.HasSource ? new[] { RunKind.Final } : [RunKind.Pst, RunKind.Tgz];
         var runIds = ended.Values.Where(r => relevantKinds.Contains(r.Kind)).Select(r => r.Id).ToList();
-        var rows = await db.Set<RunMailbox>().AsNoTracking().Where(m => runIds.Contains(m.RunId)).ToListAsync(ct);
+        // Only the succeeded rows count; the newest per mailbox is chosen below (its statistics are read only for it).
+        var rows = await db.Set<RunMailbox>().AsNoTracking().Where(m => runIds.Contains(m.RunId) && m.Status == RunStatus.Succeeded)
+            .Select(m => new { m.MailboxId, m.RunId, m.ResultJson }).ToListAsync(ct);
 
-        var included = job.Mailboxes.Where(m => !m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal).ToList();
+        var included = mailboxes.Where(m => !m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal).ToList();
         Dictionary<Guid, Guid> finalRuns;
         List<GateMailboxInput> inputs;
         bool finalDone;
         if (job.HasSource)
         {
             // Each mailbox's own latest succeeded final pass: one failed mailbox does not hide the others' finals.
-            var latest = rows.Where(r => r.Status == RunStatus.Succeeded).GroupBy(r => r.MailboxId)
+            var latest = rows.GroupBy(r => r.MailboxId)
                 .ToDictionary(g => g.Key, g => g.OrderByDescending(r => ended[r.RunId].EndedAtUtc).First());
             finalRuns = latest.ToDictionary(kv => kv.Key, kv => kv.Value.RunId);
             finalDone = latest.Count > 0;
@@ -294,7 +327,7 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         }
         else
         {
-            (finalRuns, inputs) = ImportInputs(included, rows.Where(r => r.Status == RunStatus.Succeeded).ToList(), ended);
+            (finalRuns, inputs) = ImportInputs(included, rows.Select(r => (r.MailboxId, r.RunId)).ToList(), ended);
             finalDone = finalRuns.Count > 0;
         }
 
@@ -306,13 +339,15 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
             runs.Any(r => r.IsActive),
             inputs)
         {
-            Excluded = job.Mailboxes.Where(m => m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
+            Excluded = mailboxes.Where(m => m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
                 .Select(m => new GateExcludedMailbox(m.SourceLogin, m.ExcludedReason, m.ExcludedBy, m.ExcludedAtUtc)).ToList(),
         };
-        return new Facts(job, gate, GateCalculator.Calculate(input), GateFingerprint.Of(job, finalRuns), runs);
+        var fingerprint = new Lazy<GateFingerprint>(() => GateFingerprint.Of(job, mailboxes.Select(m => new GateFingerprintMailbox(m.Id, m.SourceLogin,
+            m.DestinationLogin, m.DestinationFolderPrefix, m.CredentialsVersion, m.Excluded, null)), finalRuns));
+        return new Facts(job, gate, GateCalculator.Calculate(input), fingerprint, runs, input);
     }
 
-    private static GateMailboxInput ToInput(Mailbox m, SyncStatistics? stats, bool finalDone) => new(
+    private static GateMailboxInput ToInput(GateMailboxRow m, SyncStatistics? stats, bool finalDone) => new(
         m.SourceLogin,
         m.LastSourceCount,
         m.LastDestinationCount,
@@ -329,14 +364,15 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
     /// latest succeeded import) against each destination folder's count measured after the import, capped at
     /// what was parsed into that folder (a folder that held mail before cannot hide a missing one elsewhere).
     /// </summary>
-    private static (Dictionary<Guid, Guid> Runs, List<GateMailboxInput> Inputs) ImportInputs(List<Mailbox> mailboxes, List<RunMailbox> rows,
-        Dictionary<Guid, Run> runs)
+    private static (Dictionary<Guid, Guid> Runs, List<GateMailboxInput> Inputs) ImportInputs(List<GateMailboxRow> mailboxes,
+        List<(Guid MailboxId, Guid RunId)> rows, Dictionary<Guid, Run> runs)
     {
         var used = new Dictionary<Guid, Guid>();
         var inputs = new List<GateMailboxInput>();
+        var rowsByMailbox = rows.ToLookup(r => r.MailboxId);
         foreach (var m in mailboxes)
         {
-            var imports = rows.Where(r => r.MailboxId == m.Id)
+            var imports = rowsByMailbox[m.Id]
                 .Select(r => (Run: runs[r.RunId], Stats: RunStatisticsSerializer.ReadImport(runs[r.RunId].StatisticsJson)))
                 .Where(x => x.Stats is not null).OrderBy(x => x.Run.EndedAtUtc).ToList();
             if (imports.Count == 0)

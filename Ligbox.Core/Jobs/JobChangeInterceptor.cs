@@ -6,13 +6,13 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Ligbox.Core.Jobs;
 
 /// <summary>
-/// Raises <see cref="JobChangeNotifier.Publish"/> for every job whose rows a <c>SaveChanges</c> wrote:
+/// Raises <see cref="JobChangeNotifier.Publish(Guid, JobChangeKinds)"/> for every job whose rows a <c>SaveChanges</c> wrote:
 /// a <see cref="MigrationJob"/> itself, or any entity with a <c>JobId</c> (mailboxes, runs, the gate,
 /// audit entries, schedules, imports). One place, so a new writer cannot forget to tell the job page.
 /// </summary>
 public sealed class JobChangeInterceptor(JobChangeNotifier notifier) : SaveChangesInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, HashSet<Guid>> _pending = new();
+    private readonly ConditionalWeakTable<DbContext, Dictionary<Guid, JobChangeKinds>> _pending = new();
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -65,7 +65,7 @@ public sealed class JobChangeInterceptor(JobChangeNotifier notifier) : SaveChang
         {
             if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && JobIdOf(entry) is { } id)
             {
-                ids.Add(id);
+                ids[id] = ids.GetValueOrDefault(id) | KindOf(entry.Entity);
             }
         }
     }
@@ -78,11 +78,21 @@ public sealed class JobChangeInterceptor(JobChangeNotifier notifier) : SaveChang
         }
 
         _pending.Remove(context);
-        foreach (var id in ids)
+        foreach (var (id, kinds) in ids)
         {
-            notifier.Publish(id);
+            notifier.Publish(id, kinds);
         }
     }
+
+    private static JobChangeKinds KindOf(object entity) => entity switch
+    {
+        MigrationJob => JobChangeKinds.Job,
+        Mailboxes.Mailbox => JobChangeKinds.Mailboxes,
+        Runs.Run => JobChangeKinds.Runs,
+        Gate.MigrationGate => JobChangeKinds.Gate,
+        Audit.AuditEntry => JobChangeKinds.Audit,
+        _ => JobChangeKinds.Other,
+    };
 
     private static Guid? JobIdOf(EntityEntry entry)
     {

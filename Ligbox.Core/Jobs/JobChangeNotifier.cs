@@ -2,11 +2,29 @@ using System.Collections.Concurrent;
 
 namespace Ligbox.Core.Jobs;
 
+/// <summary>What of a job was written, so a page reloads only the sections it touches.</summary>
+[Flags]
+public enum JobChangeKinds
+{
+    None = 0,
+    /// <summary>The job row itself: phase, servers, engine, options.</summary>
+    Job = 1,
+    Mailboxes = 2,
+    /// <summary>Runs (queued, started, ended), imports included.</summary>
+    Runs = 4,
+    Gate = 8,
+    Audit = 16,
+    /// <summary>Anything else with a job id (schedules, uploads, webhooks).</summary>
+    Other = 32,
+    All = Job | Mailboxes | Runs | Gate | Audit | Other,
+}
+
 /// <summary>
 /// One signal per job: "something of this job was written" (its phase, a mailbox, a run, the gate, an
-/// import, the audit trail). Raised after every <c>SaveChanges</c> that touched a job's rows
-/// (<see cref="JobChangeInterceptor"/>) and by <see cref="Publish"/>; subscribers (the job page) are told
-/// at most every <see cref="Debounce"/> per job and reload what they show from the Core services.
+/// import, the audit trail), with what was written (<see cref="JobChangeKinds"/>). Raised after every
+/// <c>SaveChanges</c> that touched a job's rows (<see cref="JobChangeInterceptor"/>) and by <see cref="Publish(Guid)"/>;
+/// subscribers (the job page) are told at most every <see cref="Debounce"/> per job, with the kinds of the
+/// whole window, and reload what they show from the Core services.
 /// </summary>
 public sealed class JobChangeNotifier
 {
@@ -15,17 +33,29 @@ public sealed class JobChangeNotifier
     private readonly ConcurrentDictionary<Guid, int> _pending = new();
 
     /// <summary>Changes of one job; <paramref name="jobId"/> null for every job (the jobs list).</summary>
-    public IDisposable Subscribe(Guid? jobId, Func<Guid, Task> handler)
+    public IDisposable Subscribe(Guid? jobId, Func<Guid, Task> handler) => Subscribe(jobId, (id, _) => handler(id));
+
+    /// <summary>Changes of one job with what changed in the debounce window; <paramref name="jobId"/> null for every job.</summary>
+    public IDisposable Subscribe(Guid? jobId, Func<Guid, JobChangeKinds, Task> handler)
     {
         var s = new Subscription(jobId, handler, this);
         _subscriptions[s.Id] = s;
         return s;
     }
 
-    /// <summary>Tells subscribers of the job, once per debounce window, that it changed.</summary>
-    public void Publish(Guid jobId)
+    /// <summary>Tells subscribers of the job, once per debounce window, that it changed (in any way).</summary>
+    public void Publish(Guid jobId) => Publish(jobId, JobChangeKinds.All);
+
+    /// <summary>Tells subscribers of the job, once per debounce window, what of it changed.</summary>
+    public void Publish(Guid jobId, JobChangeKinds kinds)
     {
-        if (_pending.TryAdd(jobId, 1) is false)
+        var first = true;
+        _pending.AddOrUpdate(jobId, (int)kinds, (_, pending) =>
+        {
+            first = false;
+            return pending | (int)kinds;
+        });
+        if (!first)
         {
             return;
         }
@@ -34,12 +64,12 @@ public sealed class JobChangeNotifier
         {
             await Task.Delay(Debounce);
             // Removed before subscribers read, so a change that lands while they read schedules another round.
-            _pending.TryRemove(jobId, out _);
+            var window = _pending.TryRemove(jobId, out var k) ? (JobChangeKinds)k : kinds;
             foreach (var sub in _subscriptions.Values.Where(s => s.JobId is null || s.JobId == jobId))
             {
                 try
                 {
-                    await sub.Handler(jobId);
+                    await sub.Handler(jobId, window);
                 }
                 catch (Exception)
                 {
@@ -52,11 +82,11 @@ public sealed class JobChangeNotifier
     /// <summary>Subscribers now (tests and the benchmark check that a closed page leaves none behind).</summary>
     public int SubscriberCount => _subscriptions.Count;
 
-    private sealed class Subscription(Guid? jobId, Func<Guid, Task> handler, JobChangeNotifier owner) : IDisposable
+    private sealed class Subscription(Guid? jobId, Func<Guid, JobChangeKinds, Task> handler, JobChangeNotifier owner) : IDisposable
     {
         public Guid Id { get; } = Guid.NewGuid();
         public Guid? JobId { get; } = jobId;
-        public Func<Guid, Task> Handler { get; } = handler;
+        public Func<Guid, JobChangeKinds, Task> Handler { get; } = handler;
 
         public void Dispose() => owner._subscriptions.TryRemove(Id, out _);
     }

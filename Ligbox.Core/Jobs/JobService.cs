@@ -188,6 +188,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             string.Join(", ", b.Options.FolderMappings.Select(kv => kv.Key + " → " + kv.Value)));
         Compare("date window (days)", a.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             b.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Compare("mirroring deletions on the final sync", a.Options.MirrorOnFinal ? "on" : "off", b.Options.MirrorOnFinal ? "on" : "off");
         return changes;
     }
 
@@ -228,7 +229,8 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         }
     }
 
-    private static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
+    /// <summary>The server checks of create and update (Test connection checks unsaved settings with them too).</summary>
+    internal static void ValidateServer(string field, ServerEndpointModel? server, Dictionary<string, List<string>> errors)
     {
         if (server is null)
         {

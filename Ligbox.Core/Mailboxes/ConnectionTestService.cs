@@ -17,6 +17,12 @@ public sealed record ConnectionTestRequest
     public string? SourcePassword { get; set; }
     public string? DestUser { get; set; }
     public string? DestPassword { get; set; }
+
+    /// <summary>A source server to try instead of the job's saved one (test changed settings before saving them); null: the saved one.</summary>
+    public ServerEndpointModel? Source { get; set; }
+
+    /// <summary>A destination server to try instead of the job's saved one; null: the saved one.</summary>
+    public ServerEndpointModel? Destination { get; set; }
 }
 
 /// <summary>
@@ -36,9 +42,54 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
         ArgumentNullException.ThrowIfNull(request);
         await RightsGuard.RequireAsync(dbFactory, Right.ManageMigration, ct); // issue 12: the caller's rights now
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var stored = request.MailboxId is { } id
+            ? await db.Mailboxes.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.JobId == jobId, ct) ?? throw new NotFoundException("Mailbox", id)
+            : null;
+        var source = request.Source?.ToEndpoint() ?? (job.HasSource ? job.Source : null);
+        var destination = request.Destination?.ToEndpoint() ?? job.Destination;
+        return await TestAsync(source, destination, request, stored, ct);
+    }
+
+    /// <summary>
+    /// Test connection for servers that are not saved yet (the create form): logs in to <paramref name="request"/>'s
+    /// servers with its logins and passwords; no source (null) for a PST/mbox-only job.
+    /// </summary>
+    public async Task<ConnectionTestResult> TestServersAsync(ConnectionTestRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await RightsGuard.RequireAsync(dbFactory, Right.ManageMigration, ct); // issue 12: the caller's rights now
+        if (request.MailboxId is not null)
+        {
+            throw new DomainException("A mailbox's stored logins belong to a job: test them on the job (Test connection of its settings).");
+        }
+
+        if (request.Destination is null)
+        {
+            ValidationFailedException.ThrowIfAny(new Dictionary<string, List<string>> { ["destination"] = ["Enter the destination server."] });
+        }
+
+        return await TestAsync(request.Source?.ToEndpoint(), request.Destination!.ToEndpoint(), request, null, ct);
+    }
+
+    private async Task<ConnectionTestResult> TestAsync(ServerEndpoint? sourceServer, ServerEndpoint destinationServer, ConnectionTestRequest request,
+        Mailbox? stored, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        // Unsaved servers get the checks a save would make, in the same words and on the same field names.
+        if (request.Source is not null)
+        {
+            JobService.ValidateServer("source", request.Source, errors);
+        }
+
+        if (request.Destination is not null)
+        {
+            JobService.ValidateServer("destination", request.Destination, errors);
+        }
+
+        ValidationFailedException.ThrowIfAny(errors);
         // Test connection reaches out like a run does: the same allow-list (issue 12: Ligbox:Network:AllowedHosts).
-        foreach (var (what, server) in new[] { ("source server", job.HasSource ? job.Source : null), ("destination server", job.Destination) })
+        foreach (var (what, server) in new[] { ("source server", sourceServer), ("destination server", destinationServer) })
         {
             if (server is not null && NetworkAllowList.Problem(ligboxOptions.Value.Network.AllowedHosts, what, server.Host, server.Port) is { } refused)
             {
@@ -46,26 +97,24 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
             }
         }
 
-        var stored = request.MailboxId is { } id ? job.Mailboxes.SingleOrDefault(m => m.Id == id) ?? throw new NotFoundException("Mailbox", id) : null;
         var sourceUser = request.SourceUser ?? stored?.SourceLogin;
         var destUser = request.DestUser ?? stored?.DestinationLogin;
         var sourcePassword = request.SourcePassword ?? (stored is null ? null : protector.Unprotect(stored.SourceSecretProtected));
         var destPassword = request.DestPassword ?? (stored is null ? null : protector.Unprotect(stored.DestinationSecretProtected));
-        var errors = new Dictionary<string, List<string>>();
         if (string.IsNullOrWhiteSpace(destUser) || string.IsNullOrEmpty(destPassword))
         {
             errors.Add("destUser", "Give the destination login and password (or a mailbox whose stored ones to use).");
         }
 
-        if (job.HasSource && (string.IsNullOrWhiteSpace(sourceUser) || string.IsNullOrEmpty(sourcePassword)))
+        if (sourceServer is not null && (string.IsNullOrWhiteSpace(sourceUser) || string.IsNullOrEmpty(sourcePassword)))
         {
             errors.Add("sourceUser", "Give the source login and password (or a mailbox whose stored ones to use).");
         }
 
         ValidationFailedException.ThrowIfAny(errors);
-        var destination = Runs.SyncHandlerSupport.Endpoint(job.Destination, destUser!, destPassword!);
+        var destination = Runs.SyncHandlerSupport.Endpoint(destinationServer, destUser!, destPassword!);
         // A PST/mbox-only job has no source: the destination is tried against itself.
-        var source = job.HasSource ? Runs.SyncHandlerSupport.Endpoint(job.Source, sourceUser!, sourcePassword!) : destination;
+        var source = sourceServer is not null ? Runs.SyncHandlerSupport.Endpoint(sourceServer, sourceUser!, sourcePassword!) : destination;
         var result = await engine.PreflightAsync(source, destination, null, ct);
         string Side(ImapSide side, ServerEndpoint server, string user) =>
             result.Failures.Where(f => f.Side == side).Select(f => f.Message).FirstOrDefault()
@@ -75,9 +124,9 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
                 ? CertificatePin.Display(seen)
                 : null;
         return new ConnectionTestResult(result.Succeeded,
-            job.HasSource ? Side(ImapSide.Source, job.Source, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
-            Side(ImapSide.Destination, job.Destination, destUser!),
-            job.HasSource ? Certificate(ImapSide.Source) : null,
+            sourceServer is not null ? Side(ImapSide.Source, sourceServer, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
+            Side(ImapSide.Destination, destinationServer, destUser!),
+            sourceServer is not null ? Certificate(ImapSide.Source) : null,
             Certificate(ImapSide.Destination));
     }
 }

@@ -5,6 +5,7 @@ using Ligbox.Core.Pst;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Storage;
 using Ligbox.Tools.NativeImap;
+using Ligbox.Tools.Zimbra;
 
 namespace Ligbox.Core.Zimbra;
 
@@ -68,7 +69,7 @@ public sealed class ZimbraImportHandler(ZimbraImporter importer, ZimbraSources s
                     }, token);
                 }, _ => x.Line(login, "Waiting for a free mailbox slot (Ligbox:Runs:MaxConcurrentMailboxes)."), ct)).Single();
             }
-            catch (PstImportException ex)
+            catch (Exception ex) when (ex is PstImportException or ZimbraSshException)
             {
                 var json = _live.TryGetValue(x.Run.Id, out var partial) ? Serialize(partial) : null;
                 item.Record(false, ex.Message, json);
@@ -149,7 +150,8 @@ public sealed class ZimbraImportHandler(ZimbraImporter importer, ZimbraSources s
 /// <param name="SourceName">The file name (or <c>zmmailbox</c> and the account) for reports.</param>
 /// <param name="RootFolder">Ordinary folders go under this destination folder; <c>null</c> = merged at the top level.</param>
 /// <param name="Query">Over SSH, an optional Zimbra search (<c>after:...</c>) narrowing the export (a delta window).</param>
-public sealed record ZimbraRunParameters(Guid MailboxId, string? SourcePath, string SourceName, string? RootFolder, string? Query = null);
+/// <param name="Account">Over SSH, the Zimbra account exported with zmmailbox; <c>null</c> for an uploaded file.</param>
+public sealed record ZimbraRunParameters(Guid MailboxId, string? SourcePath, string SourceName, string? RootFolder, string? Query = null, string? Account = null);
 
 /// <summary>Where a TGZ run keeps its parameters, quarantine and other-items archive: <c>quarantine/{job}/{run}/</c>.</summary>
 internal static class ZimbraRunFiles

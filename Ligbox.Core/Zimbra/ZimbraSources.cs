@@ -1,6 +1,7 @@
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Pst;
 using Ligbox.Core.Runs;
+using Ligbox.Tools.Zimbra;
 
 namespace Ligbox.Core.Zimbra;
 
@@ -10,13 +11,21 @@ namespace Ligbox.Core.Zimbra;
 /// <param name="OpenAsync">Opens the bytes.</param>
 public sealed record ZimbraSource(string Description, long? Length, Func<CancellationToken, Task<Stream>> OpenAsync);
 
-/// <summary>Opens the source of a TGZ run: the uploaded file.</summary>
-public class ZimbraSources
+/// <summary>Opens the source of a TGZ run: the uploaded file, or <c>zmmailbox</c> over SSH (the job's Zimbra server).</summary>
+public class ZimbraSources(ZimbraSshStore ssh, ZimbraSshExporter exporter)
 {
     /// <summary>The source of <paramref name="parameters"/>' run.</summary>
     /// <exception cref="PstImportException">The uploaded file is gone.</exception>
     public virtual ZimbraSource Open(RunExecution run, Mailbox mailbox, ZimbraRunParameters parameters)
     {
+        if (parameters.Account is { } account)
+        {
+            var target = ssh.Target(run.Job.Id) ?? throw new PstImportException("This job has no Zimbra server over SSH any more: set it again in the job's Zimbra settings.");
+            var query = parameters.Query is null ? "" : $", query {parameters.Query}";
+            return new ZimbraSource($"Exporting {account} from {target} over SSH (zmmailbox getRestURL \"//?fmt=tgz\"{query}).", null,
+                ct => exporter.OpenExportAsync(target, account, parameters.Query, ct));
+        }
+
         if (parameters.SourcePath is not { } path)
         {
             throw new PstImportException("This run has no uploaded file to read.");

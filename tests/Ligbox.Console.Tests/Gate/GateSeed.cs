@@ -93,4 +93,13 @@ public static class GateSeed
         db.Runs.Add(run);
         await db.SaveChangesAsync();
     }
+
+    /// <summary>Adds a queued run that nothing executes: the job has an active run for as long as the test looks.</summary>
+    public static async Task AddQueuedRunAsync(IServiceProvider services, Guid jobId, RunKind kind = RunKind.Delta)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<LigboxDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        db.Runs.Add(new Run(jobId, kind, RunTrigger.Manual, "seed", DateTime.UtcNow));
+        await db.SaveChangesAsync();
+    }
 }

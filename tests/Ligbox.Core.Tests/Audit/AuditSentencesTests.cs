@@ -18,6 +18,8 @@ public partial class AuditSentencesTests
         "The gate is blocked: 5 of 10 messages (50.00 %), grade blocked — Half the messages are missing.")]
     [InlineData("tech@x", "job.created", """{"domain":"contoso.example","name":"Contoso","ticketId":"HD-1"}""", "tech@x created the job for contoso.example (ticket HD-1).")]
     [InlineData("tech@x", "job.updated", """{"name":"N","source":{"host":"h"}}""", "tech@x changed the job's name and source.")]
+    [InlineData("tech@x", "job.updated", """{"changes":["destination server changed from a:993 Ssl Plain to b:993 Ssl Plain","folders included changed from (none) to INBOX"]}""",
+        "tech@x changed the job's settings (destination server changed from a:993 Ssl Plain to b:993 Ssl Plain and folders included changed from (none) to INBOX).")]
     [InlineData("tech@x", "job.cancelled", """{"reason":"Customer postponed"}""", "tech@x cancelled the job: Customer postponed.")]
     [InlineData("tech@x", "mailbox.added", """{"sourceLogin":"anna@old","destinationLogin":"anna@new"}""", "tech@x added the mailbox anna@old (to anna@new).")]
     [InlineData("tech@x", "mailbox.updated", """{"mailbox":"anna@old","changes":["source password","folder prefix"]}""", "tech@x changed the mailbox anna@old (source password and folder prefix).")]
