@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
+using Ligbox.Console.Operations;
 using Ligbox.Console.Realtime;
 using Ligbox.Console.Security;
 using Ligbox.Core.Accounts;
@@ -73,6 +74,7 @@ public static class DependencyInjection
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddLigboxRealtime();
         builder.AddLigboxWebSecurity();
+        builder.AddLigboxOperations();
         // A browser's WebSocket to /hubs/runs carries its token as ?access_token=; the request log would
         // write that URL out. Pinned here, after the configuration's rules, so no setting can turn it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -83,6 +85,7 @@ public static class DependencyInjection
     {
         // Forwarded headers (known proxies only), security headers, CSP and HSTS (Security/WebSecurity.cs).
         app.UseLigboxForwardedHeadersAndHeaders();
+        app.UseLigboxMetrics();
         app.UseExceptionHandler();
         // 401/403/404 from the API without a body get a problem-details body too.
         app.UseStatusCodePages();
@@ -100,6 +103,7 @@ public static class DependencyInjection
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapLigboxHealth();
         app.MapAccountEndpoints();
         app.MapJobsEndpoints();
         app.MapGateEndpoints();

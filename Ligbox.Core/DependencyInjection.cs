@@ -2,6 +2,7 @@ using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Desk;
 using Ligbox.Core.Gate;
+using Ligbox.Core.Health;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
@@ -112,6 +113,9 @@ public static class DependencyInjection
         services.AddZimbraImport();
         services.AddReports();
         services.AddDesk();
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.LigboxMetrics>();
+        services.AddLigboxHealthChecks();
         return builder;
     }
 }

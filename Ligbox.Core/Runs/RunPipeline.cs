@@ -22,7 +22,7 @@ namespace Ligbox.Core.Runs;
 /// </summary>
 public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IEnumerable<IRunHandler> handlers, SecretProtector protector,
     DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IHostApplicationLifetime lifetime, GateService gate,
-    WebhookService webhooks, Audit.AuditLog audit, ILogger<RunPipeline> logger)
+    WebhookService webhooks, Audit.AuditLog audit, Telemetry.LigboxMetrics metrics, ILogger<RunPipeline> logger)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
@@ -56,12 +56,15 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             _active.TryRemove(runId, out _);
         }
 
-        await RecordEndInAuditAsync(runId);
+        await RecordEndAsync(runId);
         await AnnounceOutcomeAsync(runId);
     }
 
-    /// <summary>The audit trail says how every run ended (succeeded, failed, cancelled, interrupted), in the run's own words.</summary>
-    private async Task RecordEndInAuditAsync(Guid runId)
+    /// <summary>
+    /// The audit trail says how every run ended (succeeded, failed, cancelled, interrupted), in the run's own words;
+    /// the metrics count it with what it copied.
+    /// </summary>
+    private async Task RecordEndAsync(Guid runId)
     {
         try
         {
@@ -72,6 +75,8 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
                 return;
             }
 
+            var (messages, bytes) = await CopiedAsync(db, run);
+            metrics.RunEnded(run, messages, bytes);
             audit.Add(db, "system", "run.ended", "run", run.Id,
                 new { kind = run.Kind.ToString(), status = run.Status.ToString(), run.DryRun, message = run.Message, seconds = run.Duration?.TotalSeconds }, run.JobId);
             await db.SaveChangesAsync();
@@ -161,6 +166,25 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             notifier.ClearProgress(runId);
             notifier.RunChanged(job.Id, runId);
         }
+    }
+
+    /// <summary>What a run copied: an import's (PST, mbox, TGZ) appended messages and bytes, or the sum of its mailboxes' sync figures.</summary>
+    private static async Task<(long Messages, long Bytes)> CopiedAsync(LigboxDbContext db, Run run)
+    {
+        if (run.DryRun)
+        {
+            return (0, 0);
+        }
+
+        if (run.Kind is RunKind.Pst or RunKind.Tgz)
+        {
+            var import = RunStatisticsSerializer.ReadImport(run.StatisticsJson);
+            return (import?.Appended ?? 0, import?.Folders.Sum(f => f.AppendedBytes) ?? 0);
+        }
+
+        var results = await db.Set<RunMailbox>().AsNoTracking().Where(m => m.RunId == run.Id).Select(m => m.ResultJson).ToListAsync();
+        var statistics = results.Select(RunStatisticsSerializer.ReadSync).OfType<Tools.Statistics.SyncStatistics>().ToList();
+        return (statistics.Sum(s => (long)s.MessagesTransferred), statistics.Sum(s => s.BytesTransferred));
     }
 
     /// <summary>

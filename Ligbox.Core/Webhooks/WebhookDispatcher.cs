@@ -13,7 +13,7 @@ namespace Ligbox.Core.Webhooks;
 /// console are picked up when the next one starts.
 /// </summary>
 internal sealed class WebhookDispatcher(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, WebhookSignal signal,
-    IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookDispatcher> logger) : BackgroundService
+    IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookDispatcher> logger, Telemetry.LigboxMetrics metrics) : BackgroundService
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
@@ -91,6 +91,7 @@ internal sealed class WebhookDispatcher(IDbContextFactory<LigboxDbContext> dbFac
             delivery.AttemptFailed(null, ex.Message, clock.GetUtcNow().UtcDateTime, opts);
         }
 
+        metrics.WebhookDeliveryFailed(delivery.Type, final: delivery.Status == WebhookDeliveryStatus.Failed);
         logger.LogWarning("Webhook {Type} {Delivery} to {Url}: attempt {Attempt} failed ({Error}); {Next}.",
             delivery.Type, delivery.Id, endpoint.Url, delivery.Attempts, delivery.LastError,
             delivery.Status == WebhookDeliveryStatus.Failed ? "giving up" : $"next attempt at {delivery.NextAttemptAtUtc:O}");

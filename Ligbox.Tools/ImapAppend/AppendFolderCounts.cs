@@ -12,6 +12,9 @@ public class AppendFolderCounts
     /// <summary>Messages the server stored.</summary>
     public int Appended { get; set; }
 
+    /// <summary>Bytes of the messages the server stored, as sent.</summary>
+    public long AppendedBytes { get; set; }
+
     /// <summary>Already in the destination folder (same identity).</summary>
     public int Skipped { get; set; }
 

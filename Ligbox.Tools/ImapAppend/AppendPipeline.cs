@@ -222,7 +222,11 @@ public sealed class AppendPipeline<TFolder>
                 var folder = await FolderAsync(connection, batch.Target.FullName, cancellationToken);
                 if (batch.Messages.Count > 1 && await TryAppendAllAsync(folder, batch.Messages, cancellationToken))
                 {
-                    Update(() => batch.Folder.Appended += batch.Messages.Count);
+                    Update(() =>
+                    {
+                        batch.Folder.Appended += batch.Messages.Count;
+                        batch.Folder.AppendedBytes += batch.Bytes;
+                    });
                     continue;
                 }
 
@@ -266,7 +270,11 @@ public sealed class AppendPipeline<TFolder>
         {
             using var loaded = message.Load();
             await folder.AppendAsync(AppendMessage.Format, Request(loaded, message), cancellationToken);
-            Update(() => stats.Appended++);
+            Update(() =>
+            {
+                stats.Appended++;
+                stats.AppendedBytes += message.Length;
+            });
             return;
         }
         catch (ImapCommandException ex)

@@ -39,9 +39,10 @@ public sealed class CoreHost : IAsyncDisposable
         }
 
         builder.AddLigboxCore();
-        configure?.Invoke(builder);
         // As Program does: the run executor needs the engines.
         builder.Services.AddLigboxTools();
+        // Last, so a test can replace what Core and Tools registered (e.g. every engine by a fake).
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync();
         return new CoreHost(host, dataDir);
