@@ -52,6 +52,7 @@ public static class AuditSentences
         ["report.attach_requested"] = (a, d) => $"{a} asked to attach the job's report to ticket {d.Str("ticketId")}.",
         ["webhook.added"] = (a, d) => $"{a} added the webhook {d.Str("url")}.",
         ["webhook.deleted"] = (a, d) => $"{a} deleted the webhook {d.Str("url")}.",
+        ["webhook.test"] = (a, d) => $"{a} sent a test event to the webhook {d.Str("url")}.",
         ["webhook.redeliver"] = (a, d) => $"{a} asked to deliver the {d.Str("type") ?? "webhook"} event again.",
         ["user.created"] = (a, d) => $"{a} created the account {d.Str("email")}{d.Opt("role", " ({0})")}.",
         ["user.role_changed"] = (a, d) => $"{a} changed the role of {d.Str("email")}{d.Opt("to", " to {0}")}.",
