@@ -114,6 +114,7 @@ public static class DependencyInjection
         app.MapZimbraSshEndpoints();
         app.MapReportEndpoints();
         app.MapDeskEndpoints();
+        app.MapWebhookEndpoints();
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

@@ -23,6 +23,8 @@ public static class PstEndpoints
             .WithName("StartPstImport").WithSummary("Import an uploaded PST/OST/mbox, or a Zimbra .tgz export, into the mailbox's destination account; 202 with the run. 403 for another user's upload (admins excepted), 400 when the file is not a PST/OST/mbox or not a Zimbra export (gzip, tar, .meta entries).");
         api.MapGet("/runs/{runId:guid}/pst", GetReport).RequireAuthorization(Policies.JobsRead)
             .WithName("GetPstRun").WithSummary("Per-folder counts (live while running) and the quarantine list of a PST run.");
+        api.MapGet("/runs/{runId:guid}/pst/items", DownloadOtherItems).RequireAuthorization(Policies.JobsRead)
+            .WithName("DownloadPstItems").WithSummary("The contacts (contacts.vcf) and calendar entries (calendar.ics) readpst found in the PST, as one zip; 404 when it had none.");
         api.MapGet("/runs/{runId:guid}/quarantine/{n:int}", DownloadQuarantined).RequireAuthorization(Policies.JobsRead)
             .WithName("DownloadQuarantinedMessage").WithSummary("One quarantined message as .eml.");
         api.MapPost("/runs/{runId:guid}/quarantine/retry", RetryQuarantine).RequireAuthorization(Policies.JobsWrite)
@@ -46,6 +48,11 @@ public static class PstEndpoints
 
     private static async Task<Ok<PstRunReport>> GetReport(Guid runId, PstImportService service, CancellationToken ct) =>
         TypedResults.Ok(await service.GetReportAsync(runId, ct));
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadOtherItems(Guid runId, PstImportService service, CancellationToken ct) =>
+        await service.OtherItemsPathAsync(runId, ct) is { } path
+            ? TypedResults.PhysicalFile(path, "application/zip", $"pst-items-{runId:N}.zip")
+            : TypedResults.NotFound();
 
     private static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadQuarantined(Guid runId, int n, PstImportService service, CancellationToken ct) =>
         await service.QuarantineFileAsync(runId, n, ct) is { } path

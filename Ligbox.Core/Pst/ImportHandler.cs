@@ -65,7 +65,7 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
 
                 var request = new PstImportRequest(parameters.SourcePath, parameters.SourceName, destination,
                     Path.Combine(data.Work, x.Run.Id.ToString()), PstRunFiles.QuarantineDirectory(data, x.Job.Id, x.Run.Id), parameters.RootFolder,
-                    line => x.Line(login, "readpst: " + line));
+                    line => x.Line(login, "readpst: " + line), PstRunFiles.OtherItemsPath(data, x.Job.Id, x.Run.Id));
                 return await importer.ImportAsync(request, s =>
                 {
                     _live[x.Run.Id] = s;
@@ -157,6 +157,9 @@ internal static class PstRunFiles
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static string QuarantineDirectory(DataDirectory data, Guid jobId, Guid runId) => Path.Combine(data.Quarantine, jobId.ToString(), runId.ToString());
+
+    /// <summary>The zip of the contacts and calendar entries readpst extracted (vCard, iCalendar).</summary>
+    public static string OtherItemsPath(DataDirectory data, Guid jobId, Guid runId) => Path.Combine(QuarantineDirectory(data, jobId, runId), "pst-items.zip");
 
     public static async Task WriteParametersAsync(DataDirectory data, Guid jobId, Guid runId, PstRunParameters parameters, CancellationToken ct)
     {

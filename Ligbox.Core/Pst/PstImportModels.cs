@@ -24,6 +24,7 @@ public enum PstSourceKind
 /// <param name="QuarantineDirectory">Where rejected messages go.</param>
 /// <param name="RootFolder">Ordinary folders go under this destination folder; <c>null</c> for the top level.</param>
 /// <param name="OnReadpstLine">Receives each line readpst prints, as it prints it (the run's live log).</param>
+/// <param name="OtherItemsPath">Where the contacts (vCard) and calendar entries (iCalendar) readpst extracts are kept as one zip; <c>null</c> to only count them.</param>
 public sealed record PstImportRequest(
     string SourcePath,
     string SourceName,
@@ -31,7 +32,8 @@ public sealed record PstImportRequest(
     string WorkDirectory,
     string QuarantineDirectory,
     string? RootFolder,
-    Action<string>? OnReadpstLine = null);
+    Action<string>? OnReadpstLine = null,
+    string? OtherItemsPath = null);
 
 /// <summary>Counts for one source folder (parsed, appended, skipped and quarantined are counted by the append pipeline).</summary>
 public sealed class PstFolderStatistics : AppendFolderCounts

@@ -119,6 +119,15 @@ public sealed class PstImportService(
         return new PstRunReport(run.Id, run.JobId, run.Status, run.Message, stats, QuarantineWriter.Read(QuarantineDirectory(run.JobId, runId)));
     }
 
+    /// <summary>The zip of the run's contacts (vCard) and calendar entries (iCalendar), or <c>null</c> when it has none.</summary>
+    public async Task<string?> OtherItemsPathAsync(Guid runId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.Kind == RunKind.Pst, ct);
+        var path = run is null ? null : PstRunFiles.OtherItemsPath(data, run.JobId, runId);
+        return path is not null && File.Exists(path) ? path : null;
+    }
+
     /// <summary>The <c>.eml</c> of quarantined message <paramref name="number"/>, or <c>null</c>.</summary>
     public async Task<string?> QuarantineFileAsync(Guid runId, int number, CancellationToken ct = default)
     {

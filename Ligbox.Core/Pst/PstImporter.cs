@@ -53,6 +53,7 @@ public sealed class PstImporter
                 stats.Phase = "importing";
                 await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats, Changed(stats, onProgress),
                     (pipeline, ct) => ProduceExtractedAsync(session, pipeline, items, stats, targets, quarantine, ct), cancellationToken);
+                await KeepOtherItemsAsync(request, items, stats, cancellationToken);
                 await CountAsync(session, targets, cancellationToken);
             }
             else
@@ -201,6 +202,44 @@ public sealed class PstImporter
         }
 
         return result.Items;
+    }
+
+    /// <summary>
+    /// Contacts and calendar entries are not mail: counted by type on the run (never dropped silently) and,
+    /// when the request names an archive, kept in it as vCard and iCalendar (the same archive as a Zimbra import's).
+    /// </summary>
+    private static async Task KeepOtherItemsAsync(PstImportRequest request, IReadOnlyList<ReadpstItem> items, PstImportStatistics stats, CancellationToken cancellationToken)
+    {
+        var others = items.Where(i => i.Kind != ReadpstItemKind.Email).ToList();
+        lock (stats)
+        {
+            foreach (var item in others)
+            {
+                var type = item.Kind switch
+                {
+                    ReadpstItemKind.Contact => "contact",
+                    ReadpstItemKind.Calendar => "appointment",
+                    _ => "other",
+                };
+                stats.OtherItems[type] = stats.OtherItems.GetValueOrDefault(type) + 1;
+            }
+        }
+
+        if (request.OtherItemsPath is null || others.Count == 0)
+        {
+            return;
+        }
+
+        await using var archive = new Zimbra.OtherItemsArchive(request.OtherItemsPath);
+        foreach (var item in others)
+        {
+            await archive.AddFileAsync(item.FullPath, cancellationToken);
+        }
+
+        if (await archive.CompleteAsync(cancellationToken))
+        {
+            stats.OtherItemsArchive = Path.GetFileName(request.OtherItemsPath);
+        }
     }
 
     // readpst's first level is the PST's root folder ("Outlook", "Personal folders"); it is not a mail folder.

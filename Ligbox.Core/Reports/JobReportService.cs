@@ -121,9 +121,9 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
             var quarantine = QuarantineWriter.Read(PstRunFiles.QuarantineDirectory(data, run.JobId, run.Id));
             var folders = stats?.Folders ?? [];
             result.Add(new ReportImport(run.Id, login, run.Kind, stats?.SourceName ?? "(unknown file)",
-                run.Kind == RunKind.Tgz ? "tgz" : (stats?.SourceKind ?? PstSourceKind.Pst).ToString().ToLowerInvariant(),
+                run.Kind == RunKind.Tgz || stats?.SourceKind == PstSourceKind.ZimbraTgz ? "tgz" : (stats?.SourceKind ?? PstSourceKind.Pst).ToString().ToLowerInvariant(),
                 run.Status, run.EndedAtUtc, stats?.SourceBytes ?? 0, stats?.Parsed ?? 0, stats?.Appended ?? 0, stats?.Skipped ?? 0,
-                Math.Max(stats?.Quarantined ?? 0, quarantine.Count), folders.Sum(f => f.NotMail),
+                Math.Max(stats?.Quarantined ?? 0, quarantine.Count), folders.Sum(f => f.NotMail) + (stats?.OtherItems.Values.Sum() ?? 0),
                 folders.Select(f => new ReportImportFolder(f.Source, f.Destination, f.Extracted, f.NotMail, f.Parsed, f.Appended, f.Skipped, f.Quarantined,
                     f.DestinationMessages)).ToList(),
                 quarantine.Take(MaxQuarantinedListed).Select(q => new ReportQuarantined(q.SourceFolder, q.Subject, q.Reason)).ToList()));

@@ -11,6 +11,9 @@ public static class WebhookEvents
     public const string RunCompleted = "migration.run_completed";
     public const string RunFailed = "migration.run_failed";
 
+    /// <summary>Sent only by "send a test event" to one endpoint; not subscribable.</summary>
+    public const string Test = "migration.test";
+
     public static readonly IReadOnlyList<string> All = [GateReady, GateApproved, GateRevoked, RunCompleted, RunFailed];
 }
 

@@ -12,6 +12,9 @@ namespace Ligbox.Core.Webhooks;
 
 public sealed record WebhookEndpointDto(Guid Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTime CreatedAtUtc);
 
+/// <summary>A new endpoint with its signing secret: the only time the secret is shown.</summary>
+public sealed record WebhookEndpointCreated(Guid Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTime CreatedAtUtc, string Secret);
+
 public sealed record WebhookDeliveryDto(Guid Id, Guid EndpointId, string Url, Guid EventId, string Type, WebhookDeliveryStatus Status,
     int Attempts, DateTime? NextAttemptAtUtc, DateTime? LastAttemptAtUtc, int? LastStatusCode, string? LastError, DateTime CreatedAtUtc);
 
@@ -78,6 +81,48 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
         return ToDto(endpoint);
     }
 
+    /// <summary>Registers a receiver; without a secret one is generated. The answer is the only place the secret appears.</summary>
+    public async Task<WebhookEndpointCreated> CreateEndpointAsync(string url, string? secret, IReadOnlyCollection<string> events, string by,
+        CancellationToken ct = default)
+    {
+        var used = string.IsNullOrWhiteSpace(secret) ? GenerateSecret() : secret;
+        var added = await AddEndpointAsync(url, used, events, by, ct);
+        return new WebhookEndpointCreated(added.Id, added.Url, added.Events, added.CreatedBy, added.CreatedAtUtc, used);
+    }
+
+    /// <summary>A random signing secret: <c>whsec_</c> and 32 random bytes in base64url.</summary>
+    public static string GenerateSecret() =>
+        "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// Sends <see cref="WebhookEvents.Test"/> to one endpoint (whatever it subscribes to), signed like every event,
+    /// so an admin can check the receiver and its signature check; the delivery is listed like the others.
+    /// </summary>
+    public async Task<Guid> SendTestAsync(Guid endpointId, string by, CancellationToken ct = default)
+    {
+        await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var endpoint = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == endpointId, ct)
+            ?? throw new NotFoundException("Webhook endpoint", endpointId);
+        var eventId = Guid.NewGuid();
+        var now = Now;
+        var body = JsonSerializer.Serialize(new
+        {
+            id = eventId,
+            type = WebhookEvents.Test,
+            timestamp = now,
+            jobId = (Guid?)null,
+            domain = (string?)null,
+            ticketId = (string?)null,
+            data = new { message = "A test event from the Ligbox Migration Console.", requestedBy = by },
+        }, Json);
+        db.WebhookDeliveries.Add(new WebhookDelivery(endpoint.Id, eventId, WebhookEvents.Test, null, body, now));
+        audit.Add(db, by, "webhook.test", "WebhookEndpoint", endpoint.Id, new { endpoint.Url });
+        await db.SaveChangesAsync(ct);
+        signal.Wake();
+        return eventId;
+    }
+
     public async Task DeleteEndpointAsync(Guid id, string by, CancellationToken ct = default)
     {
         await Security.RightsGuard.RequireAsync(dbFactory, Security.Right.Admin, ct); // issue 12: the caller's rights now
@@ -120,7 +165,9 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
 
         var eventId = Guid.NewGuid();
         var now = Now;
-        var body = JsonSerializer.Serialize(new { id = eventId, type, timestamp = now, jobId, data = payload }, Json);
+        // Every event names the job, its domain and its helpdesk ticket, so a receiver can route it without asking back.
+        var (domain, ticketId) = await JobKeysAsync(db, jobId, ct);
+        var body = JsonSerializer.Serialize(new { id = eventId, type, timestamp = now, jobId, domain, ticketId, data = payload }, Json);
         var endpoints = await db.WebhookEndpoints.AsNoTracking().ToListAsync(ct);
         foreach (var endpoint in endpoints.Where(e => e.Subscribes(type)))
         {
@@ -131,6 +178,23 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
     }
 
     public void Wake() => signal.Wake();
+
+    private static async Task<(string? Domain, string? TicketId)> JobKeysAsync(LigboxDbContext db, Guid? jobId, CancellationToken ct)
+    {
+        if (jobId is not { } id)
+        {
+            return (null, null);
+        }
+
+        // The caller's own (maybe changed, not yet saved) job first: the event describes the job as it commits.
+        if (db.Jobs.Local.FirstOrDefault(j => j.Id == id) is { } local)
+        {
+            return (local.Domain, local.TicketId);
+        }
+
+        var row = await db.Jobs.AsNoTracking().Where(j => j.Id == id).Select(j => new { j.Domain, j.TicketId }).SingleOrDefaultAsync(ct);
+        return (row?.Domain, row?.TicketId);
+    }
 
     public async Task RedeliverAsync(Guid deliveryId, string by = "system", CancellationToken ct = default)
     {

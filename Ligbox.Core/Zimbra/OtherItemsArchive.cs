@@ -12,6 +12,7 @@ namespace Ligbox.Core.Zimbra;
 /// <c>calendar.ics</c> and tasks in <c>tasks.ics</c> (iCalendar, the components of each item merged into
 /// one calendar), briefcase documents under <c>briefcase/</c>, anything else under <c>other/</c> as it
 /// came. Written to a temp name and moved into place when complete, so a half-written archive is never offered.
+/// The PST import keeps readpst's contacts and calendar entries the same way (<see cref="AddFileAsync"/>).
 /// </summary>
 internal sealed class OtherItemsArchive(string path) : IAsyncDisposable
 {
@@ -63,6 +64,34 @@ internal sealed class OtherItemsArchive(string path) : IAsyncDisposable
             // A meta-only item of a kind with no standard file (or a contact with content): its meta as JSON, so nothing is lost.
             await WriteAsync($"{Folder(item.Type)}/{id}.json", new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(meta)), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Adds a standard file of another source (readpst's <c>.vcf</c> contacts and <c>.ics</c> calendar entries):
+    /// vCards join <c>contacts.vcf</c>, iCalendar components join <c>calendar.ics</c>, anything else goes under <c>other/</c>.
+    /// </summary>
+    public async Task AddFileAsync(string path, CancellationToken cancellationToken)
+    {
+        _count++;
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".vcf" or ".ics" && new FileInfo(path).Length <= MergeUpTo)
+        {
+            var text = await File.ReadAllTextAsync(path, cancellationToken);
+            if (extension == ".vcf")
+            {
+                _contacts.Append(text.Replace("\r\n", "\n").Replace("\n", "\r\n"));
+                return;
+            }
+
+            if (CalendarComponents(text) is { } components)
+            {
+                _events.Append(components);
+                return;
+            }
+        }
+
+        await using var file = File.OpenRead(path);
+        await WriteAsync($"other/{_count}{Path.GetExtension(path)}", file, cancellationToken);
     }
 
     /// <summary>Writes the merged files and moves the archive into place; <c>false</c> when there was nothing to keep.</summary>

@@ -48,6 +48,7 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunProgressNotifier>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<ConnectionTestService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Desk.DeskService>());
         Auth = AddAuthorization();
         Auth.SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.

@@ -19,12 +19,12 @@ public sealed record SeedMailbox(string Login, long Source, long Destination, pa
 public static class GateSeed
 {
     public static async Task<Guid> JobAsync(IServiceProvider services, string domain, SeedMailbox[] mailboxes, bool finalSync = true,
-        bool runActive = false, bool failFirst = false)
+        bool runActive = false, bool failFirst = false, string? ticketId = null)
     {
         var factory = services.GetRequiredService<IDbContextFactory<LigboxDbContext>>();
         await using var db = await factory.CreateDbContextAsync();
         var now = DateTime.UtcNow;
-        var job = new MigrationJob(domain, domain, null, new ServerEndpoint { Host = "imap.old.example.com" },
+        var job = new MigrationJob(domain, domain, ticketId, new ServerEndpoint { Host = "imap.old.example.com" },
             new ServerEndpoint { Host = "imap.new.example.com" }, SyncEngineKind.Native, new JobOptions(), "seed", now.AddHours(-3));
         var boxes = new List<(Mailbox Box, SyncStatistics Stats, bool Failed)>();
         foreach (var m in mailboxes)
@@ -79,8 +79,8 @@ public static class GateSeed
         return job.Id;
     }
 
-    public static Task<Guid> ReadyJobAsync(IServiceProvider services, string domain) =>
-        JobAsync(services, domain, [new SeedMailbox("ana@" + domain, 10_000, 9_950), new SeedMailbox("bo@" + domain, 2_000, 2_000)]);
+    public static Task<Guid> ReadyJobAsync(IServiceProvider services, string domain, string? ticketId = null) =>
+        JobAsync(services, domain, [new SeedMailbox("ana@" + domain, 10_000, 9_950), new SeedMailbox("bo@" + domain, 2_000, 2_000)], ticketId: ticketId);
 
     /// <summary>Adds a run of <paramref name="kind"/> that failed just now (what the pipeline stores before it evaluates the gate).</summary>
     public static async Task AddFailedRunAsync(IServiceProvider services, Guid jobId, RunKind kind = RunKind.Delta)
