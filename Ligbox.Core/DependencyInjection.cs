@@ -15,6 +15,7 @@ using Ligbox.Core.Security;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Uploads;
 using Ligbox.Core.Webhooks;
+using Ligbox.Tools.Doveadm;
 using Ligbox.Tools.Imapsync;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -99,6 +100,8 @@ public static class DependencyInjection
 
             o.WorkDirectory ??= Path.Combine(dataDir.Work, "imapsync");
         });
+        // doveadm's private per-run config (it holds the source password) goes there too, not to /tmp.
+        services.PostConfigure<DoveadmSettings>(o => o.WorkDirectory ??= Path.Combine(dataDir.Work, "doveadm"));
 
         // First: the data directory must exist and be writable before anything opens the database.
         services.AddHostedService(sp => new DataDirectoryInitializer(sp.GetRequiredService<DataDirectory>()));
@@ -139,6 +142,7 @@ internal sealed class DataDirectoryInitializer(DataDirectory dataDir) : IHostedS
     public Task StartAsync(CancellationToken cancellationToken)
     {
         dataDir.EnsureWritable();
+        dataDir.ClearCredentialScratch();
         return Task.CompletedTask;
     }
 

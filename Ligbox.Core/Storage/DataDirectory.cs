@@ -82,6 +82,42 @@ public sealed class DataDirectory
         // Files of an older version (0644), and logs and quarantine of earlier runs, become private too.
         PrivateFiles.RestrictTree(Root);
     }
+
+    /// <summary>The scratch areas where imapsync's passfiles and doveadm's per-run configs (which hold passwords) live.</summary>
+    public IEnumerable<string> CredentialScratch => [Path.Combine(Work, "imapsync"), Path.Combine(Work, "doveadm")];
+
+    /// <summary>
+    /// At start, before any run: a process killed mid-run (kill -9, power loss) never reached the code that deletes
+    /// its passfiles and doveadm configs, so whatever is left in those areas belongs to no running tool and goes now.
+    /// A resumed run writes fresh ones. Returns how many entries were removed.
+    /// </summary>
+    public int ClearCredentialScratch()
+    {
+        var removed = 0;
+        foreach (var area in CredentialScratch)
+        {
+            if (!Directory.Exists(area))
+            {
+                continue;
+            }
+
+            foreach (var entry in new DirectoryInfo(area).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo dir)
+                {
+                    dir.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+
+                removed++;
+            }
+        }
+
+        return removed;
+    }
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using Ligbox.Core.Accounts;
 using Ligbox.Core.Storage;
 using Ligbox.Core.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ligbox.Core.Tests.Storage;
@@ -49,6 +50,41 @@ public class StartupTests
             Assert.NotNull(admin);
             Assert.True(await users.CheckPasswordAsync(admin, password));
             Assert.True(await users.IsInRoleAsync(admin, Roles.Admin));
+        }
+    }
+
+    [Fact]
+    public async Task Start_RemovesPassfilesAndDoveadmConfigsThatAKilledProcessLeftBehind()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "ligbox-scratch-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            // What a console killed mid-run leaves: an imapsync run directory with its passfiles, a doveadm config.
+            var imapsyncRun = Directory.CreateDirectory(Path.Combine(dataDir, "work", "imapsync", "run-1")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(imapsyncRun, "passfile1"), "source-secret");
+            Directory.CreateDirectory(Path.Combine(dataDir, "work", "doveadm"));
+            var doveadmConfig = Path.Combine(dataDir, "work", "doveadm", "ligbox-doveadm-0123.conf");
+            await File.WriteAllTextAsync(doveadmConfig, "imapc_password = \"source-secret\"");
+            // Not credential scratch: a PST extraction area stays (its import resumes from it or clears it itself).
+            var pstWork = Directory.CreateDirectory(Path.Combine(dataDir, "work", "some-run")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(pstWork, "1.eml"), "x");
+
+            await using (var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:DataDir"] = dataDir }))
+            {
+                Assert.False(Directory.Exists(imapsyncRun));
+                Assert.False(File.Exists(doveadmConfig));
+                Assert.True(File.Exists(Path.Combine(pstWork, "1.eml")));
+                // doveadm writes its next configs there, not to the shared /tmp.
+                var settings = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Tools.Doveadm.DoveadmSettings>>().Value;
+                Assert.Equal(Path.Combine(dataDir, "work", "doveadm"), settings.WorkDirectory);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
         }
     }
 
