@@ -22,12 +22,36 @@ public sealed record GateFingerprint(string Source, string Destination, string E
 
     /// <summary>The fingerprint of the job's settings and of <paramref name="mailboxes"/> (their <c>FinalRunId</c> is taken from <paramref name="finalRunByMailbox"/>).</summary>
     public static GateFingerprint Of(MigrationJob job, IEnumerable<GateFingerprintMailbox> mailboxes, IReadOnlyDictionary<Guid, Guid> finalRunByMailbox) => new(
-        job.HasSource ? job.Source.ToString() + " " + job.Source.Auth : "none (PST/mbox imports only)",
-        job.Destination + " " + job.Destination.Auth,
+        job.HasSource ? Describe(job.Source) : "none (PST/mbox imports only)",
+        Describe(job.Destination),
         job.Engine.ToString(),
         JsonSerializer.Serialize(job.Options, Json),
         job.GateThreshold,
         mailboxes.OrderBy(m => m.Id).Select(m => m with { FinalRunId = finalRunByMailbox.TryGetValue(m.Id, out var run) ? run : null }).ToList());
+
+    /// <summary>
+    /// A server as the approval saw it: address, TLS, authentication, and (only when set, so approvals made before
+    /// these settings existed still hold) the trusted certificate and the admin login with a digest of its stored
+    /// secret: pinning another certificate or giving the admin login a new password changes what was approved.
+    /// </summary>
+    private static string Describe(ServerEndpoint server)
+    {
+        var text = server + " " + server.Auth;
+        if (server.CertificateSha256 is { Length: > 0 } pin)
+        {
+            text += " trusting certificate " + Tools.NativeImap.CertificatePin.Display(pin);
+        }
+
+        if (!string.IsNullOrEmpty(server.AdminLogin))
+        {
+            var secret = server.AdminSecretProtected is { Length: > 0 } protectedSecret
+                ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(protectedSecret)))[..12]
+                : "none";
+            text += $" with admin login {server.AdminLogin} ({server.AdminMode}, password {secret})";
+        }
+
+        return text;
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

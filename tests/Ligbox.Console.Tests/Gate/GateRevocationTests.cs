@@ -51,6 +51,8 @@ public class GateRevocationTests(GateRevocationTests.Fixture fixture) : IClassFi
         { "mailbox-recredentialed", "the login or password of mailbox bo@{d} was changed after the approval" },
         { "server-changed", "the destination server changed from imap.new.example.com:993 (Ssl) Plain to mx2.new.example.com:993 (Ssl) Plain after the approval" },
         { "option-changed", "the job's folder options (include, exclude, mapping, date window) changed after the approval" },
+        { "certificate-pinned", "the destination server changed from imap.new.example.com:993 (Ssl) Plain to imap.new.example.com:993 (Ssl) Plain trusting certificate AB:AB:" },
+        { "admin-login-set", "the destination server changed from imap.new.example.com:993 (Ssl) Plain to imap.new.example.com:993 (Ssl) Plain with admin login admin@{d} (MasterUser, password " },
         { "run-failed", "the delta run that ended at" },
     };
 
@@ -79,6 +81,10 @@ public class GateRevocationTests(GateRevocationTests.Fixture fixture) : IClassFi
             "mailbox-excluded" => await Tech.PostAsJsonAsync($"/api/migration/jobs/{id}/mailboxes/{bo}/exclude", new { reason = "left the company" }),
             "mailbox-recredentialed" => await Tech.PatchAsJsonAsync($"/api/migration/jobs/{id}/mailboxes/{bo}", new { sourcePassword = "new-secret-1" }),
             "server-changed" => await Tech.PatchAsJsonAsync($"/api/migration/jobs/{id}", new { destination = new { host = "mx2.new.example.com", port = 993 } }),
+            "certificate-pinned" => await Tech.PatchAsJsonAsync($"/api/migration/jobs/{id}",
+                new { destination = new { host = "imap.new.example.com", port = 993, certificateSha256 = string.Concat(Enumerable.Repeat("ab", 32)) } }),
+            "admin-login-set" => await Tech.PatchAsJsonAsync($"/api/migration/jobs/{id}",
+                new { destination = new { host = "imap.new.example.com", port = 993, adminLogin = "admin@" + domain, adminMode = "MasterUser", adminPassword = "admin-secret-1" } }),
             "option-changed" => await Tech.PatchAsJsonAsync($"/api/migration/jobs/{id}", new { options = new { maxMessageAgeDays = 30 } }),
             _ => await FailARunAsync(id),
         };
