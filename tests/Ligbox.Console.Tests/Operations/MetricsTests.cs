@@ -76,9 +76,11 @@ public sealed partial class MetricsTests(MetricsTests.Fixture fixture, ITestOutp
         var result = run.GetProperty("mailboxes")[0].GetProperty("result");
         var bytes = result.GetProperty("bytesTransferred").GetInt64();
         Assert.True(bytes > 0, result.ToString());
-        // The pipeline counts a run right after it stores its end, which the API may show first: scrape until it is in.
+        // The pipeline counts a run right after it stores its end, which the API may show first, and the gauges are read
+        // from the database at most every 5 s (the first scrape may have cached "no gate yet"): scrape until both are in.
         var after = await ScrapeAsync();
-        for (var i = 0; i < 50 && Value(after, "ligbox_runs_ended_total", "kind=\"initial\"") == Value(before, "ligbox_runs_ended_total", "kind=\"initial\""); i++)
+        for (var i = 0; i < 75 && (Value(after, "ligbox_runs_ended_total", "kind=\"initial\"") == Value(before, "ligbox_runs_ended_total", "kind=\"initial\"")
+                                   || Value(after, "ligbox_gates") < 1); i++)
         {
             await Task.Delay(200);
             after = await ScrapeAsync();
