@@ -7,7 +7,7 @@ namespace Ligbox.Tools.Zimbra;
 /// each header with that quirk, writes <c>"00"</c> and the checksum that goes with it. Everything else
 /// passes through untouched, data blocks without copying, so the tar stays a stream.
 /// </summary>
-internal sealed class UstarHeaderFixStream(Stream inner) : Stream
+internal sealed class UstarHeaderFixStream(Stream inner) : ReadOnlyStream
 {
     private const int Block = 512;
     private const int SizeOffset = 124;
@@ -19,14 +19,6 @@ internal sealed class UstarHeaderFixStream(Stream inner) : Stream
     private int _headerPosition = Block;
     private int _headerLength = Block;
     private long _dataRemaining;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -85,19 +77,6 @@ internal sealed class UstarHeaderFixStream(Stream inner) : Stream
         StartHeader(got);
         return FromHeader(buffer.Span);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -148,15 +148,9 @@ public sealed class ZimbraSshExporter
     }
 
     /// <summary>The command's stdout; at its end, the command's failure (exit status, stderr) is thrown, and the connection closed on dispose.</summary>
-    private sealed class CommandOutputStream(SshClient client, SshCommand command, Task execution, string account) : Stream
+    private sealed class CommandOutputStream(SshClient client, SshCommand command, Task execution, string account) : ReadOnlyStream
     {
         private bool _ended;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
@@ -193,19 +187,6 @@ public sealed class ZimbraSshExporter
 
             return 0;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

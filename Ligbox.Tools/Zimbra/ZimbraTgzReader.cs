@@ -249,15 +249,8 @@ public sealed class ZimbraTgzReader : IAsyncDisposable, IDisposable
     private sealed class GzipDamageException(Exception inner) : IOException(inner.Message, inner);
 
     /// <summary>The decompressed stream, with gzip faults marked as such.</summary>
-    private sealed class GzipGuardStream(GZipStream inner) : Stream
+    private sealed class GzipGuardStream(GZipStream inner) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -282,29 +275,12 @@ public sealed class ZimbraTgzReader : IAsyncDisposable, IDisposable
                 throw new GzipDamageException(e);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Counts the compressed bytes read, for progress on a stream that cannot tell its position (SSH).</summary>
-    private sealed class CountingStream(Stream inner, bool leaveOpen) : Stream
+    private sealed class CountingStream(Stream inner, bool leaveOpen) : ReadOnlyStream
     {
         public long BytesRead { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
@@ -316,16 +292,6 @@ public sealed class ZimbraTgzReader : IAsyncDisposable, IDisposable
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Counted(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
