@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Console.Tests.Pst;
@@ -26,17 +24,12 @@ public sealed class ZimbraKillRecoveryTests(ITestOutputHelper output) : IAsyncLi
     private const string Folder = "INBOX";
     private readonly DovecotServer _dovecot = new();
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ligbox-tests", "kill-" + Guid.NewGuid().ToString("N")[..8]);
-    private Process? _console;
+    private OutOfProcessConsole? _console;
 
     public Task InitializeAsync() => _dovecot.StartAsync();
 
     public Task DisposeAsync()
     {
-        if (_console is { HasExited: false })
-        {
-            _console.Kill(entireProcessTree: true);
-        }
-
         _console?.Dispose();
         _dovecot.Dispose();
         try
@@ -78,12 +71,9 @@ public sealed class ZimbraKillRecoveryTests(ITestOutputHelper output) : IAsyncLi
         // 2. The real console, out of process, starts the import and is killed with SIGKILL half-way.
         Guid runId;
         int atKill;
-        var port = FreePort();
-        _console = StartConsole(port);
-        using (var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
+        _console = OutOfProcessConsole.Start(_dataDir, output);
+        using (var api = await _console.ApiAsync(token))
         {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            await WaitUntilUpAsync(api);
             using var start = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/import", new { uploadId });
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
             runId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
@@ -91,12 +81,11 @@ public sealed class ZimbraKillRecoveryTests(ITestOutputHelper output) : IAsyncLi
             while (await CountAsync(user) < 3000)
             {
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(120), "the import did not start appending");
-                Assert.False(_console.HasExited, "the console exited by itself");
+                Assert.False(_console.Process.HasExited, "the console exited by itself");
                 await Task.Delay(50);
             }
 
-            _console.Kill(); // SIGKILL: no shutdown, no chance to mark the run
-            await _console.WaitForExitAsync();
+            await _console.KillAsync(); // SIGKILL: no shutdown, no chance to mark the run
             atKill = await CountAsync(user);
             output.WriteLine($"killed with {atKill} of {Messages} appended");
             Assert.InRange(atKill, 1, Messages - 1);
@@ -141,94 +130,6 @@ public sealed class ZimbraKillRecoveryTests(ITestOutputHelper output) : IAsyncLi
         {
             await ((IAsyncLifetime)second).DisposeAsync();
         }
-    }
-
-    private Process StartConsole(int port)
-    {
-        var dll = ConsoleDll();
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["Ligbox__DataDir"] = _dataDir;
-        info.Environment["Ligbox__Admin__Email"] = LigboxAppFactory.AdminEmail;
-        info.Environment["Ligbox__Admin__Password"] = LigboxAppFactory.AdminPassword;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => Log(e.Data);
-        process.ErrorDataReceived += (_, e) => Log(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Log(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        try
-        {
-            output.WriteLine("console: " + line);
-        }
-        catch (InvalidOperationException)
-        {
-            // The test has ended.
-        }
-    }
-
-    /// <summary>The console built beside this repository's Ligbox.Console project, in this test's configuration.</summary>
-    private static string ConsoleDll()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ligbox.slnx")))
-            {
-                var path = Path.Combine(dir.FullName, "Ligbox.Console", "bin", configuration, "net10.0", "Ligbox.Console.dll");
-                return File.Exists(path) ? path : throw new FileNotFoundException($"Build the console first: '{path}' is missing.", path);
-            }
-        }
-
-        throw new InvalidOperationException("Ligbox.slnx not found.");
-    }
-
-    private async Task WaitUntilUpAsync(HttpClient api)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            Assert.False(_console!.HasExited, $"the console exited with {(_console.HasExited ? _console.ExitCode : 0)}");
-            try
-            {
-                using var response = await api.GetAsync("/api/migration/jobs");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(90), "the console did not start");
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<int> CountAsync(string user)
