@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Endpoints;
+using Ligbox.Console.Localization;
 using Ligbox.Console.Operations;
 using Ligbox.Console.Realtime;
 using Ligbox.Console.Security;
@@ -33,6 +34,8 @@ public static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Bottom right: top right would cover the pages' action buttons.
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
+        // MudBlazor's own texts (pager, grid menus, clear/close buttons) in Portuguese too.
+        services.AddTransient<MudBlazor.MudLocalizer, Components.Shared.ConsoleMudLocalizer>();
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
         services.AddProblemDetails();
@@ -73,6 +76,7 @@ public static class DependencyInjection
         services.AddAuthorizationBuilder().AddLigboxPolicies();
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddLigboxRealtime();
+        services.AddLigboxLocalization();
         builder.AddLigboxWebSecurity();
         builder.AddLigboxOperations();
         // A browser's WebSocket to /hubs/runs carries its token as ?access_token=; the request log would
@@ -96,16 +100,28 @@ public static class DependencyInjection
         app.UseRouting();
         app.UseAuthentication();
         app.UseCallerScope();
+        // After authentication: a signed-in person's profile language comes first (Localization/ConsoleLocalization.cs).
+        app.UseRequestLocalization();
         app.UseApiCsrfCheck();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<PasswordChangeRequiredMiddleware>();
         app.UseAntiforgery();
+        if (!app.Services.GetRequiredService<Ligbox.Core.Nodes.NodeIdentity>().ServesUi)
+        {
+            // issue 17: a worker node (Ligbox:Node:Role=worker) executes runs only: no UI, no API, only /healthz.
+            app.MapLigboxHealth();
+            return app;
+        }
+
         app.MapStaticAssets();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapLigboxHealth();
         app.MapAccountEndpoints();
         app.MapJobsEndpoints();
+        app.MapDashboardEndpoints();
+        app.MapPresetEndpoints(); // issue 15: provider presets
+        app.MapOAuthEndpoints(); // issue 15: OAuth 2.0 settings, consent callback, device sign-in
         app.MapGateEndpoints();
         app.MapRunsEndpoints();
         app.MapScheduleEndpoints();
@@ -115,6 +131,7 @@ public static class DependencyInjection
         app.MapReportEndpoints();
         app.MapDeskEndpoints();
         app.MapWebhookEndpoints();
+        app.MapNodeEndpoints(); // issue 17: GET /api/nodes
         app.MapTusUploads(Policies.JobsWrite);
         app.MapLigboxRealtime();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();

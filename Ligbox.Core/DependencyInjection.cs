@@ -1,10 +1,12 @@
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Deliveries;
 using Ligbox.Core.Desk;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Health;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
+using Ligbox.Core.OAuth;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Scheduling;
@@ -44,14 +46,14 @@ public static class DependencyInjection
         services.AddSingleton(dataDir);
         services.AddSingleton(TimeProvider.System);
 
-        var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString)
-            ? $"Data Source={dataDir.DatabaseFile};Cache=Shared;Pooling=true"
-            : options.ConnectionString;
+        // Ligbox:Database:Provider = Sqlite (default, one file in the data directory) or PostgreSQL (issue 17).
+        var database = LigboxDatabase.Resolve(builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>(),
+            options.ConnectionString, dataDir.DatabaseFile);
+        services.AddSingleton(database);
         services.AddSingleton<JobChangeNotifier>();
         services.AddSingleton<JobChangeInterceptor>();
-        services.AddDbContextFactory<LigboxDbContext>((sp, o) => o
-            .UseSqlite(connectionString, s => s.MigrationsAssembly(typeof(LigboxDbContext).Assembly.FullName))
-            .AddInterceptors(new SqlitePragmaInterceptor(), sp.GetRequiredService<JobChangeInterceptor>()));
+        services.AddDbContextFactory<LigboxDbContext>((sp, o) => database.Configure(o)
+            .AddInterceptors(sp.GetRequiredService<JobChangeInterceptor>()));
 
         var dataProtection = services.AddDataProtection().SetApplicationName("Ligbox.Console");
         // The file-system key ring of PersistKeysToFileSystem, with each key file made 0600 when written.
@@ -84,9 +86,11 @@ public static class DependencyInjection
         services.AddScoped<MailboxService>();
         services.AddScoped<ConnectionTestService>();
         services.AddScoped<JobOverviewService>();
+        services.AddScoped<Dashboard.DashboardService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<UserAdminService>();
         services.AddScoped<OwnPasswordService>();
+        services.AddScoped<OwnPreferencesService>();
 
         services.AddTusUploads(dataDir.Uploads);
         // imapsync's own logs, and the private per-run directories with its passfiles and pidfile, go to
@@ -109,13 +113,14 @@ public static class DependencyInjection
         // Then the files the database initializer created (ligbox.db, -wal, -shm) become 0600 (issue 12).
         services.AddHostedService(sp => new DataDirectoryTightener(sp.GetRequiredService<DataDirectory>()));
         services.AddGate();
-        services.AddLigboxRuns(dataDir, connectionString);
+        services.AddLigboxRuns(dataDir, database, builder.Configuration);
         services.AddDeltaSchedules();
         // After the database initializer: the PST worker re-queues pending runs from the database at start.
         services.AddPstImport();
         services.AddZimbraImport();
         services.AddReports();
         services.AddDesk();
+        services.AddOAuth();
         services.AddMetrics();
         services.AddSingleton<Telemetry.LigboxMetrics>();
         services.AddLigboxHealthChecks();
@@ -130,10 +135,10 @@ internal static class GateRegistration
     {
         services.AddOptions<GateOptions>().BindConfiguration(GateOptions.Section);
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
-        services.AddSingleton<WebhookSignal>();
+        services.AddDeliveries();
+        services.AddSingleton<IDeliveryChannel, WebhookChannel>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<GateService>();
-        services.AddHostedService<WebhookDispatcher>();
     }
 }
 

@@ -7,7 +7,13 @@ namespace Ligbox.Core;
 public class DomainException(string message) : Exception(message);
 
 /// <summary>An entity that does not exist (the API answers 404).</summary>
-public sealed class NotFoundException(string what, object id) : Exception($"{what} {id} was not found.");
+public sealed class NotFoundException(string what, object id) : Exception($"{what} {id} was not found.")
+{
+    /// <summary>What was looked for ("Job"), so the message can be said in the reader's language (CoreText.Describe).</summary>
+    public string What { get; } = what;
+
+    public object Id { get; } = id;
+}
 
 /// <summary>
 /// The caller may not touch this (someone else's upload, a right taken away); the API answers 403 with the

@@ -3,7 +3,10 @@
 # directory, seeds COUNT mailboxes through the CSV API, opens the job page RUNS times in headless Chromium
 # (Playwright's driver from the test project's build) and prints, per run and as the median: the time until
 # the first page of the mailbox table is on screen (circuit live), the prerendered HTML size, the DOM size,
-# the rows rendered, and the server's RSS before opening, while open and after closing (plus a pause).
+# the rows rendered, and the server's RSS before opening, while open and after closing (plus a pause). With the
+# repo's local dotnet-gcdump (`dotnet tool restore`), also the live managed heap after closing (a gcdump forces a
+# full GC: what the closed pages left reachable) and the RSS right after that GC, so a leak (the heap grows per
+# open) and memory the process merely keeps (RSS above a flat heap) are told apart.
 # Development environment: the build output (not a publish) serves its static assets only there.
 #   scripts/bench-jobpage.sh            # 10,000 mailboxes, 3 runs
 #   COUNT=50000 RUNS=5 scripts/bench-jobpage.sh
@@ -92,16 +95,34 @@ const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
         await page.close({ runBeforeUnload: true });
         await sleep(settle);
         const closed = rss();
+        const heap = require('child_process').execFileSync(process.env.HEAP_SH).toString().trim();
         const r = { run: i, renderMs: ms, htmlKB: Math.round(html / 1024), domKB: Math.round(dom / 1024), rows, rssBeforeMB: before, rssOpenMB: open, rssClosedMB: closed };
+        if (heap !== '') { r.heapClosedMB = Number(heap); r.rssAfterGcMB = rss(); }
         results.push(r);
         console.log(JSON.stringify(r));
     }
     const m = k => median(results.map(r => r[k]));
     console.log(`MEDIAN of ${runs}: render ${m('renderMs')} ms, prerendered HTML ${m('htmlKB')} KB, DOM ${m('domKB')} KB, rows ${m('rows')}, ` +
-        `RSS before ${m('rssBeforeMB')} MB, open ${m('rssOpenMB')} MB, ${process.env.SETTLE} s after close ${m('rssClosedMB')} MB`);
+        `RSS before ${m('rssBeforeMB')} MB, open ${m('rssOpenMB')} MB, ${process.env.SETTLE} s after close ${m('rssClosedMB')} MB` +
+        (results[0].heapClosedMB === undefined ? '' : `; live managed heap after close ${m('heapClosedMB')} MB (runs: ${results.map(r => r.heapClosedMB).join(', ')}), RSS after that GC ${m('rssAfterGcMB')} MB`));
     await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });
 JS
+GCDUMP=""
+if (cd "$ROOT" && dotnet tool run dotnet-gcdump --version >/dev/null 2>&1); then
+    GCDUMP=1
+else
+    echo "(dotnet-gcdump is not restored: run 'dotnet tool restore' to also measure the managed heap)" >&2
+fi
+cat >"$DATA/heap.sh" <<SH
+#!/usr/bin/env bash
+# The live managed heap in MB after a forced full GC (dotnet-gcdump), or nothing without the tool.
+[[ -n "$GCDUMP" ]] || exit 0
+cd "$ROOT" && dotnet tool run dotnet-gcdump collect -p "$PID" -o "$DATA/heap.gcdump" >/dev/null 2>&1 \
+    && dotnet tool run dotnet-gcdump report "$DATA/heap.gcdump" 2>/dev/null | awk '/GC Heap bytes/ { gsub(",", "", \$1); printf "%d", \$1 / 1048576; exit }'
+rm -f "$DATA/heap.gcdump"
+SH
+chmod +x "$DATA/heap.sh"
 echo "Opening the job page $RUNS times (mailboxes: $IMPORTED) ..." >&2
-PW_PACKAGE="$PW/package" BASE="$BASE" JOB="$JOB" RUNS="$RUNS" SETTLE="$SETTLE" PID="$PID" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+HEAP_SH="$DATA/heap.sh" PW_PACKAGE="$PW/package" BASE="$BASE" JOB="$JOB" RUNS="$RUNS" SETTLE="$SETTLE" PID="$PID" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     "$PW/node/linux-x64/node" "$DATA/bench.cjs"

@@ -18,6 +18,8 @@ have curl      || need+=(curl)
 have perl      || need+=(perl)
 # The Zimbra export over SSH is tested against a real OpenSSH server started by the test (its own config and host key).
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+# The PostgreSQL tests (issue 17) start their own throw-away cluster with initdb/pg_ctl from Debian's postgresql.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # The real imapsync 2.229 (run in place from ../shared/tools/imapsync by the engine tests) loads these
 # Perl modules at start; the Debian packages are those of scripts/install-migration-tools.sh it needs.
 imapsync_modules=(Mail::IMAPClient Digest::HMAC_SHA1 IO::Socket::INET6 IO::Socket::SSL Net::SSLeay Term::ReadKey

@@ -34,7 +34,8 @@ for proj in tests/Ligbox.Tools.Tests tests/Ligbox.Core.Tests tests/Ligbox.Consol
 done
 
 # Processes of the suite still running: anything whose command line names the suite's TMPDIR (Dovecot
-# instances, doveadm, imapsync, readpst), and consoles, tools and browsers that inherited it.
+# instances, doveadm, imapsync, readpst, the test PostgreSQL clusters), and consoles, tools, browsers and
+# postgres backends that inherited it.
 leftovers() {
   local pid cmd
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
@@ -42,7 +43,7 @@ leftovers() {
     cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
     [ -z "$cmd" ] && continue
     if [[ "$cmd" == *"$suite_tmp"* ]] || { tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TMPDIR=$suite_tmp" \
-        && [[ "$cmd" =~ dovecot|doveadm|imapsync|readpst|Ligbox\.Console|chromium ]]; }; then
+        && [[ "$cmd" =~ dovecot|doveadm|imapsync|readpst|Ligbox\.Console|chromium|postgres ]]; }; then
       printf '%s %s\n' "$pid" "$cmd"
     fi
   done
@@ -57,6 +58,11 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); total=$((total + ${t:-0}))
+done
+# The failed tests by name, so the end of the output says what to look at (CI shows only the tail).
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED: \1/p'
 done
 # A test project that crashed or wrote no results counts as a failure, not as silence.
 expected=3
@@ -73,7 +79,7 @@ if [ -n "$left" ]; then
   kill $(printf '%s\n' "$left" | cut -d' ' -f1) 2>/dev/null; sleep 2
   kill -9 $(leftovers | cut -d' ' -f1) 2>/dev/null
 else
-  echo "no Dovecot, tool, browser or console process of the suite left running"
+  echo "no Dovecot, PostgreSQL, tool, browser or console process of the suite left running"
 fi
 rm -rf "$suite_tmp" 2>/dev/null
 [ "$failed" -gt 0 ] && status=1

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Ligbox.Console.Security;
 using Ligbox.Core.Accounts;
 using Microsoft.AspNetCore.Antiforgery;
@@ -21,6 +22,7 @@ public static class AccountEndpoints
         var account = app.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(WebSecurity.SignInPolicy);
         account.MapPost("/logout", Logout);
+        account.MapPost("/language", SetLanguage).AllowAnonymous();
         return app;
     }
 
@@ -64,6 +66,31 @@ public static class AccountEndpoints
 
         await signIn.SignOutAsync();
         return Results.LocalRedirect("/account/login");
+    }
+
+    /// <summary>
+    /// The language switch (top bar, sign-in page): a cookie for everyone, and the profile of a signed-in person, whose
+    /// sign-in is renewed so the new language holds on every page and circuit at once.
+    /// </summary>
+    private static async Task<IResult> SetLanguage(HttpContext context, [FromForm] string? language, [FromForm] string? returnUrl,
+        OwnPreferencesService preferences, SignInManager<AppUser> signIn)
+    {
+        var lang = UserLanguages.Normalize(language);
+        if (lang is null)
+        {
+            return Results.Problem($"Choose one of the console's languages: {string.Join(", ", UserLanguages.All)}.",
+                statusCode: StatusCodes.Status400BadRequest, title: "Unknown language.");
+        }
+
+        Localization.ConsoleLocalization.WriteCookie(context.Response, lang);
+        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (userId is not null && context.User.Identity?.AuthenticationType == IdentityConstants.ApplicationScheme)
+        {
+            var user = await preferences.SetLanguageAsync(userId, lang);
+            await signIn.RefreshSignInAsync(user);
+        }
+
+        return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
     }
 
     /// <summary>What a visitor typed, fit for one log line: control characters (CR/LF…) removed, length capped.</summary>

@@ -13,6 +13,12 @@ public static class DeskEndpoints
         admin.MapGet("/", GetConnection).WithName("GetDeskConnection").WithSummary("The helpdesk connection (admins; never with its token: hasToken says whether one is stored).");
         admin.MapPut("/", SaveConnection).WithName("SaveDeskConnection")
             .WithSummary("Set the helpdesk connection: enabled, baseUrl, token (write-only; null keeps it, \"\" removes it), method, pathTemplate with {ticketId}, fileField, authHeader, authScheme, attachOnApproval.");
+        admin.MapPost("/test", TestConnection).WithName("TestDeskConnection")
+            .WithSummary("Call the saved helpdesk's base URL (GET) with the stored token; 200 with succeeded, statusCode (null when unreachable) and a sentence. Nothing is saved or attached.");
+        admin.MapGet("/deliveries", AllDeliveries).WithName("ListDeskDeliveries")
+            .WithSummary("Every job's report attachments, newest first (?take=, default 100, at most 500), with job domain, ticket, status, attempts and last error.");
+        admin.MapPost("/deliveries/{deliveryId:guid}/retry", Retry).WithName("RetryDeskDelivery")
+            .WithSummary("Retry now: a failed attachment, or one waiting for its next attempt, is sent at once; 202 with the delivery, 409 when it is already attached or the connection is off, 404 when unknown.");
 
         var jobs = app.MapGroup("/api/migration/jobs/{id:guid}/report").RequireAuthorization().WithTags("Desk");
         jobs.MapPost("/attach", Attach).RequireAuthorization(Policies.JobsWrite).WithName("AttachReportToTicket")
@@ -26,6 +32,18 @@ public static class DeskEndpoints
 
     private static async Task<Ok<DeskConnectionDto>> SaveConnection(DeskSettings settings, DeskService desk, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(await desk.SaveConnectionAsync(settings, user.Actor(), ct));
+
+    private static async Task<Ok<DeskTestResult>> TestConnection(DeskService desk, CancellationToken ct) =>
+        TypedResults.Ok(await desk.TestConnectionAsync(ct));
+
+    private static async Task<Ok<IReadOnlyList<DeskDeliveryDto>>> AllDeliveries(DeskService desk, int? take, CancellationToken ct) =>
+        TypedResults.Ok(await desk.ListDeliveriesAsync(null, Math.Clamp(take ?? 100, 1, 500), ct));
+
+    private static async Task<Accepted<DeskDeliveryDto>> Retry(Guid deliveryId, DeskService desk, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var delivery = await desk.RetryDeliveryAsync(deliveryId, user.Actor(), ct);
+        return TypedResults.Accepted("/api/admin/desk/deliveries", delivery);
+    }
 
     private static async Task<Accepted<DeskDeliveryDto>> Attach(Guid id, DeskService desk, ClaimsPrincipal user, CancellationToken ct)
     {

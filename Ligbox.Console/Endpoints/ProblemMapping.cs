@@ -1,13 +1,18 @@
+using System.Globalization;
 using Ligbox.Core;
+using Ligbox.Core.Localization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.Localization;
 
 namespace Ligbox.Console.Endpoints;
 
 /// <summary>
 /// Turns the domain's exceptions into RFC 7807 problem details, so handlers stay free of
-/// try/catch and every error the API gives has the same shape.
+/// try/catch and every error the API gives has the same shape. The <c>detail</c> is in the request's language
+/// (Accept-Language, the profile); <c>type</c> and <c>title</c> stay English: they are what clients match on.
 /// </summary>
-internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class DomainExceptionHandler(IProblemDetailsService problems, IStringLocalizer<ApiText> L) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -26,11 +31,25 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         }
 
         context.Response.StatusCode = status;
+
+        // The exception handler runs outside the localization middleware (which has restored the culture by now):
+        // the request's culture is on its feature.
+        if (context.Features.Get<IRequestCultureFeature>()?.RequestCulture is { } requested)
+        {
+            CultureInfo.CurrentCulture = requested.Culture;
+            CultureInfo.CurrentUICulture = requested.UICulture;
+        }
+
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = status,
             Title = title,
-            Detail = exception is ValidationFailedException ? "Correct the fields listed in 'errors' and send the request again." : exception.Message,
+            Detail = exception switch
+            {
+                ValidationFailedException => L["Correct the fields listed in 'errors' and send the request again."],
+                BadHttpRequestException => exception.Message,
+                _ => CoreText.Describe(exception),
+            },
         };
         if (exception is Core.Gate.GateRefusedException { Reasons.Count: > 0 } refused)
         {

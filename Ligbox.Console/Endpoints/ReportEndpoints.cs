@@ -36,7 +36,8 @@ public static class ReportEndpoints
 
     private static async Task<FileContentHttpResult> PdfAsync(Guid id, JobReportService reports, CancellationToken ct)
     {
-        var report = await reports.BuildAsync(id, ct);
+        // The PDF in the job's language (issue 16); the JSON stays English.
+        var report = await reports.BuildInJobLanguageAsync(id, ct);
         var bytes = await Task.Run(() => JobReportPdf.Render(report), ct);
         return TypedResults.File(bytes, "application/pdf", JobReportPdf.FileName(report));
     }

@@ -22,10 +22,18 @@ public static class ZimbraSshEndpoints
             .WithName("SaveZimbraSsh").WithSummary("Sets the job's Zimbra server over SSH: host, port, user, privateKey or password (stored encrypted, never returned), the confirmed hostKeySha256, zmmailbox path.");
         jobs.MapGet("/zimbra-ssh", Get).RequireAuthorization(Policies.JobsRead)
             .WithName("GetZimbraSsh").WithSummary("The job's Zimbra server over SSH, without secrets; 404 when it has none.");
+        jobs.MapDelete("/zimbra-ssh", Remove).RequireAuthorization(Policies.JobsWrite)
+            .WithName("RemoveZimbraSsh").WithSummary("Forgets the job's Zimbra server over SSH (key and password included): 204; 404 when it has none.");
         jobs.MapPost("/mailboxes/{mailboxId:guid}/zimbra-export", StartExport).RequireAuthorization(Policies.JobsWrite)
             .WithName("StartZimbraExport").WithSummary("Streams zmmailbox getRestURL \"//?fmt=tgz\" of the account (default the mailbox's source login; optional query for a delta window) over SSH into the mailbox: 202 with the TGZ run.");
+        jobs.MapPost("/zimbra-export-all", StartExportAll).RequireAuthorization(Policies.JobsWrite)
+            .WithName("StartZimbraExportAll").WithSummary("Export all: one export over SSH per mailbox of the job (not excluded; the source login as the account), each a TGZ run; onlyWithoutImport (default true) leaves out mailboxes with a Zimbra import that succeeded; a mailbox with one queued or running is always left out. 202 with queued (mailboxId, account, runId) and skipped (with the reason).");
         return app;
     }
+
+    private static async Task<Accepted<ZimbraExportBatch>> StartExportAll(Guid id, ZimbraExportAll body, ZimbraSshService service,
+        System.Security.Claims.ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Accepted($"/api/migration/jobs/{id}/runs", await service.StartExportAllAsync(id, body, user.Actor(), ct));
 
     private static async Task<Ok<ZimbraSshProbeResult>> Probe(Guid id, ZimbraSshProbeBody body, ZimbraSshService service, CancellationToken ct) =>
         TypedResults.Ok(new ZimbraSshProbeResult(await service.ProbeHostKeyAsync(id, body.Host, body.Port, ct)));
@@ -35,6 +43,9 @@ public static class ZimbraSshEndpoints
 
     private static async Task<Results<Ok<ZimbraSshSettingsView>, NotFound>> Get(Guid id, ZimbraSshService service, CancellationToken ct) =>
         await service.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, NotFound>> Remove(Guid id, ZimbraSshService service, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct) =>
+        await service.RemoveAsync(id, user.Actor(), ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     private static async Task<Accepted<PstImportAccepted>> StartExport(Guid id, Guid mailboxId, ZimbraExportStart body, ZimbraSshService service,
         System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)

@@ -5,6 +5,7 @@ using Ligbox.Console.Auth;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
 namespace Ligbox.Console.Security;
@@ -128,6 +129,7 @@ public static class WebSecurity
                 && !await context.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().IsRequestValidAsync(context))
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                IStringLocalizer<Endpoints.ApiText> L = context.RequestServices.GetRequiredService<IStringLocalizer<Endpoints.ApiText>>();
                 await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context,
@@ -135,7 +137,7 @@ public static class WebSecurity
                     {
                         Status = StatusCodes.Status400BadRequest,
                         Title = "Missing antiforgery token.",
-                        Detail = "A signed-in browser's form post to the API needs the page's antiforgery token. API clients use a bearer token.",
+                        Detail = L["A signed-in browser's form post to the API needs the page's antiforgery token. API clients use a bearer token."],
                     },
                 });
                 return;
@@ -178,6 +180,7 @@ public static class WebSecurity
         }
 
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        IStringLocalizer<Endpoints.ApiText> L = context.RequestServices.GetRequiredService<IStringLocalizer<Endpoints.ApiText>>();
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -185,7 +188,7 @@ public static class WebSecurity
             {
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Too many sign-in attempts.",
-                Detail = "Too many sign-in attempts from this address or for this account. Wait a minute and try again.",
+                Detail = L["Too many sign-in attempts from this address or for this account. Wait a minute and try again."],
             },
         });
     }

@@ -13,6 +13,12 @@ public sealed class AppUser : IdentityUser
     /// sends them to the change-password page until they chose their own. A configured password is not forced.
     /// </summary>
     public bool MustChangePassword { get; set; }
+
+    /// <summary>"en" or "pt" (see <see cref="UserLanguages"/>); null follows the browser.</summary>
+    public string? Language { get; set; }
+
+    /// <summary>An IANA time zone ("Europe/Lisbon") for every date shown; null follows the browser.</summary>
+    public string? TimeZoneId { get; set; }
 }
 
 /// <summary>The three roles and the two permissions (T007) they grant.</summary>

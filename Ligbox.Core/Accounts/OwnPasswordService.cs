@@ -58,6 +58,8 @@ public sealed class LigboxClaimsPrincipalFactory(UserManager<AppUser> users, Rol
     : UserClaimsPrincipalFactory<AppUser, IdentityRole>(users, roles, options)
 {
     public const string MustChangePasswordClaim = "ligbox:must_change_password";
+    public const string LanguageClaim = "ligbox:language";
+    public const string TimeZoneClaim = "ligbox:time_zone";
 
     protected override async Task<ClaimsIdentity> GenerateClaimsAsync(AppUser user)
     {
@@ -65,6 +67,18 @@ public sealed class LigboxClaimsPrincipalFactory(UserManager<AppUser> users, Rol
         if (user.MustChangePassword)
         {
             identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
+        }
+
+        // The profile's language and time zone travel with the sign-in, so every request and circuit knows them
+        // without a database read (renewed with the security stamp, and at once when the profile is saved).
+        if (user.Language is not null)
+        {
+            identity.AddClaim(new Claim(LanguageClaim, user.Language));
+        }
+
+        if (user.TimeZoneId is not null)
+        {
+            identity.AddClaim(new Claim(TimeZoneClaim, user.TimeZoneId));
         }
 
         return identity;

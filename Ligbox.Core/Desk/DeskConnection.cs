@@ -92,7 +92,32 @@ public sealed record DeskSettings
 public sealed record DeskConnectionDto(bool Enabled, string BaseUrl, bool HasToken, string Method, string PathTemplate, string FileField,
     string AuthHeader, string AuthScheme, bool AttachOnApproval, string? UpdatedBy, DateTime? UpdatedAtUtc);
 
-public sealed class DeskOptions
+/// <summary>What "Test connection" found.</summary>
+public enum DeskTestOutcome
+{
+    /// <summary>2xx/3xx: reachable, the token taken.</summary>
+    Accepted,
+
+    /// <summary>404 at the base URL: reachable, the token not refused.</summary>
+    ReachableNotRefused,
+    TokenRefused,
+    HelpdeskError,
+    UnexpectedAnswer,
+    Unreachable,
+    TimedOut,
+    NoAddress,
+    NoToken,
+    TokenUnreadable,
+}
+
+/// <summary>
+/// The outcome of "Test connection": <see cref="Message"/> in words (English, for the API); the page words it
+/// from <see cref="Outcome"/>, <see cref="Address"/> and <see cref="Answer"/> (the status line, or why it could not connect).
+/// <see cref="StatusCode"/> is null when the helpdesk could not be reached.
+/// </summary>
+public sealed record DeskTestResult(bool Succeeded, DeskTestOutcome Outcome, int? StatusCode, string? Address, string? Answer, string Message);
+
+public sealed class DeskOptions : Deliveries.IRetrySchedule
 {
     public const string Section = "Ligbox:Desk";
 

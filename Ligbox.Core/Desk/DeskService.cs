@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Deliveries;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
@@ -8,34 +8,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Ligbox.Core.Desk;
 
-/// <summary>Wakes the Desk sender when an attach is queued.</summary>
-public sealed class DeskSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(cts.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Timed out: time for the regular poll.
-        }
-    }
-}
-
 /// <summary>
 /// The Desk connection (admins set it; the token is write-only and stored protected) and the queue of report
 /// attachments: on demand (a technician, <see cref="RequestAttachAsync"/>) and automatically when the gate is
-/// approved (<see cref="EnqueueOnApprovalAsync"/>, in the approval's own transaction). <see cref="DeskDispatcher"/> sends.
+/// approved (<see cref="EnqueueOnApprovalAsync"/>, in the approval's own transaction). <see cref="DeliveryDispatcher"/> sends (<see cref="DeskChannel"/>).
 /// </summary>
-public sealed partial class DeskService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit, DeskSignal signal,
+public sealed partial class DeskService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit, DeliverySignal signal,
     TimeProvider clock)
 {
     public const string TriggerManual = "manual";
@@ -163,9 +141,14 @@ public sealed partial class DeskService(IDbContextFactory<LigboxDbContext> dbFac
 
     public void Wake() => signal.Wake();
 
-    /// <summary>A job's attachments, newest first (or every job's, for the admin page).</summary>
+    /// <summary>A job's attachments, newest first (or every job's, for the admin page: only admins see every job's).</summary>
     public async Task<IReadOnlyList<DeskDeliveryDto>> ListDeliveriesAsync(Guid? jobId, int take = 50, CancellationToken ct = default)
     {
+        if (jobId is null)
+        {
+            await RightsGuard.RequireAsync(dbFactory, Right.Admin, ct);
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var q = db.Set<DeskDelivery>().AsNoTracking();
         if (jobId is { } id)
@@ -173,9 +156,119 @@ public sealed partial class DeskService(IDbContextFactory<LigboxDbContext> dbFac
             q = q.Where(d => d.JobId == id);
         }
 
-        var rows = await q.ToListAsync(ct);
-        return rows.OrderByDescending(d => d.CreatedAtUtc).Take(take).Select(DeskDeliveryDto.From).ToList();
+        var rows = await (from d in q
+                          join j in db.Jobs.AsNoTracking() on d.JobId equals j.Id
+                          select new { d, j.Domain }).ToListAsync(ct);
+        return rows.OrderByDescending(r => r.d.CreatedAtUtc).Take(take).Select(r => DeskDeliveryDto.From(r.d, r.Domain)).ToList();
     }
+
+    /// <summary>
+    /// "Retry now" (the admin page and <c>POST /api/admin/desk/deliveries/{id}/retry</c>): a failed attachment, or one
+    /// waiting for its next attempt, goes out at once through the one delivery sender.
+    /// </summary>
+    /// <exception cref="DomainException">It is already attached, the connection is off, or it changed meanwhile.</exception>
+    public async Task<DeskDeliveryDto> RetryDeliveryAsync(Guid deliveryId, string by, CancellationToken ct = default)
+    {
+        await RightsGuard.RequireAsync(dbFactory, Right.Admin, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var delivery = await db.Set<DeskDelivery>().SingleOrDefaultAsync(d => d.Id == deliveryId, ct) ?? throw new NotFoundException("Desk delivery", deliveryId);
+        var connection = await db.Set<DeskConnection>().AsNoTracking().SingleOrDefaultAsync(ct);
+        if (connection is not { IsUsable: true })
+        {
+            throw new DomainException("The helpdesk connection is not set up or is turned off: set it up (or turn it on) first.");
+        }
+
+        delivery.RetryNow(Now);
+        audit.Add(db, by, "report.attach_retried", "DeskDelivery", delivery.Id, new { ticketId = delivery.TicketId }, delivery.JobId);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new DomainException("This attachment changed while you asked (an attempt was just recorded): look at it again and retry.");
+        }
+
+        signal.Wake();
+        var domain = await db.Jobs.AsNoTracking().Where(j => j.Id == delivery.JobId).Select(j => j.Domain).SingleOrDefaultAsync(ct);
+        return DeskDeliveryDto.From(delivery, domain);
+    }
+
+    /// <summary>
+    /// "Test connection": calls the configured helpdesk's base URL (GET) with the stored token in the configured
+    /// header, and says in words whether it answered and took the token. Nothing is saved or sent to a ticket; the
+    /// answer never contains the token.
+    /// </summary>
+    public async Task<DeskTestResult> TestConnectionAsync(CancellationToken ct = default)
+    {
+        await RightsGuard.RequireAsync(dbFactory, Right.Admin, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = await db.Set<DeskConnection>().AsNoTracking().SingleOrDefaultAsync(ct);
+        if (connection is null || connection.BaseUrl.Length == 0)
+        {
+            return new DeskTestResult(false, DeskTestOutcome.NoAddress, null, null, null,
+                "No helpdesk address is saved yet: enter the base URL and the token, save, then test.");
+        }
+
+        if (connection.TokenProtected is null)
+        {
+            return new DeskTestResult(false, DeskTestOutcome.NoToken, null, connection.BaseUrl, null,
+                "No token is saved yet: enter the helpdesk's API token, save, then test.");
+        }
+
+        string token;
+        try
+        {
+            token = protector.Unprotect(connection.TokenProtected);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return new DeskTestResult(false, DeskTestOutcome.TokenUnreadable, null, connection.BaseUrl, null,
+                "The stored token cannot be read (the key ring changed): enter the token again and save.");
+        }
+
+        var address = connection.BaseUrl + "/";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address));
+        AddToken(request, connection.AuthHeader, connection.AuthScheme, token);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TestTimeout);
+            using var response = await TestClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            var code = (int)response.StatusCode;
+            var answer = $"{code} {response.ReasonPhrase}".Trim();
+            var (ok, outcome, words) = code switch
+            {
+                401 or 403 => (false, DeskTestOutcome.TokenRefused, "it refused the token. Check the token, its header and its scheme."),
+                >= 200 and < 400 => (true, DeskTestOutcome.Accepted, "it is reachable and accepted the token."),
+                404 => (true, DeskTestOutcome.ReachableNotRefused, "it is reachable and did not refuse the token; check that the address is the helpdesk's."),
+                >= 500 => (false, DeskTestOutcome.HelpdeskError, "the helpdesk has a problem of its own; try again later."),
+                _ => (false, DeskTestOutcome.UnexpectedAnswer, "check that the address is the helpdesk's."),
+            };
+            return new DeskTestResult(ok, outcome, code, address, answer, $"The helpdesk at {address} answered {answer}: {words}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var seconds = TestTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+            return new DeskTestResult(false, DeskTestOutcome.TimedOut, null, address, seconds, $"The helpdesk at {address} did not answer within {seconds} s.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new DeskTestResult(false, DeskTestOutcome.Unreachable, null, address, ex.Message, $"Could not reach the helpdesk at {address}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Puts the token in the configured header, after the scheme when there is one (never logged).</summary>
+    internal static void AddToken(HttpRequestMessage request, string header, string scheme, string token) =>
+        request.Headers.TryAddWithoutValidation(header, scheme.Length == 0 ? token : $"{scheme} {token}");
+
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
+
+    // One client for the whole process (the test is rare; a client per call would leak sockets).
+    private static readonly HttpClient TestClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ligbox.Core.Jobs;
+using Ligbox.Core.Localization;
 
 namespace Ligbox.Core.Gate;
 
@@ -25,9 +26,20 @@ public sealed record GateFingerprint(string Source, string Destination, string E
         job.HasSource ? Describe(job.Source) : "none (PST/mbox imports only)",
         Describe(job.Destination),
         job.Engine.ToString(),
-        JsonSerializer.Serialize(job.Options, Json),
+        OptionsOf(job.Options),
         job.GateThreshold,
         mailboxes.OrderBy(m => m.Id).Select(m => m with { FinalRunId = finalRunByMailbox.TryGetValue(m.Id, out var run) ? run : null }).ToList());
+
+    /// <summary>
+    /// The options that decide what is migrated (folders, mappings, date window, mirroring), in the shape approvals
+    /// have always stored: throttling (mailboxes at once, rates) changes how fast, not what, so it neither revokes an
+    /// approval nor makes one given before it existed look changed.
+    /// </summary>
+    public static string OptionsOf(JobOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return JsonSerializer.Serialize(new { options.IncludeFolders, options.ExcludeFolders, options.FolderMappings, options.MaxMessageAgeDays, options.MirrorOnFinal }, Json);
+    }
 
     /// <summary>
     /// A server as the approval saw it: address, TLS, authentication, and (only when set, so approvals made before
@@ -78,39 +90,39 @@ public sealed record GateFingerprint(string Source, string Destination, string E
         var changes = new List<string>();
         if (Source != approved.Source)
         {
-            changes.Add($"the source server changed from {approved.Source} to {Source} after the approval");
+            changes.Add(CoreText.English("the source server changed from {0} to {1} after the approval", approved.Source, Source));
         }
 
         if (Destination != approved.Destination)
         {
-            changes.Add($"the destination server changed from {approved.Destination} to {Destination} after the approval");
+            changes.Add(CoreText.English("the destination server changed from {0} to {1} after the approval", approved.Destination, Destination));
         }
 
         if (Engine != approved.Engine)
         {
-            changes.Add($"the engine changed from {approved.Engine} to {Engine} after the approval");
+            changes.Add(CoreText.English("the engine changed from {0} to {1} after the approval", approved.Engine, Engine));
         }
 
         if (Options != approved.Options)
         {
-            changes.Add("the job's folder options (include, exclude, mapping, date window) changed after the approval");
+            changes.Add(CoreText.English("the job's folder options (include, exclude, mapping, date window) changed after the approval"));
         }
 
         if (Math.Abs(Threshold - approved.Threshold) > 1e-9)
         {
-            changes.Add("the gate threshold changed after the approval");
+            changes.Add(CoreText.English("the gate threshold changed after the approval"));
         }
 
         var before = approved.Mailboxes.ToDictionary(m => m.Id);
         var now = Mailboxes.ToDictionary(m => m.Id);
         foreach (var m in Mailboxes.Where(m => !before.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
         {
-            changes.Add($"mailbox {m.Login} was added after the approval");
+            changes.Add(CoreText.English("mailbox {0} was added after the approval", m.Login));
         }
 
         foreach (var m in approved.Mailboxes.Where(m => !now.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
         {
-            changes.Add($"mailbox {m.Login} was removed after the approval");
+            changes.Add(CoreText.English("mailbox {0} was removed after the approval", m.Login));
         }
 
         foreach (var m in Mailboxes.Where(m => before.ContainsKey(m.Id)).OrderBy(m => m.Login, StringComparer.Ordinal))
@@ -118,24 +130,24 @@ public sealed record GateFingerprint(string Source, string Destination, string E
             var old = before[m.Id];
             if (m.Excluded != old.Excluded)
             {
-                changes.Add(m.Excluded ? $"mailbox {m.Login} was excluded from the job after the approval" : $"mailbox {m.Login} was included in the job again after the approval");
+                changes.Add(m.Excluded ? CoreText.English("mailbox {0} was excluded from the job after the approval", m.Login) : CoreText.English("mailbox {0} was included in the job again after the approval", m.Login));
             }
 
             if (m.CredentialsVersion != old.CredentialsVersion)
             {
                 changes.Add(m.Login != old.Login
-                    ? $"mailbox {old.Login} was renamed to {m.Login} after the approval"
-                    : $"the login or password of mailbox {m.Login} was changed after the approval");
+                    ? CoreText.English("mailbox {0} was renamed to {1} after the approval", old.Login, m.Login)
+                    : CoreText.English("the login or password of mailbox {0} was changed after the approval", m.Login));
             }
 
             if (m.Prefix != old.Prefix)
             {
-                changes.Add($"the folder prefix of mailbox {m.Login} changed after the approval");
+                changes.Add(CoreText.English("the folder prefix of mailbox {0} changed after the approval", m.Login));
             }
 
             if (!m.Excluded && m.FinalRunId != old.FinalRunId)
             {
-                changes.Add($"a newer final sync of mailbox {m.Login} replaced the one that was approved");
+                changes.Add(CoreText.English("a newer final sync of mailbox {0} replaced the one that was approved", m.Login));
             }
         }
 

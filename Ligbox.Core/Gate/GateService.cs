@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
+using Ligbox.Core.Localization;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
@@ -37,6 +39,15 @@ public sealed record GateView(
     public IReadOnlyList<string> RevokeReasons { get; init; } = [];
 }
 
+/// <summary>What of a gate's per-mailbox figures and reasons a page keeps: one page of the mailboxes and the first reasons.</summary>
+public sealed record GateSlice(int Skip, int Take, int MaxReasons);
+
+/// <summary>
+/// A <see cref="GateView"/> whose <see cref="GateResult.Mailboxes"/> and <see cref="GateResult.Reasons"/> hold only the
+/// asked slice, with their full counts: the job page of a 10,000-mailbox job keeps 25 rows, not the job.
+/// </summary>
+public sealed record GateViewSlice(GateView View, int MailboxTotal, int ReasonTotal);
+
 /// <summary>
 /// The migration gate of a job. Reading (<see cref="GetAsync(Guid, CancellationToken)"/>) is a pure read: it computes
 /// the gate from the stored decision and the current figures and writes nothing. <see cref="EvaluateAsync"/> is the
@@ -64,6 +75,20 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
         var facts = await LoadAsync(db, jobId, track: false, ct);
         var decision = Decide(facts);
         return await ViewAsync(facts, decision, includeEvents, ct);
+    }
+
+    /// <summary>The gate as it is now with one slice of its mailboxes and reasons (the figures and the grade are the whole job's). Writes nothing.</summary>
+    public async Task<GateViewSlice> GetSliceAsync(Guid jobId, GateSlice slice, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        var view = await GetAsync(jobId, true, ct);
+        var result = view.Result;
+        var trimmed = result with
+        {
+            Mailboxes = result.Mailboxes.Skip(Math.Max(0, slice.Skip)).Take(Math.Max(0, slice.Take)).ToList(),
+            Reasons = result.Reasons.Take(Math.Max(0, slice.MaxReasons)).ToList(),
+        };
+        return new GateViewSlice(view with { Result = trimmed }, result.Mailboxes.Count, result.Reasons.Count);
     }
 
     /// <summary>The most recent job for the domain that is not cancelled; null when there is none. Writes nothing.</summary>
@@ -234,21 +259,23 @@ public sealed class GateService(IDbContextFactory<LigboxDbContext> dbFactory, Au
 
         foreach (var run in facts.Runs.Where(r => r.Status == RunStatus.Failed && !r.DryRun && r.EndedAtUtc > gate.DecidedAtUtc).OrderBy(r => r.EndedAtUtc))
         {
-            reasons.Add($"the {run.Kind.ToString().ToLowerInvariant()} run that ended at {run.EndedAtUtc:yyyy-MM-dd HH:mm} UTC failed after the approval" +
-                (string.IsNullOrWhiteSpace(run.Message) ? "" : $" ({Trim(run.Message)})"));
+            var ended = run.EndedAtUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+            reasons.Add(string.IsNullOrWhiteSpace(run.Message)
+                ? CoreText.English("the {0} run that ended at {1} UTC failed after the approval", run.Kind.ToString().ToLowerInvariant(), ended)
+                : CoreText.English("the {0} run that ended at {1} UTC failed after the approval ({2})", run.Kind.ToString().ToLowerInvariant(), ended, Trim(run.Message)));
         }
 
         if (facts.Result.IsBlocked)
         {
-            reasons.Add("the gate is blocked now: " + string.Join(" ", facts.Result.Reasons.Take(5)));
+            reasons.Add(CoreText.English("the gate is blocked now: {0}", string.Join(" ", facts.Result.Reasons.Take(5))));
         }
         else if (facts.Result.Grade == GateGrade.Investigate && !gate.AcceptedMissing)
         {
-            reasons.Add($"{facts.Result.Missing.Count} named message(s) are missing now and were not accepted");
+            reasons.Add(CoreText.English("{0} named message(s) are missing now and were not accepted", facts.Result.Missing.Count));
         }
         else if (facts.Result.Excluded.Count > 0 && !gate.AcceptedExcluded)
         {
-            reasons.Add("mailboxes are excluded now that the approval did not accept");
+            reasons.Add(CoreText.English("mailboxes are excluded now that the approval did not accept"));
         }
 
         return reasons;

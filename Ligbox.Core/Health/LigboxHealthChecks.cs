@@ -96,13 +96,19 @@ internal sealed class DataDirectoryHealthCheck(DataDirectory dataDir, IOptions<H
 }
 
 /// <summary>The Quartz scheduler that runs the migration runs is started and not paused.</summary>
-internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulers) : IHealthCheck
+internal sealed class SchedulerHealthCheck(ISchedulerFactory schedulers, Nodes.NodeIdentity node) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var status = scheduler.Status;
-        var data = new Dictionary<string, object> { ["status"] = status.ToString() };
+        var data = new Dictionary<string, object> { ["status"] = status.ToString(), ["node"] = node.Id, ["role"] = node.Role.ToString().ToLowerInvariant() };
+        if (!node.RunsWork)
+        {
+            // issue 17: a web node queues runs on the clustered store; its scheduler is deliberately not started.
+            return HealthCheckResult.Healthy("This web node queues runs; worker nodes execute them.", data);
+        }
+
         return status == SchedulerStatus.Running
             ? HealthCheckResult.Healthy("The run scheduler is running.", data)
             : HealthCheckResult.Unhealthy("The run scheduler is not running: no run would start.", data: data);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ligbox.Core.Localization;
 
 namespace Ligbox.Core.Jobs;
 
@@ -69,7 +70,7 @@ public sealed class JobChangeNotifier
             {
                 try
                 {
-                    await sub.Handler(jobId, window);
+                    await sub.CallAsync(jobId, window);
                 }
                 catch (Exception)
                 {
@@ -87,6 +88,11 @@ public sealed class JobChangeNotifier
         public Guid Id { get; } = Guid.NewGuid();
         public Guid? JobId { get; } = jobId;
         public Func<Guid, JobChangeKinds, Task> Handler { get; } = handler;
+
+        private readonly CallerCulture _culture = new();
+
+        /// <summary>The handler in the subscriber's culture.</summary>
+        public Task CallAsync(Guid jobId, JobChangeKinds kinds) => _culture.InvokeAsync(() => Handler(jobId, kinds));
 
         public void Dispose() => owner._subscriptions.TryRemove(Id, out _);
     }

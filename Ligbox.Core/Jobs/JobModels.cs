@@ -66,6 +66,15 @@ public sealed record JobOptionsModel
     /// <summary>On the final pass, delete on the destination only messages Ligbox copied that were deleted on the source.</summary>
     public bool MirrorOnFinal { get; set; }
 
+    /// <summary>Most of this job's mailboxes synced at once (a provider's connection limit); null for no job limit.</summary>
+    public int? MaxConcurrentMailboxes { get; set; }
+
+    /// <summary>Most messages copied per second per mailbox; null for no limit.</summary>
+    public double? MaxMessagesPerSecond { get; set; }
+
+    /// <summary>Most bytes copied per second per mailbox; null for no limit.</summary>
+    public long? MaxBytesPerSecond { get; set; }
+
     public JobOptions ToOptions() => new()
     {
         IncludeFolders = IncludeFolders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList(),
@@ -74,6 +83,9 @@ public sealed record JobOptionsModel
             .ToDictionary(kv => kv.Key.Trim(), kv => kv.Value.Trim()),
         MaxMessageAgeDays = MaxMessageAgeDays,
         MirrorOnFinal = MirrorOnFinal,
+        MaxConcurrentMailboxes = MaxConcurrentMailboxes,
+        MaxMessagesPerSecond = MaxMessagesPerSecond,
+        MaxBytesPerSecond = MaxBytesPerSecond,
     };
 
     public static JobOptionsModel From(JobOptions o) => new()
@@ -83,6 +95,9 @@ public sealed record JobOptionsModel
         FolderMappings = o.FolderMappings.ToDictionary(),
         MaxMessageAgeDays = o.MaxMessageAgeDays,
         MirrorOnFinal = o.MirrorOnFinal,
+        MaxConcurrentMailboxes = o.MaxConcurrentMailboxes,
+        MaxMessagesPerSecond = o.MaxMessagesPerSecond,
+        MaxBytesPerSecond = o.MaxBytesPerSecond,
     };
 }
 
@@ -97,6 +112,9 @@ public sealed record CreateJobRequest
     public ServerEndpointModel Destination { get; set; } = new();
     public SyncEngineKind Engine { get; set; } = SyncEngineKind.Native;
     public JobOptionsModel? Options { get; set; }
+
+    /// <summary>"en" or "pt": the language of the job's PDF report. Left out: the creator's profile language, else the request's, else English.</summary>
+    public string? Language { get; set; }
 }
 
 /// <summary>A partial update: null members are left as they are.</summary>
@@ -108,6 +126,9 @@ public sealed record UpdateJobRequest
     public ServerEndpointModel? Destination { get; set; }
     public SyncEngineKind? Engine { get; set; }
     public JobOptionsModel? Options { get; set; }
+
+    /// <summary>"en" or "pt": the language of the job's PDF report.</summary>
+    public string? Language { get; set; }
 }
 
 public sealed record JobDto(
@@ -125,7 +146,8 @@ public sealed record JobDto(
     int MailboxCount,
     string CreatedBy,
     DateTime CreatedAtUtc,
-    DateTime UpdatedAtUtc);
+    DateTime UpdatedAtUtc,
+    string Language = "en");
 
 public enum JobSortField
 {

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using Ligbox.Core.Gate;
+using Ligbox.Core.Localization;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
@@ -181,39 +183,57 @@ public sealed class JobOverviewService(IDbContextFactory<LigboxDbContext> dbFact
             m.ResultJson is null ? null : JsonSerializer.Deserialize<JsonElement>(m.ResultJson))).ToList(), total, skip / take + 1, take);
     }
 
-    /// <summary>Why a job needs a technician's look, in words; null when nothing is wrong.</summary>
+    /// <summary>
+    /// Why a job needs a technician's look, in words (the reader's language: only the pages show it); null when nothing is wrong.
+    /// </summary>
     public static string? AttentionOf(JobProgress progress, LastRunOutcome? lastRun)
     {
         var parts = new List<string>();
         if (lastRun is { Status: RunStatus.Failed })
         {
-            parts.Add(lastRun.Kind == RunKind.Preflight ? "the last pre-flight failed" : $"the last {lastRun.Kind.ToString().ToLowerInvariant()} sync failed");
+            parts.Add(lastRun.Kind switch
+            {
+                RunKind.Preflight => CoreText.T("the last pre-flight failed"),
+                RunKind.Initial => CoreText.T("the last initial sync failed"),
+                RunKind.Delta => CoreText.T("the last delta sync failed"),
+                RunKind.Final => CoreText.T("the last final sync failed"),
+                RunKind.Pst => CoreText.T("the last PST import failed"),
+                RunKind.Tgz => CoreText.T("the last Zimbra import failed"),
+                _ => CoreText.T("the last verification failed"),
+            });
         }
 
         if (progress.Failed > 0)
         {
-            parts.Add($"{progress.Failed:N0} mailbox{(progress.Failed == 1 ? "" : "es")} failed");
+            parts.Add(progress.Failed == 1 ? CoreText.T("1 mailbox failed") : CoreText.F("{0} mailboxes failed", progress.Failed.ToString("N0", CultureInfo.CurrentCulture)));
         }
 
-        return parts.Count == 0 ? null : char.ToUpperInvariant(parts[0][0]) + string.Join("; ", parts)[1..] + ".";
+        return parts.Count == 0 ? null : char.ToUpper(parts[0][0], CultureInfo.CurrentCulture) + string.Join("; ", parts)[1..] + ".";
     }
 
-    /// <summary>What the technician (or the ops lead) should do next, in words.</summary>
+    /// <summary>What the technician (or the ops lead) should do next, in words (the reader's language: only the pages show it).</summary>
     public static string NextStep(MigrationPhase phase, JobProgress progress, LastRunOutcome? lastRun, RunKind? activeRun, bool hasPreflight,
         bool hasInitial, GateState? gate) => (phase, activeRun) switch
         {
-            (MigrationPhase.Cancelled, _) => "Nothing: the job is cancelled.",
-            (MigrationPhase.Completed, _) => "Nothing: the migration is complete.",
-            (_, { } kind) => $"Wait for the {(kind == RunKind.Preflight ? "pre-flight" : kind.ToString().ToLowerInvariant() + " sync")} to finish.",
-            _ when progress.Mailboxes == 0 => "Add the mailboxes (one by one or from a CSV).",
-            _ when progress.Failed > 0 => $"Fix the {progress.Failed:N0} failed mailbox{(progress.Failed == 1 ? "" : "es")} (see the error in the mailbox list), then run again.",
-            _ when lastRun is { Status: RunStatus.Failed } => "Look at the last run's log, fix the cause and run again.",
-            _ when !hasPreflight && !hasInitial => "Run a pre-flight: it checks both logins, the folders and the quota.",
-            _ when !hasInitial => "Start the initial sync.",
-            _ when gate == GateState.Approved => "The gate is approved: switch the MX records, then run the final sync after mail stops arriving.",
-            _ when gate == GateState.Ready => "An ops lead reviews the figures and approves the gate.",
-            (MigrationPhase.FinalSync or MigrationPhase.GateReady, _) => "Check the gate's figures; run a delta for messages still missing.",
-            _ => "Run deltas until cut-over, then the final sync (after the MX switch, when mail stops arriving).",
+            (MigrationPhase.Cancelled, _) => CoreText.T("Nothing: the job is cancelled."),
+            (MigrationPhase.Completed, _) => CoreText.T("Nothing: the migration is complete."),
+            (_, RunKind.Preflight) => CoreText.T("Wait for the pre-flight to finish."),
+            (_, RunKind.Initial) => CoreText.T("Wait for the initial sync to finish."),
+            (_, RunKind.Delta) => CoreText.T("Wait for the delta sync to finish."),
+            (_, RunKind.Final) => CoreText.T("Wait for the final sync to finish."),
+            (_, RunKind.Pst) => CoreText.T("Wait for the PST import to finish."),
+            (_, RunKind.Tgz) => CoreText.T("Wait for the Zimbra import to finish."),
+            (_, RunKind.Verify) => CoreText.T("Wait for the verification to finish."),
+            _ when progress.Mailboxes == 0 => CoreText.T("Add the mailboxes (one by one or from a CSV)."),
+            _ when progress.Failed == 1 => CoreText.T("Fix the 1 failed mailbox (see the error in the mailbox list), then run again."),
+            _ when progress.Failed > 0 => CoreText.F("Fix the {0} failed mailboxes (see the error in the mailbox list), then run again.", progress.Failed.ToString("N0", CultureInfo.CurrentCulture)),
+            _ when lastRun is { Status: RunStatus.Failed } => CoreText.T("Look at the last run's log, fix the cause and run again."),
+            _ when !hasPreflight && !hasInitial => CoreText.T("Run a pre-flight: it checks both logins, the folders and the quota."),
+            _ when !hasInitial => CoreText.T("Start the initial sync."),
+            _ when gate == GateState.Approved => CoreText.T("The gate is approved: switch the MX records, then run the final sync after mail stops arriving."),
+            _ when gate == GateState.Ready => CoreText.T("An ops lead reviews the figures and approves the gate."),
+            (MigrationPhase.FinalSync or MigrationPhase.GateReady, _) => CoreText.T("Check the gate's figures; run a delta for messages still missing."),
+            _ => CoreText.T("Run deltas until cut-over, then the final sync (after the MX switch, when mail stops arriving)."),
         };
 
     private static async Task<Dictionary<Guid, JobProgress>> ProgressAsync(LigboxDbContext db, IReadOnlyCollection<Guid> jobIds, CancellationToken ct)

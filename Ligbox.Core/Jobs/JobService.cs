@@ -39,6 +39,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         CheckAllowedServers(request.Source, request.Destination, errors); // issue 12: Ligbox:Network:AllowedHosts
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
         if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
+        ValidateLanguage(request.Language, errors);
         ValidationFailedException.ThrowIfAny(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -46,12 +47,14 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
             WithAdmin(request.Destination, null),
             request.Engine, (request.Options ?? new()).ToOptions(), actor, now);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        job.SetLanguage(await DefaultLanguageAsync(db, request.Language, actor, ct), now);
         db.Jobs.Add(job);
         audit.Add(db, actor, "job.created", "job", job.Id, new
         {
             job.Domain,
             job.Name,
             job.TicketId,
+            job.Language,
             importOnly = !job.HasSource,
             // Pinned certificates are audited by fingerprint (null: none pinned).
             sourceCertificateSha256 = job.HasSource && job.Source.CertificateSha256 is { } sourcePin ? Tools.NativeImap.CertificatePin.Display(sourcePin) : null,
@@ -138,6 +141,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
         ValidateCommon(request.Name, request.TicketId, request.Options, errors);
         if (request.Engine is { } engine && !Enum.IsDefined(engine)) { errors.Add("engine", $"Choose one of {string.Join(", ", Enum.GetNames<SyncEngineKind>())}."); } // issue 12
+        ValidateLanguage(request.Language, errors);
         ValidationFailedException.ThrowIfAny(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -163,6 +167,11 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         job.Update(request.Name, request.TicketId, request.Source is null ? null : WithAdmin(request.Source, job.HasSource ? job.Source : null),
             request.Destination is null ? null : WithAdmin(request.Destination, job.Destination), request.Engine,
             request.Options?.ToOptions(), clock.GetUtcNow().UtcDateTime);
+        if (!string.IsNullOrWhiteSpace(request.Language))
+        {
+            job.SetLanguage(request.Language, clock.GetUtcNow().UtcDateTime);
+        }
+
         var changes = Changes(before, ToDto(job, 0));
         foreach (var (what, model) in new[] { ("source", request.Source), ("destination", request.Destination) })
         {
@@ -210,6 +219,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         Compare("source admin login", Admin(a.Source), Admin(b.Source));
         Compare("destination admin login", Admin(a.Destination), Admin(b.Destination));
         Compare("engine", a.Engine.ToString(), b.Engine.ToString());
+        Compare("report language", a.Language, b.Language);
         Compare("folders included", string.Join(", ", a.Options.IncludeFolders), string.Join(", ", b.Options.IncludeFolders));
         Compare("folders left out", string.Join(", ", a.Options.ExcludeFolders), string.Join(", ", b.Options.ExcludeFolders));
         Compare("folder mappings", string.Join(", ", a.Options.FolderMappings.Select(kv => kv.Key + " → " + kv.Value)),
@@ -217,6 +227,10 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         Compare("date window (days)", a.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             b.Options.MaxMessageAgeDays?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Compare("mirroring deletions on the final sync", a.Options.MirrorOnFinal ? "on" : "off", b.Options.MirrorOnFinal ? "on" : "off");
+        static string? Number(double? n) => n?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Compare("mailboxes at once", Number(a.Options.MaxConcurrentMailboxes), Number(b.Options.MaxConcurrentMailboxes));
+        Compare("messages per second", Number(a.Options.MaxMessagesPerSecond), Number(b.Options.MaxMessagesPerSecond));
+        Compare("bytes per second", Number(a.Options.MaxBytesPerSecond), Number(b.Options.MaxBytesPerSecond));
         return changes;
     }
 
@@ -233,6 +247,31 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         return await GetAsync(id, ct);
     }
 
+    private static void ValidateLanguage(string? language, Dictionary<string, List<string>> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(language) && Accounts.UserLanguages.Normalize(language) is null)
+        {
+            errors.Add("language", "Choose the report's language: en (English) or pt (Portuguese).");
+        }
+    }
+
+    /// <summary>
+    /// A new job's language: the one asked for, else the creator's profile language, else the request's (the culture
+    /// the console or API call runs in), else English.
+    /// </summary>
+    private static async Task<string> DefaultLanguageAsync(LigboxDbContext db, string? asked, string actor, CancellationToken ct)
+    {
+        if (Accounts.UserLanguages.Normalize(asked) is { } chosen)
+        {
+            return chosen;
+        }
+
+        var profile = await db.Users.AsNoTracking().Where(u => u.UserName == actor || u.Email == actor).Select(u => u.Language).FirstOrDefaultAsync(ct);
+        return Accounts.UserLanguages.Normalize(profile)
+            ?? Accounts.UserLanguages.Normalize(System.Globalization.CultureInfo.CurrentUICulture.Name)
+            ?? Accounts.UserLanguages.English;
+    }
+
     public string? TicketUrl(string? ticketId)
     {
         var template = options.Value.TicketUrlTemplate;
@@ -243,7 +282,7 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
 
     private JobDto ToDto(MigrationJob j, int mailboxCount) => new(j.Id, j.Domain, j.Name, j.TicketId, TicketUrl(j.TicketId), j.Phase, j.PhaseReason,
         j.HasSource ? ServerEndpointModel.From(j.Source) : null, ServerEndpointModel.From(j.Destination), j.Engine, JobOptionsModel.From(j.Options), mailboxCount,
-        j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc);
+        j.CreatedBy, j.CreatedAtUtc, j.UpdatedAtUtc, j.Language);
 
     private void CheckAllowedServers(ServerEndpointModel? source, ServerEndpointModel? destination, Dictionary<string, List<string>> errors)
     {
@@ -364,6 +403,21 @@ public sealed partial class JobService(IDbContextFactory<LigboxDbContext> dbFact
         if (options?.MaxMessageAgeDays is <= 0)
         {
             errors.Add("options.maxMessageAgeDays", "must be a positive number of days, or empty to copy everything.");
+        }
+
+        if (options?.MaxConcurrentMailboxes is < 1 or > 1000)
+        {
+            errors.Add("options.maxConcurrentMailboxes", "must be between 1 and 1000 mailboxes at once, or empty for no job limit.");
+        }
+
+        if (options?.MaxMessagesPerSecond is { } rate && (rate <= 0 || !double.IsFinite(rate)))
+        {
+            errors.Add("options.maxMessagesPerSecond", "must be a positive number of messages per second, or empty for no limit.");
+        }
+
+        if (options?.MaxBytesPerSecond is <= 0)
+        {
+            errors.Add("options.maxBytesPerSecond", "must be a positive number of bytes per second, or empty for no limit.");
         }
     }
 }

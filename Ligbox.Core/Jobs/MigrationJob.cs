@@ -47,6 +47,20 @@ public sealed class MigrationJob
     public DateTime UpdatedAtUtc { get; private set; }
     public string? PhaseReason { get; private set; }
 
+    /// <summary>The job's language ("en" or "pt"): the report's PDF is written in it (issue 16). The JSON report stays English.</summary>
+    public string Language { get; private set; } = Accounts.UserLanguages.English;
+
+    /// <summary>Sets the job's language; anything but a known language ("en", "pt", "pt-BR", …) is refused.</summary>
+    public void SetLanguage(string language, DateTime nowUtc)
+    {
+        var normalized = Accounts.UserLanguages.Normalize(language) ?? throw new DomainException($"'{language}' is not a language of the console: choose en or pt.");
+        if (normalized != Language)
+        {
+            Language = normalized;
+            UpdatedAtUtc = nowUtc;
+        }
+    }
+
     /// <summary>The automatic delta sync setting and its last pass (T033).</summary>
     public DeltaSchedule Schedule { get; private set; } = new();
 

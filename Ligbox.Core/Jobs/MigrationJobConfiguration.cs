@@ -16,6 +16,7 @@ internal sealed class MigrationJobConfiguration : IEntityTypeConfiguration<Migra
         b.Property(j => j.Domain).HasMaxLength(253).IsRequired();
         b.Property(j => j.Name).HasMaxLength(200).IsRequired();
         b.Property(j => j.TicketId).HasMaxLength(100);
+        b.Property(j => j.Language).HasMaxLength(8).HasDefaultValue(Accounts.UserLanguages.English);
         b.Property(j => j.Phase).HasConversion<string>().HasMaxLength(20);
         b.Property(j => j.Engine).HasConversion<string>().HasMaxLength(20);
         b.Property(j => j.CreatedBy).HasMaxLength(256);

@@ -53,4 +53,16 @@ public sealed record JobOptions
     /// (messages that were on the destination before are never deleted). Off by default.
     /// </summary>
     public bool MirrorOnFinal { get; init; }
+
+    /// <summary>
+    /// Most of this job's mailboxes synced at the same time (within the console-wide
+    /// <c>Ligbox:Runs:MaxConcurrentMailboxes</c>); null for no job limit. Providers cap connections per tenant.
+    /// </summary>
+    public int? MaxConcurrentMailboxes { get; init; }
+
+    /// <summary>Most messages copied per second per mailbox (native and imapsync engines); null for no limit.</summary>
+    public double? MaxMessagesPerSecond { get; init; }
+
+    /// <summary>Most bytes copied per second per mailbox (native and imapsync engines); null for no limit.</summary>
+    public long? MaxBytesPerSecond { get; init; }
 }

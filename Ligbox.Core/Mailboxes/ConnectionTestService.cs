@@ -31,7 +31,14 @@ public sealed record ConnectionTestRequest
 /// administrator and pin it in the job's server settings.
 /// </summary>
 public sealed record ConnectionTestResult(bool Succeeded, string Source, string Destination,
-    string? SourceCertificateSha256 = null, string? DestinationCertificateSha256 = null);
+    string? SourceCertificateSha256 = null, string? DestinationCertificateSha256 = null)
+{
+    /// <summary>Whether the source login worked; null when the job has no source server (PST/mbox imports only).</summary>
+    public bool? SourceSucceeded { get; init; }
+
+    /// <summary>Whether the destination login worked (one side can log in while the other fails).</summary>
+    public bool DestinationSucceeded { get; init; }
+}
 
 /// <summary>Logs in to both sides with the given values before anything is saved (the native engine's pre-flight).</summary>
 public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, IImapSyncEngine engine,
@@ -141,6 +148,10 @@ public sealed class ConnectionTestService(IDbContextFactory<LigboxDbContext> dbF
             sourceServer is not null ? Side(ImapSide.Source, sourceServer, sourceUser!) : "No source server: this job takes PST/mbox imports only.",
             Side(ImapSide.Destination, destinationServer, destUser!),
             sourceServer is not null ? Certificate(ImapSide.Source) : null,
-            Certificate(ImapSide.Destination));
+            Certificate(ImapSide.Destination))
+        {
+            SourceSucceeded = sourceServer is null ? null : result.Failures.All(f => f.Side != ImapSide.Source),
+            DestinationSucceeded = result.Failures.All(f => f.Side != ImapSide.Destination),
+        };
     }
 }

@@ -26,7 +26,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
         var csvStyle = MailboxCsvParser.Parse(
             "source_user,source_password,dest_user,dest_password,dest_folder_prefix\n" +
             string.Join(',', new[] { request.SourceUser, request.SourcePassword, request.DestUser, request.DestPassword, request.DestFolderPrefix ?? "" }.Select(Quote)),
-            job.Source.UsesAdminLogin, job.Destination.UsesAdminLogin);
+            NoPasswordNeeded(job.Source), NoPasswordNeeded(job.Destination));
         if (csvStyle.Errors.Count > 0)
         {
             // Same rules as the CSV import, reported per API field name.
@@ -66,7 +66,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await LoadJobAsync(db, jobId, ct);
         // With an admin login (master user) on a side, that side's password column may be left out or empty.
-        var parsed = MailboxCsvParser.Parse(csv, job.Source.UsesAdminLogin, job.Destination.UsesAdminLogin);
+        var parsed = MailboxCsvParser.Parse(csv, NoPasswordNeeded(job.Source), NoPasswordNeeded(job.Destination));
         var errors = parsed.Errors.ToList();
         var existing = job.Mailboxes.Select(m => m.SourceLogin).ToHashSet(StringComparer.Ordinal);
         errors.AddRange(parsed.Rows.Where(r => existing.Contains(r.SourceUser))
@@ -294,4 +294,7 @@ public sealed class MailboxService(IDbContextFactory<LigboxDbContext> dbFactory,
         "dest_folder_prefix" => "destFolderPrefix",
         _ => "mailbox",
     };
+
+    /// <summary>A side reached with the job's admin login, or with OAuth 2.0 tokens (XOAUTH2, issue 15), needs no mailbox password.</summary>
+    private static bool NoPasswordNeeded(ServerEndpoint server) => server.UsesAdminLogin || server.Auth == ImapAuthMode.XOAuth2;
 }

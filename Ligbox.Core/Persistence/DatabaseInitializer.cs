@@ -15,18 +15,27 @@ namespace Ligbox.Core.Persistence;
 /// EnsureCreated, which could not evolve an operator's database), creates the roles, the first
 /// admin and the bootstrap API token.
 /// </summary>
-internal sealed class DatabaseInitializer(IServiceProvider services, IOptions<LigboxOptions> options, ILogger<DatabaseInitializer> logger) : IHostedService
+internal sealed class DatabaseInitializer(IServiceProvider services, IOptions<LigboxOptions> options, LigboxDatabase database,
+    ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<LigboxDbContext>();
+        // PostgreSQL: nodes starting together take turns (a session advisory lock) for the migrations, Quartz's
+        // tables, the roles and the first admin, so two nodes never create the same thing at once.
+        await using var startLock = database.IsPostgreSql ? await PostgreSqlStartLock.AcquireAsync(database.ConnectionString, cancellationToken) : null;
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {
             logger.LogInformation("Applying {Count} database migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(cancellationToken);
+        }
+
+        if (database.IsPostgreSql)
+        {
+            await PostgreSqlStartLock.ProvisionQuartzAsync(startLock!, cancellationToken);
         }
 
         var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();

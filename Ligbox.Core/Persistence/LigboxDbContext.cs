@@ -25,6 +25,7 @@ public sealed class LigboxDbContext(DbContextOptions<LigboxDbContext> options) :
     public DbSet<MigrationGate> Gates => Set<MigrationGate>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<Nodes.ConsoleNode> Nodes => Set<Nodes.ConsoleNode>(); // issue 17: node heartbeats
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

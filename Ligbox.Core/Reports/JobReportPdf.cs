@@ -21,21 +21,24 @@ public static class JobReportPdf
 
     private static readonly CultureInfo En = CultureInfo.InvariantCulture;
 
+    /// <summary>Writes the report in its <see cref="JobReport.Language"/> (the job's, see <see cref="JobReportService.BuildInJobLanguageAsync"/>).</summary>
     public static void Write(JobReport report, Stream output)
     {
         ReportFonts.EnsureInstalled();
         var job = report.Job;
-        using var pdf = new PdfLayout($"Migration report {job.Domain}", $"Email migration report · {job.Domain}",
-            job.TicketId is null ? job.Name : $"Ticket {job.TicketId} · {job.Name}",
-            $"Generated {Time(report.GeneratedAtUtc)} · report schema {report.SchemaVersion} · Ligbox Migration Console");
-        FirstPage(pdf, report);
+        var t = ReportText.For(report.Language);
+        using var pdf = new PdfLayout(t["Migration report {0}", job.Domain], t["Email migration report · {0}", job.Domain],
+            job.TicketId is null ? job.Name : t["Ticket {0} · {1}", job.TicketId, job.Name],
+            t["Generated {0} · report schema {1} · Ligbox Migration Console", t.TimeUtc(report.GeneratedAtUtc), report.SchemaVersion],
+            t["Page {0} of {1}"]);
+        FirstPage(pdf, report, t);
         pdf.NewPage();
-        GateSection(pdf, report);
-        MailboxesSection(pdf, report);
-        MissingSection(pdf, report);
-        ImportsSection(pdf, report);
-        RunsSection(pdf, report);
-        FoldersSection(pdf, report);
+        GateSection(pdf, report, t);
+        MailboxesSection(pdf, report, t);
+        MissingSection(pdf, report, t);
+        ImportsSection(pdf, report, t);
+        RunsSection(pdf, report, t);
+        FoldersSection(pdf, report, t);
         pdf.Save(output);
     }
 
@@ -50,12 +53,12 @@ public static class JobReportPdf
         return stream.ToArray();
     }
 
-    private static void FirstPage(PdfLayout pdf, JobReport report)
+    private static void FirstPage(PdfLayout pdf, JobReport report, ReportText t)
     {
         var job = report.Job;
         var s = report.Summary;
         var g = pdf.Gfx;
-        g.DrawString("Email migration report", pdf.Title, new XSolidBrush(PdfLayout.Accent), new XRect(PdfLayout.Margin, pdf.Y, PdfLayout.ContentWidth, 26),
+        g.DrawString(t["Email migration report"], pdf.Title, new XSolidBrush(PdfLayout.Accent), new XRect(PdfLayout.Margin, pdf.Y, PdfLayout.ContentWidth, 26),
             XStringFormats.TopLeft);
         pdf.Y += 28;
         g.DrawString(job.Name == job.Domain ? job.Domain : $"{job.Name} · {job.Domain}", pdf.Heading, new XSolidBrush(PdfLayout.Ink),
@@ -64,24 +67,24 @@ public static class JobReportPdf
 
         pdf.Facts(
         [
-            ("Customer", job.Name),
-            ("Domain", job.Domain),
-            ("Ticket", job.TicketId ?? "none"),
-            ("From", report.Servers.Source is { } src ? $"{src.Host} (port {src.Port}, {src.Security})" : "PST/mbox files"),
-            ("To", $"{report.Servers.Destination.Host} (port {report.Servers.Destination.Port}, {report.Servers.Destination.Security})"),
-            ("Copied with", report.Servers.Engine),
-            ("Period", s.FirstRunAtUtc is { } first ? $"{Time(first)} to {Time(s.LastRunAtUtc)}" : "no run yet"),
-            ("State", $"{Phase(job.Phase)} · report of {Time(report.GeneratedAtUtc)}"),
+            (t["Customer"], job.Name),
+            (t["Domain"], job.Domain),
+            (t["Ticket"], job.TicketId ?? t["none"]),
+            (t["From"], report.Servers.Source is { } src ? t["{0} (port {1}, {2})", src.Host, src.Port, src.Security] : t["PST/mbox files"]),
+            (t["To"], t["{0} (port {1}, {2})", report.Servers.Destination.Host, report.Servers.Destination.Port, report.Servers.Destination.Security]),
+            (t["Copied with"], t[report.Servers.Engine]),
+            (t["Period"], s.FirstRunAtUtc is { } first ? t["{0} to {1}", t.Time(first), t.TimeUtc(s.LastRunAtUtc)] : t["no run yet"]),
+            (t["State"], t["{0} · report of {1}", Phase(job.Phase, t), t.TimeUtc(report.GeneratedAtUtc)]),
         ]);
         pdf.Y += 10;
 
         // Four figures at a glance.
         var tiles = new (string Value, string Label)[]
         {
-            ($"{s.DestinationMessages.ToString("N0", En)}", $"of {s.SourceMessages.ToString("N0", En)} messages moved"),
-            (JobReportService.Percent(s.Ratio), "of the messages are on the new server"),
-            ($"{s.MailboxesComplete.ToString("N0", En)} / {(s.Mailboxes - s.MailboxesExcluded).ToString("N0", En)}", "mailboxes complete"),
-            (GateWord(report.Gate.State), "final check"),
+            (t.Num(s.DestinationMessages), t["of {0} messages moved", t.Num(s.SourceMessages)]),
+            (t.Percent(s.Ratio), t["of the messages are on the new server"]),
+            ($"{t.Num(s.MailboxesComplete)} / {t.Num(s.Mailboxes - s.MailboxesExcluded)}", t["mailboxes complete"]),
+            (GateWord(report.Gate.State, t), t["final check"]),
         };
         const double gap = 8;
         var w = (PdfLayout.ContentWidth - 3 * gap) / 4;
@@ -106,37 +109,36 @@ public static class JobReportPdf
         }
 
         pdf.Y += 72;
-        pdf.SectionHeading("Summary", 40);
+        pdf.SectionHeading(t["Summary"], 40);
         foreach (var sentence in s.Sentences)
         {
             pdf.Paragraph("•  " + sentence, indent: 0, after: 3);
         }
 
         pdf.Y += 8;
-        pdf.Paragraph("The following pages give the details: the final check and who decided it, every mailbox with its counts, " +
-            "what is missing and why, the imports, the runs with their duration and speed, and every folder.", pdf.Small, PdfLayout.Muted);
+        pdf.Paragraph(t["The following pages give the details: the final check and who decided it, every mailbox with its counts, what is missing and why, the imports, the runs with their duration and speed, and every folder."],
+            pdf.Small, PdfLayout.Muted);
     }
 
-    private static void GateSection(PdfLayout pdf, JobReport report)
+    private static void GateSection(PdfLayout pdf, JobReport report, ReportText t)
     {
         var gate = report.Gate;
-        pdf.SectionHeading("Final check (migration gate)");
+        pdf.SectionHeading(t["Final check (migration gate)"]);
         pdf.Facts(
         [
-            ("State", GateWord(gate.State)),
-            ("Grade", gate.Grade.ToString()),
-            ("Messages", $"{gate.DestinationMessages.ToString("N0", En)} of {gate.SourceMessages.ToString("N0", En)} ({JobReportService.Percent(gate.Ratio)}); " +
-                $"required {JobReportService.Percent(gate.Threshold)}"),
-            ("Data", gate.BytesRatio is null ? "not measured" : JobReportService.Percent(gate.BytesRatio) + " of the bytes"),
-            ("Approved", gate.ApprovedBy is null ? "not approved" : $"by {gate.ApprovedBy} on {Time(gate.ApprovedAtUtc)}" +
-                (gate.AcceptedMissing ? ", accepting the listed missing messages" : "") + (gate.AcceptedExcluded ? ", accepting the excluded mailboxes" : "")),
-            ("Comment", gate.Comment ?? "none"),
+            (t["State"], GateWord(gate.State, t)),
+            (t["Grade"], Grade(gate.Grade, t)),
+            (t["Messages"], t["{0} of {1} ({2}); required {3}", t.Num(gate.DestinationMessages), t.Num(gate.SourceMessages), t.Percent(gate.Ratio), t.Percent(gate.Threshold)]),
+            (t["Data"], gate.BytesRatio is null ? t["not measured"] : t["{0} of the bytes", t.Percent(gate.BytesRatio)]),
+            (t["Approval"], gate.ApprovedBy is null ? t["not approved"] : t["by {0} on {1}", gate.ApprovedBy, t.TimeUtc(gate.ApprovedAtUtc)] +
+                (gate.AcceptedMissing ? t[", accepting the listed missing messages"] : "") + (gate.AcceptedExcluded ? t[", accepting the excluded mailboxes"] : "")),
+            (t["Comment"], gate.Comment ?? t["none"]),
         ]);
         if (gate.Reasons.Count > 0)
         {
             pdf.Y += 4;
             var passed = gate.State is GateState.Ready or GateState.Approved;
-            pdf.Paragraph(passed ? "What the check found:" : "Why the check is not passed:", pdf.Bold);
+            pdf.Paragraph(passed ? t["What the check found:"] : t["Why the check is not passed:"], pdf.Bold);
             foreach (var reason in gate.Reasons.Take(50))
             {
                 pdf.Paragraph("•  " + reason, pdf.Regular, passed ? PdfLayout.Ink : PdfLayout.Danger, 8, 1);
@@ -144,54 +146,54 @@ public static class JobReportPdf
 
             if (gate.Reasons.Count > 50)
             {
-                pdf.Paragraph($"… and {gate.Reasons.Count - 50:N0} more reasons (see the JSON report).", pdf.Small, PdfLayout.Muted, 8);
+                pdf.Paragraph(t["… and {0} more reasons (see the JSON report).", t.Num(gate.Reasons.Count - 50)], pdf.Small, PdfLayout.Muted, 8);
             }
         }
 
         if (gate.Excluded.Count > 0)
         {
             pdf.Y += 6;
-            pdf.Paragraph("Mailboxes left out by agreement", pdf.Bold);
-            pdf.Table([new("Mailbox", 4.2), new("Reason", 4), new("By", 2.4), new("When", 1.8)],
-                gate.Excluded.Select(e => new PdfRow([e.Login, e.Reason ?? "", e.By ?? "", Time(e.AtUtc)])));
+            pdf.Paragraph(t["Mailboxes left out by agreement"], pdf.Bold);
+            pdf.Table([new(t["Mailbox"], 4.2), new(t["Reason"], 4), new(t["By"], 2.4), new(t["When (UTC)"], 1.8)],
+                gate.Excluded.Select(e => new PdfRow([e.Login, e.Reason ?? "", e.By ?? "", t.Time(e.AtUtc)])));
         }
 
         pdf.Y += 4;
-        pdf.Paragraph("Decisions", pdf.Bold);
+        pdf.Paragraph(t["Decisions"], pdf.Bold);
         if (gate.Decisions.Count == 0)
         {
-            pdf.Paragraph("No decision recorded yet.", pdf.Regular, PdfLayout.Muted);
+            pdf.Paragraph(t["No decision recorded yet."], pdf.Regular, PdfLayout.Muted);
             return;
         }
 
-        pdf.Table([new("When (UTC)", 2), new("Who", 2), new("What", 7)],
-            gate.Decisions.Select(d => new PdfRow([Time(d.AtUtc), d.Actor, d.Text])));
+        pdf.Table([new(t["When (UTC)"], 2), new(t["Who"], 2), new(t["What"], 7)],
+            gate.Decisions.Select(d => new PdfRow([t.Time(d.AtUtc), d.Actor, d.Text])));
     }
 
-    private static void MailboxesSection(PdfLayout pdf, JobReport report)
+    private static void MailboxesSection(PdfLayout pdf, JobReport report, ReportText t)
     {
-        pdf.SectionHeading($"Mailboxes ({report.Mailboxes.Count:N0})");
+        pdf.SectionHeading(t["Mailboxes ({0})", t.Num(report.Mailboxes.Count)]);
         if (report.Mailboxes.Count == 0)
         {
-            pdf.Paragraph("The job has no mailboxes.");
+            pdf.Paragraph(t["The job has no mailboxes."]);
             return;
         }
 
         pdf.Table(
         [
-            new("Mailbox", 5.2), new("State", 1.4), new("Source", 1.3, Align.Right), new("Destination", 1.7, Align.Right),
-            new("Share", 1.2, Align.Right), new("Missing", 1.4, Align.Right), new("Notes", 4),
+            new(t["Mailbox"], 4.4), new(t["State"], 1.9), new(t["Source"], 1.6, Align.Right), new(t["Destination"], 1.7, Align.Right),
+            new(t["Share"], 1.2, Align.Right), new(t["Missing"], 1.4, Align.Right), new(t["Notes"], 4),
         ],
         report.Mailboxes.Select(m => new PdfRow(
         [
             m.Login == m.DestinationLogin ? m.Login : $"{m.Login} → {m.DestinationLogin}",
-            m.Excluded ? "Left out" : MailboxWord(m),
-            Num(m.SourceMessages), Num(m.DestinationMessages), JobReportService.Percent(m.Ratio), m.MissingMessages == 0 ? "" : Num(m.MissingMessages),
+            m.Excluded ? t["Left out"] : MailboxWord(m, t),
+            t.Num(m.SourceMessages), t.Num(m.DestinationMessages), t.Percent(m.Ratio), m.MissingMessages == 0 ? "" : t.Num(m.MissingMessages),
             string.Join(" ", m.Notes),
         ], m.Status == MailboxStatus.Failed || m.MissingMessages > 0 ? RowStyle.Warning : RowStyle.Normal)));
     }
 
-    private static void MissingSection(PdfLayout pdf, JobReport report)
+    private static void MissingSection(PdfLayout pdf, JobReport report, ReportText t)
     {
         var missing = report.Mailboxes.SelectMany(m => m.Missing.Select(x => (m.Login, x))).ToList();
         if (missing.Count == 0)
@@ -199,145 +201,133 @@ public static class JobReportPdf
             return;
         }
 
-        pdf.SectionHeading($"Messages not on the new server ({missing.Count:N0} listed)");
-        pdf.Table([new("Mailbox", 4.2), new("Folder", 2), new("Date", 1.6), new("Subject", 4)],
-            missing.Take(MaxListedItems).Select(x => new PdfRow([x.Login, x.x.Folder, x.x.Date is { } d ? d.ToString("yyyy-MM-dd HH:mm", En) : "",
-                x.x.Subject ?? x.x.MessageId ?? "(no subject)"])));
+        pdf.SectionHeading(t["Messages not on the new server ({0} listed)", t.Num(missing.Count)]);
+        pdf.Table([new(t["Mailbox"], 4.2), new(t["Folder"], 2), new(t["Date (UTC)"], 1.6), new(t["Subject"], 4)],
+            missing.Take(MaxListedItems).Select(x => new PdfRow([x.Login, x.x.Folder, x.x.Date is { } d ? t.Time(d.UtcDateTime) : "",
+                x.x.Subject ?? x.x.MessageId ?? t["(no subject)"]])));
         if (missing.Count > MaxListedItems)
         {
-            pdf.Paragraph($"… and {missing.Count - MaxListedItems:N0} more in the JSON report.", pdf.Small, PdfLayout.Muted);
+            pdf.Paragraph(t["… and {0} more in the JSON report.", t.Num(missing.Count - MaxListedItems)], pdf.Small, PdfLayout.Muted);
         }
     }
 
-    private static void ImportsSection(PdfLayout pdf, JobReport report)
+    private static void ImportsSection(PdfLayout pdf, JobReport report, ReportText t)
     {
         if (report.Imports.Count == 0)
         {
             return;
         }
 
-        pdf.SectionHeading($"Imports from files ({report.Imports.Count:N0})");
+        pdf.SectionHeading(t["Imports from files ({0})", t.Num(report.Imports.Count)]);
         pdf.Table(
         [
-            new("Mailbox", 3), new("File", 3), new("State", 1.4), new("Read", 1.1, Align.Right), new("Imported", 1.2, Align.Right),
-            new("Already there", 1.2, Align.Right), new("Quarantined", 1.3, Align.Right), new("Contacts, calendar", 1.3, Align.Right),
+            new(t["Mailbox"], 3), new(t["File"], 3), new(t["State"], 1.4), new(t["Read"], 1.1, Align.Right), new(t["Imported"], 1.2, Align.Right),
+            new(t["Already there"], 1.2, Align.Right), new(t["Quarantined"], 1.3, Align.Right), new(t["Contacts, calendar"], 1.3, Align.Right),
         ],
         report.Imports.Select(i => new PdfRow(
         [
-            i.Mailbox, $"{i.File} ({i.SourceKind}, {Bytes(i.SourceBytes)})", i.Status.ToString(), Num(i.Parsed), Num(i.Appended), Num(i.AlreadyThere),
-            Num(i.Quarantined), Num(i.ContactsAndCalendarItems),
+            i.Mailbox, $"{i.File} ({i.SourceKind}, {t.Bytes(i.SourceBytes)})", t.Status(i.Status), t.Num(i.Parsed), t.Num(i.Appended), t.Num(i.AlreadyThere),
+            t.Num(i.Quarantined), t.Num(i.ContactsAndCalendarItems),
         ], i.Status == RunStatus.Failed || i.Quarantined > 0 ? RowStyle.Warning : RowStyle.Normal)));
 
         var quarantined = report.Imports.SelectMany(i => i.QuarantinedItems.Select(q => (i, q))).ToList();
         if (quarantined.Count > 0)
         {
-            pdf.Paragraph("Items kept aside (quarantine)", pdf.Bold);
-            pdf.Table([new("Mailbox / file", 3), new("Folder", 2), new("Subject", 3), new("Why", 4)],
+            pdf.Paragraph(t["Items kept aside (quarantine)"], pdf.Bold);
+            pdf.Table([new(t["Mailbox / file"], 3), new(t["Folder"], 2), new(t["Subject"], 3), new(t["Why"], 4)],
                 quarantined.Take(MaxListedItems).Select(x => new PdfRow([$"{x.i.Mailbox} / {x.i.File}", x.q.SourceFolder, x.q.Subject ?? "", x.q.Reason])));
         }
     }
 
-    private static void RunsSection(PdfLayout pdf, JobReport report)
+    private static void RunsSection(PdfLayout pdf, JobReport report, ReportText t)
     {
-        pdf.SectionHeading($"Runs ({report.Runs.Count:N0})");
+        pdf.SectionHeading(t["Runs ({0})", t.Num(report.Runs.Count)]);
         if (report.Runs.Count == 0)
         {
-            pdf.Paragraph("No run yet.");
+            pdf.Paragraph(t["No run yet."]);
             return;
         }
 
         pdf.Table(
         [
-            new("Run", 1.5), new("Started (UTC)", 2), new("Duration", 1.3, Align.Right), new("State", 1.4), new("Mailboxes", 1.4, Align.Right),
-            new("Messages copied", 1.5, Align.Right), new("Messages/s", 1.6, Align.Right), new("Data", 1.3, Align.Right), new("Data/s", 1.3, Align.Right),
+            new(t["Run"], 2.1), new(t["Started (UTC)"], 2.4), new(t["Duration"], 1.1, Align.Right), new(t["State"], 1.5), new(t["Mailboxes"], 1.3, Align.Right),
+            new(t["Messages copied"], 1.6, Align.Right), new(t["Messages/s"], 1.3, Align.Right), new(t["Data"], 1.3, Align.Right), new(t["Data/s"], 1.5, Align.Right),
         ],
         report.Runs.Select(r => new PdfRow(
         [
-            RunWord(r.Kind), Time(r.StartedAtUtc ?? r.QueuedAtUtc), Duration(r.DurationSeconds), Run.Describe(r.Status),
-            r.Mailboxes is { } b ? (r.MailboxesFailed is > 0 ? $"{b:N0} ({r.MailboxesFailed:N0} failed)" : b.ToString("N0", En)) : "",
-            Num(r.MessagesCopied), r.MessagesPerSecond is { } mps ? mps.ToString("N1", En) : "", r.BytesCopied is { } by ? Bytes(by) : "",
-            r.BytesPerSecond is { } bps ? Bytes((long)bps) + "/s" : "",
+            t.RunWord(r.Kind), t.Time(r.StartedAtUtc ?? r.QueuedAtUtc), t.Duration(r.DurationSeconds), t.Status(r.Status),
+            r.Mailboxes is { } b ? (r.MailboxesFailed is > 0 ? t["{0} ({1} failed)", t.Num(b), t.Num(r.MailboxesFailed)] : t.Num(b)) : "",
+            t.Num(r.MessagesCopied), r.MessagesPerSecond is { } mps ? t.Decimal(mps) : "", r.BytesCopied is { } by ? t.Bytes(by) : "",
+            r.BytesPerSecond is { } bps ? t.Bytes((long)bps) + "/s" : "",
         ], r.Status == RunStatus.Failed ? RowStyle.Warning : RowStyle.Normal)));
     }
 
-    private static void FoldersSection(PdfLayout pdf, JobReport report)
+    private static void FoldersSection(PdfLayout pdf, JobReport report, ReportText t)
     {
         var all = report.Mailboxes.Count <= FolderDetailsForAllUpTo;
         var shown = report.Mailboxes.Where(m => m.Folders.Count > 0 && (all || m.MissingMessages > 0 || m.Status == MailboxStatus.Failed
             || m.Folders.Any(f => f.Difference is not null && f.OutOfWindow == 0))).ToList();
-        pdf.SectionHeading("Folders");
+        pdf.SectionHeading(t["Folders"]);
         if (!all)
         {
-            pdf.Paragraph($"With {report.Mailboxes.Count:N0} mailboxes, this section lists only the {shown.Count:N0} mailbox(es) with a difference; " +
-                "the JSON report has the folders of every mailbox.", pdf.Small, PdfLayout.Muted);
+            pdf.Paragraph(t["With {0} mailboxes, this section lists only the {1} mailbox(es) with a difference; the JSON report has the folders of every mailbox.",
+                t.Num(report.Mailboxes.Count), t.Num(shown.Count)], pdf.Small, PdfLayout.Muted);
         }
 
         if (shown.Count == 0)
         {
-            pdf.Paragraph("No folder figures to show.", pdf.Regular, PdfLayout.Muted);
+            pdf.Paragraph(t["No folder figures to show."], pdf.Regular, PdfLayout.Muted);
             return;
         }
 
         pdf.Table(
         [
-            new("Folder", 3.2), new("Destination folder", 3), new("Source", 1.2, Align.Right), new("Destination", 1.7, Align.Right), new("Difference and why", 4.3),
+            new(t["Folder"], 3.2), new(t["Destination folder"], 3), new(t["Source"], 1.2, Align.Right), new(t["Destination"], 1.7, Align.Right),
+            new(t["Difference and why"], 4.3),
         ],
-        shown.SelectMany(m => new[] { new PdfRow([$"{m.Login}: {Num(m.DestinationMessages)} of {Num(m.SourceMessages)} messages"], RowStyle.Group) }
-            .Concat(m.Folders.Select(f => new PdfRow([f.SourceFolder, f.DestinationFolder ?? "", Num(f.SourceMessages), Num(f.DestinationMessages), f.Difference ?? ""],
+        shown.SelectMany(m => new[] { new PdfRow([t["{0}: {1} of {2} messages", m.Login, t.Num(m.DestinationMessages), t.Num(m.SourceMessages)]], RowStyle.Group) }
+            .Concat(m.Folders.Select(f => new PdfRow([f.SourceFolder, f.DestinationFolder ?? "", t.Num(f.SourceMessages), t.Num(f.DestinationMessages), f.Difference ?? ""],
                 f.DestinationMessages < f.SourceMessages ? RowStyle.Warning : RowStyle.Normal)))));
     }
 
-    private static string MailboxWord(ReportMailbox m) => m.Source == "none" && m.Status != MailboxStatus.Failed
-        ? "Not migrated"
+    private static string MailboxWord(ReportMailbox m, ReportText t) => m.Source == "none" && m.Status != MailboxStatus.Failed
+        ? t["Not migrated"]
         : m.Status switch
         {
-            MailboxStatus.Failed => "Failed",
-            MailboxStatus.Syncing => "Copying",
-            _ when m.MissingMessages > 0 => "Differences",
-            _ => "Complete",
+            MailboxStatus.Failed => t["Failed"],
+            MailboxStatus.Syncing => t["Copying"],
+            _ when m.MissingMessages > 0 => t["Differences"],
+            _ => t["Complete"],
         };
 
-    private static string GateWord(GateState state) => state switch
+    private static string GateWord(GateState state, ReportText t) => state switch
     {
-        GateState.Approved => "Approved",
-        GateState.Ready => "Passed, awaiting approval",
-        GateState.Revoked => "Approval withdrawn",
-        _ => "Not passed yet",
+        GateState.Approved => t["Approved"],
+        GateState.Ready => t["Passed, awaiting approval"],
+        GateState.Revoked => t["Approval withdrawn"],
+        _ => t["Not passed yet"],
     };
 
-    private static string Phase(Jobs.MigrationPhase phase) => phase switch
+    private static string Grade(GateGrade grade, ReportText t) => grade switch
     {
-        Jobs.MigrationPhase.GateReady => "final check passed",
-        Jobs.MigrationPhase.GateApproved => "approved",
-        Jobs.MigrationPhase.FinalSync => "final sync",
+        GateGrade.Perfect => t["Perfect"],
+        GateGrade.Good => t["Good"],
+        GateGrade.Investigate => t["Investigate"],
+        GateGrade.Blocked => t["Blocked"],
+        _ => grade.ToString(),
+    };
+
+    private static string Phase(Jobs.MigrationPhase phase, ReportText t) => phase switch
+    {
+        Jobs.MigrationPhase.Draft => t["job in draft"],
+        Jobs.MigrationPhase.Preflight => t["job in pre-flight"],
+        Jobs.MigrationPhase.Syncing => t["job syncing"],
+        Jobs.MigrationPhase.FinalSync => t["job in final sync"],
+        Jobs.MigrationPhase.GateReady => t["final check passed"],
+        Jobs.MigrationPhase.GateApproved => t["job approved"],
+        Jobs.MigrationPhase.Completed => t["job completed"],
+        Jobs.MigrationPhase.Cancelled => t["job cancelled"],
+        Jobs.MigrationPhase.Failed => t["job failed"],
         _ => phase.ToString().ToLowerInvariant(),
-    };
-
-    private static string RunWord(RunKind kind) => kind switch
-    {
-        RunKind.Preflight => "Pre-flight",
-        RunKind.Pst => "PST/mbox import",
-        RunKind.Tgz => "TGZ import",
-        _ => kind + " sync",
-    };
-
-    private static string Num(long? n) => n is { } v ? v.ToString("N0", En) : "–";
-
-    private static string Time(DateTime? t) => t is { } v ? v.ToString("yyyy-MM-dd HH:mm", En) : "–";
-
-    private static string Duration(double? seconds) => seconds switch
-    {
-        null => "",
-        < 60 => $"{seconds.Value.ToString("0", En)} s",
-        < 3600 => $"{(int)(seconds.Value / 60)} min {(int)(seconds.Value % 60)} s",
-        _ => $"{(int)(seconds.Value / 3600)} h {(int)(seconds.Value % 3600 / 60)} min",
-    };
-
-    internal static string Bytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", En) + " KB",
-        < 1024L * 1024 * 1024 => (bytes / 1024.0 / 1024).ToString("0.0", En) + " MB",
-        _ => (bytes / 1024.0 / 1024 / 1024).ToString("0.00", En) + " GB",
     };
 }

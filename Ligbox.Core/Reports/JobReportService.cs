@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
@@ -29,12 +30,19 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
 
     private const int Chunk = 500;
     private static readonly RunKind[] SyncKinds = [RunKind.Initial, RunKind.Delta, RunKind.Final, RunKind.Verify];
-    private static readonly CultureInfo En = CultureInfo.InvariantCulture;
 
-    public async Task<JobReport> BuildAsync(Guid jobId, CancellationToken ct = default)
+    /// <summary>The report in English: the JSON (a contract for other systems, with stable codes).</summary>
+    public Task<JobReport> BuildAsync(Guid jobId, CancellationToken ct = default) => BuildAsync(jobId, UserLanguages.English, ct);
+
+    /// <summary>The report in the job's own language (<see cref="MigrationJob.Language"/>): what the PDF prints.</summary>
+    public Task<JobReport> BuildInJobLanguageAsync(Guid jobId, CancellationToken ct = default) => BuildAsync(jobId, null, ct);
+
+    /// <summary>The report with its sentences in <paramref name="language"/> ("en", "pt"; null: the job's language).</summary>
+    public async Task<JobReport> BuildAsync(Guid jobId, string? language, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var t = ReportText.For(language ?? job.Language);
         var mailboxes = await db.Mailboxes.AsNoTracking().Where(m => m.JobId == jobId).ToListAsync(ct);
         var runs = await db.Runs.AsNoTracking().Where(r => r.JobId == jobId && !r.DryRun).ToListAsync(ct);
         var runById = runs.ToDictionary(r => r.Id);
@@ -46,13 +54,13 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
         var gateByLogin = gate.Result.Mailboxes.ToDictionary(m => m.Login, StringComparer.Ordinal);
 
         var reportMailboxes = mailboxes.OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
-            .Select(m => MailboxOf(job, m, latestPass.GetValueOrDefault(m.Id), runById, gateByLogin.GetValueOrDefault(m.SourceLogin), imports))
+            .Select(m => MailboxOf(t, job, m, latestPass.GetValueOrDefault(m.Id), runById, gateByLogin.GetValueOrDefault(m.SourceLogin), imports))
             .ToList();
         var reportRuns = runs.OrderBy(r => r.QueuedAtUtc).Select(RunOf).ToList();
-        var reportGate = GateOf(gate, decisions);
+        var reportGate = GateOf(t, gate, decisions);
         var servers = new ReportServers(job.HasSource ? ServerOf(job.Source) : null, ServerOf(job.Destination), EngineName(job));
-        var summary = SummaryOf(job, reportMailboxes, imports, reportRuns, reportGate, servers);
-        return new JobReport(JobReport.CurrentSchemaVersion, clock.GetUtcNow().UtcDateTime, "en",
+        var summary = SummaryOf(t, job, reportMailboxes, imports, reportRuns, reportGate, servers);
+        return new JobReport(JobReport.CurrentSchemaVersion, clock.GetUtcNow().UtcDateTime, t.Language,
             new ReportJob(job.Id, job.Domain, job.Name, job.TicketId, TicketUrl(job.TicketId), job.Phase, job.PhaseReason, job.CreatedBy, job.CreatedAtUtc),
             servers, summary, reportGate, reportMailboxes, imports, reportRuns);
     }
@@ -140,7 +148,7 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
         return rows.Select(a => new ReportDecision(a.AtUtc, a.Actor, a.Action, AuditSentences.Describe(a))).ToList();
     }
 
-    private static ReportMailbox MailboxOf(MigrationJob job, Mailbox m, Pass? pass, Dictionary<Guid, Run> runs, GateMailboxResult? gated,
+    private static ReportMailbox MailboxOf(ReportText t, MigrationJob job, Mailbox m, Pass? pass, Dictionary<Guid, Run> runs, GateMailboxResult? gated,
         List<ReportImport> imports)
     {
         var stats = pass?.Statistics;
@@ -154,7 +162,7 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
             source = m.LastSourceCount ?? stats?.SourceMessages;
             destination = m.LastDestinationCount ?? stats?.DestinationMessages;
             from = stats is null && m.LastSourceCount is null ? "none" : "sync";
-            folders = (stats?.Folders ?? []).Select(FolderOf).ToList();
+            folders = (stats?.Folders ?? []).Select(f => FolderOf(t, f)).ToList();
         }
         else
         {
@@ -166,7 +174,7 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
                 .GroupBy(f => (f.Source, f.Destination))
                 .Select(g => g.Last())
                 .Select(f => new ReportFolder(f.Source, f.Destination, f.Parsed, f.DestinationMessages, 0, 0, f.Quarantined,
-                    f.Quarantined > 0 ? $"{f.Quarantined:N0} quarantined (could not be imported)" : null))
+                    f.Quarantined > 0 ? t["{0} quarantined (could not be imported)", t.Num(f.Quarantined)] : null))
                 .ToList();
         }
 
@@ -177,35 +185,35 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
         var notes = new List<string>();
         if (m.Excluded)
         {
-            notes.Add($"Left out of the migration{(m.ExcludedBy is null ? "" : " by " + m.ExcludedBy)}: {m.ExcludedReason}");
+            notes.Add(m.ExcludedBy is null ? t["Left out of the migration: {0}", m.ExcludedReason] : t["Left out of the migration by {0}: {1}", m.ExcludedBy, m.ExcludedReason]);
         }
 
         if (m.Status == MailboxStatus.Failed)
         {
-            notes.Add("The last pass failed: " + (m.StatusMessage ?? "no reason recorded") + ".");
+            notes.Add(t["The last pass failed: {0}.", m.StatusMessage ?? t["no reason recorded"]]);
         }
 
         if (from == "none" && !m.Excluded)
         {
-            notes.Add("Not migrated yet.");
+            notes.Add(t["Not migrated yet."]);
         }
 
         if (missingCount > 0)
         {
             var named = stats?.Missing.Count ?? 0;
-            notes.Add($"{missingCount:N0} message(s) of the source are not on the destination" +
-                (named > 0 ? $"; {named:N0} of them are listed by folder, subject and date" : "") +
-                (stats is { Errors: > 0 } ? $"; the copy reported {stats.Errors:N0} error(s)" : "") + ".");
+            notes.Add(t["{0} message(s) of the source are not on the destination", t.Num(missingCount)] +
+                (named > 0 ? t["; {0} of them are listed by folder, subject and date", t.Num(named)] : "") +
+                (stats is { Errors: > 0 } ? t["; the copy reported {0} error(s)", t.Num(stats.Errors)] : "") + ".");
         }
 
         if (outOfWindow > 0)
         {
-            notes.Add($"{outOfWindow:N0} message(s) older than the job's date window were left out by its settings.");
+            notes.Add(t["{0} message(s) older than the job's date window were left out by its settings.", t.Num(outOfWindow)]);
         }
 
         if (m.Status == MailboxStatus.Failed && pass is { Status: RunStatus.Succeeded } && runs.Count > 0)
         {
-            notes.Add($"The figures are those of the last {pass.Kind.ToString().ToLowerInvariant()} pass that succeeded ({pass.EndedAtUtc:yyyy-MM-dd HH:mm} UTC).");
+            notes.Add(t["The figures are those of the last {0} that succeeded ({1}).", t.RunWord(pass.Kind).ToLower(t.Culture), t.TimeUtc(pass.EndedAtUtc)]);
         }
 
         return new ReportMailbox(m.SourceLogin, m.DestinationLogin, m.Status, m.StatusMessage, m.Excluded, m.ExcludedReason, from, pass?.Kind,
@@ -214,7 +222,7 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
             (stats?.Missing ?? []).Select(x => new ReportMissingMessage(x.Folder, x.MessageId, x.Subject, x.Date)).ToList(), notes);
     }
 
-    private static ReportFolder FolderOf(FolderStatistics f)
+    private static ReportFolder FolderOf(ReportText t, FolderStatistics f)
     {
         var parts = new List<string>();
         if (f.DestinationMessages is { } dest)
@@ -222,21 +230,21 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
             var diff = f.SourceMessages - dest;
             if (diff > 0)
             {
-                parts.Add($"{diff:N0} fewer on the destination" + (f.Errors > 0 ? $" ({f.Errors:N0} copy error(s))" : ""));
+                parts.Add(t["{0} fewer on the destination", t.Num(diff)] + (f.Errors > 0 ? t[" ({0} copy error(s))", t.Num(f.Errors)] : ""));
             }
             else if (diff < 0)
             {
-                parts.Add($"{-diff:N0} more on the destination (already there before, or new mail)");
+                parts.Add(t["{0} more on the destination (already there before, or new mail)", t.Num(-diff)]);
             }
         }
         else
         {
-            parts.Add("destination not counted");
+            parts.Add(t["destination not counted"]);
         }
 
         if (f.OutOfWindow > 0)
         {
-            parts.Add($"{f.OutOfWindow:N0} older than the date window, left out");
+            parts.Add(t["{0} older than the date window, left out", t.Num(f.OutOfWindow)]);
         }
 
         return new ReportFolder(f.SourceFolder, f.DestinationFolder, f.SourceMessages, f.DestinationMessages, f.OutOfWindow, f.Errors, 0,
@@ -285,16 +293,16 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
     private static long? Int(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
-    private static ReportGate GateOf(GateView gate, List<ReportDecision> decisions)
+    private static ReportGate GateOf(ReportText t, GateView gate, List<ReportDecision> decisions)
     {
         var r = gate.Result;
-        var reasons = gate.RevokeReasons.Select(x => "Not approved any more: " + x + ".").Concat(r.Reasons).ToList();
+        var reasons = gate.RevokeReasons.Select(x => t["Not approved any more: {0}.", x]).Concat(r.Reasons.Select(t.GateReason)).ToList();
         return new ReportGate(gate.State, r.Grade, r.Ratio, r.BytesRatio, r.Threshold, r.SourceMessages, r.DestinationMessages,
             gate.ApprovedBy, gate.ApprovedAtUtc, gate.Comment, gate.AcceptedMissing, gate.AcceptedExcluded, reasons,
             r.Excluded.Select(e => new ReportExcludedMailbox(e.Login, e.Reason, e.By, e.AtUtc)).ToList(), decisions);
     }
 
-    private static ReportSummary SummaryOf(MigrationJob job, List<ReportMailbox> mailboxes, List<ReportImport> imports, List<ReportRun> runs,
+    private static ReportSummary SummaryOf(ReportText t, MigrationJob job, List<ReportMailbox> mailboxes, List<ReportImport> imports, List<ReportRun> runs,
         ReportGate gate, ReportServers servers)
     {
         var included = mailboxes.Where(m => !m.Excluded).ToList();
@@ -314,65 +322,72 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
         var bytes = runs.Where(r => r.Status == RunStatus.Succeeded && r.Kind is not (RunKind.Pst or RunKind.Tgz)).Sum(r => r.BytesCopied ?? 0);
 
         var sentences = new List<string>();
-        var from = servers.Source is { } s ? $"from {s.Host}" : "from the files you gave us";
+        var from = servers.Source is { } s ? t["from {0}", s.Host] : t["from the files you gave us"];
         sentences.Add(included.Count == 0
-            ? $"The migration of {job.Domain} has no mailboxes yet."
-            : $"We moved {destination:N0} of {source:N0} messages ({Percent(Ratio(source, destination))}) in {Count(included.Count, "mailbox", "mailboxes")} of {job.Domain} " +
-              $"{from} to {servers.Destination.Host}.");
+            ? t["The migration of {0} has no mailboxes yet.", job.Domain]
+            : t["We moved {0} of {1} messages ({2}) in {3} of {4} {5} to {6}.", t.Num(destination), t.Num(source), t.Percent(Ratio(source, destination)),
+                t.Count(included.Count, "{0} mailbox", "{0} mailboxes"), job.Domain, from, servers.Destination.Host]);
         if (included.Count > 0)
         {
-            var parts = new List<string> { $"{Count(complete, "mailbox is", "mailboxes are")} complete" };
+            var parts = new List<string> { t.Count(complete, "{0} mailbox is complete", "{0} mailboxes are complete") };
             if (differences > 0)
             {
-                parts.Add($"{Count(differences, "mailbox has", "mailboxes have")} differences explained in this report");
+                parts.Add(t.Count(differences, "{0} mailbox has differences explained in this report", "{0} mailboxes have differences explained in this report"));
             }
 
             if (failed > 0)
             {
-                parts.Add($"{Count(failed, "mailbox", "mailboxes")} could not be migrated yet");
+                parts.Add(t.Count(failed, "{0} mailbox could not be migrated yet", "{0} mailboxes could not be migrated yet"));
             }
 
             if (notMigrated > 0)
             {
-                parts.Add($"{Count(notMigrated, "mailbox has", "mailboxes have")} not been migrated yet");
+                parts.Add(t.Count(notMigrated, "{0} mailbox has not been migrated yet", "{0} mailboxes have not been migrated yet"));
             }
 
-            sentences.Add(Capital(Join(parts)) + ".");
+            sentences.Add(Capital(t.Join(parts)) + ".");
         }
 
         if (missing > 0)
         {
-            sentences.Add($"{Count(missing, "message is", "messages are")} not on the new server; the details list each mailbox and folder.");
+            sentences.Add(t.Count(missing, "{0} message is not on the new server; the details list each mailbox and folder.",
+                "{0} messages are not on the new server; the details list each mailbox and folder."));
         }
 
         if (outOfWindow > 0)
         {
-            sentences.Add($"{Count(outOfWindow, "message", "messages")} older than the agreed date window were not copied, as agreed.");
+            sentences.Add(t.Count(outOfWindow, "{0} message older than the agreed date window was not copied, as agreed.",
+                "{0} messages older than the agreed date window were not copied, as agreed."));
         }
 
         var excluded = mailboxes.Count(m => m.Excluded);
         if (excluded > 0)
         {
-            sentences.Add($"{Count(excluded, "mailbox was", "mailboxes were")} left out by agreement (listed in the details).");
+            sentences.Add(t.Count(excluded, "{0} mailbox was left out by agreement (listed in the details).",
+                "{0} mailboxes were left out by agreement (listed in the details)."));
         }
 
         if (succeededImports.Count > 0)
         {
-            sentences.Add($"{Count(imported, "message was", "messages were")} imported from {Count(succeededImports.Count, "file", "files")}" +
-                (notMail > 0 ? $"; {Count(notMail, "contact or calendar entry was", "contacts and calendar entries were")} found and not imported as mail" : "") + ".");
+            var files = t.Count(succeededImports.Count, "{0} file", "{0} files");
+            sentences.Add((imported == 1 ? t["{0} message was imported from {1}", t.Num(imported), files] : t["{0} messages were imported from {1}", t.Num(imported), files]) +
+                (notMail > 0 ? t.Count(notMail, "; {0} contact or calendar entry was found and not imported as mail",
+                    "; {0} contacts and calendar entries were found and not imported as mail") : "") + ".");
         }
 
         if (quarantined > 0)
         {
-            sentences.Add($"{Count(quarantined, "item", "items")} could not be imported and {(quarantined == 1 ? "is" : "are")} kept aside (quarantine) for review.");
+            sentences.Add(t.Count(quarantined, "{0} item could not be imported and is kept aside (quarantine) for review.",
+                "{0} items could not be imported and are kept aside (quarantine) for review."));
         }
 
         sentences.Add(gate.State switch
         {
-            GateState.Approved => $"The final check was approved by {gate.ApprovedBy} on {gate.ApprovedAtUtc:yyyy-MM-dd} at {gate.ApprovedAtUtc:HH:mm} UTC.",
-            GateState.Ready => "The final check is passed and waits for the approval of our operations lead.",
-            GateState.Revoked => "The final check was approved and then withdrawn; it waits for a new approval.",
-            _ => "The final check is not passed yet" + (gate.Reasons.Count > 0 ? ": " + gate.Reasons[0].TrimEnd('.') + "." : "."),
+            GateState.Approved => t["The final check was approved by {0} on {1} at {2} UTC.", gate.ApprovedBy, gate.ApprovedAtUtc is { } at ? t.Date(at) : "–",
+                gate.ApprovedAtUtc?.ToString("HH:mm", CultureInfo.InvariantCulture)],
+            GateState.Ready => t["The final check is passed and waits for the approval of our operations lead."],
+            GateState.Revoked => t["The final check was approved and then withdrawn; it waits for a new approval."],
+            _ => gate.Reasons.Count > 0 ? t["The final check is not passed yet: {0}.", gate.Reasons[0].TrimEnd('.')] : t["The final check is not passed yet."],
         });
 
         return new ReportSummary(mailboxes.Count, complete, differences, failed, excluded, notMigrated, source, destination, Ratio(source, destination),
@@ -401,27 +416,7 @@ public sealed class JobReportService(IDbContextFactory<LigboxDbContext> dbFactor
         source is { } s && destination is { } d ? s == 0 ? 1.0 : Math.Round(Math.Min(1.0, (double)d / s), 6) : null;
 
     /// <summary>"99.9 %"; never rounds up to 100 % while something is missing (99.99 % then).</summary>
-    internal static string Percent(double? ratio)
-    {
-        if (ratio is not { } r)
-        {
-            return "n/a";
-        }
-
-        if (r >= 1)
-        {
-            return "100.0 %";
-        }
-
-        var oneDecimal = Math.Floor(r * 1000) / 10;
-        return oneDecimal < 100 && r < 0.999
-            ? oneDecimal.ToString("0.0", En) + " %"
-            : Math.Min(99.99, Math.Floor(r * 10000) / 100).ToString("0.00", En) + " %";
-    }
-
-    private static string Count(long n, string one, string many) => $"{n.ToString("N0", En)} {(n == 1 ? one : many)}";
-
-    private static string Join(List<string> parts) => parts.Count == 1 ? parts[0] : string.Join(", ", parts.Take(parts.Count - 1)) + " and " + parts[^1];
+    internal static string Percent(double? ratio) => ReportText.English.Percent(ratio);
 
     private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

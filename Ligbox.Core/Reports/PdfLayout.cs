@@ -49,13 +49,16 @@ internal sealed class PdfLayout : IDisposable
     private readonly string _headerLeft;
     private readonly string _headerRight;
     private readonly string _footerLeft;
+    private readonly string _pageOf;
     private XGraphics? _gfx;
 
-    public PdfLayout(string title, string headerLeft, string headerRight, string footerLeft)
+    /// <summary>A document with its header and footer texts; <c>pageOf</c> is the page number's words ("Page {0} of {1}" in English).</summary>
+    public PdfLayout(string title, string headerLeft, string headerRight, string footerLeft, string pageOf = "Page {0} of {1}")
     {
         _headerLeft = headerLeft;
         _headerRight = headerRight;
         _footerLeft = footerLeft;
+        _pageOf = pageOf;
         _document.Info.Title = title;
         _document.Info.Creator = "Ligbox Migration Console";
         Regular = new XFont(ReportFonts.Family, 9, XFontStyleEx.Regular);
@@ -307,7 +310,7 @@ internal sealed class PdfLayout : IDisposable
             using var g = XGraphics.FromPdfPage(_document.Pages[i], XGraphicsPdfPageOptions.Append);
             g.DrawLine(new XPen(Rule, 0.6), Margin, PageHeight - 38, PageWidth - Margin, PageHeight - 38);
             g.DrawString(_footerLeft, Small, new XSolidBrush(Muted), new XRect(Margin, PageHeight - 32, ContentWidth, 10), XStringFormats.TopLeft);
-            g.DrawString($"Page {i + 1} of {count}", Small, new XSolidBrush(Muted), new XRect(Margin, PageHeight - 32, ContentWidth, 10), XStringFormats.TopRight);
+            g.DrawString(string.Format(System.Globalization.CultureInfo.InvariantCulture, _pageOf, i + 1, count), Small, new XSolidBrush(Muted), new XRect(Margin, PageHeight - 32, ContentWidth, 10), XStringFormats.TopRight);
         }
 
         _document.Save(output, closeStream: false);

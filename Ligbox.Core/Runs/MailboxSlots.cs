@@ -26,12 +26,20 @@ public sealed class MailboxSlots
     /// Runs <paramref name="body"/> for each item, each inside a slot, and returns the results in the items'
     /// order. <paramref name="waiting"/> is told about an item that has to wait because every slot is taken.
     /// </summary>
+    public Task<IReadOnlyList<TResult>> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items,
+        Func<TItem, CancellationToken, Task<TResult>> body, Action<TItem>? waiting, CancellationToken ct) =>
+        ForEachAsync(items, body, null, waiting, ct);
+
+    /// <summary>
+    /// The same, with at most <paramref name="maxAtOnce"/> of these items running at the same time (a job's own
+    /// limit, e.g. a provider's connection cap); <c>null</c> for only the console-wide cap.
+    /// </summary>
     public async Task<IReadOnlyList<TResult>> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items,
-        Func<TItem, CancellationToken, Task<TResult>> body, Action<TItem>? waiting, CancellationToken ct)
+        Func<TItem, CancellationToken, Task<TResult>> body, int? maxAtOnce, Action<TItem>? waiting, CancellationToken ct)
     {
         var results = new TResult[items.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Capacity, CancellationToken = ct },
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(maxAtOnce ?? Capacity, 1, Capacity), CancellationToken = ct },
             async (i, token) =>
             {
                 if (!_slots.Wait(0, CancellationToken.None))

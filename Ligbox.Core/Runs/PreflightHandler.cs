@@ -16,7 +16,10 @@ public sealed class PreflightHandler(SyncHandlerSupport support) : IRunHandler
         var context = support.Context(x);
         var progress = x.Progress();
         var requests = support.Requests(x, SyncKind.Initial);
-        var results = await support.InSlotsAsync(x, requests, (request, token) => engine.PreflightAsync(context, request, progress, token), ct);
+        var results = await support.InSlotsAsync(x, requests, (request, token) => support.WithOAuthTokensAsync(x, request,
+            r => engine.PreflightAsync(context, r, progress, token),
+            r => r.Failures.FirstOrDefault(f => f.Kind == ImapFailureKind.AuthenticationFailed),
+            f => new PreflightResult { Failures = [f], LoginsOnly = true, Engine = engine.Kind.ToString().ToLowerInvariant() }, token), ct);
         var failures = new List<string>();
         foreach (var (((item, m), result), request) in x.Items.Zip(x.Mailboxes).Zip(results).Zip(requests))
         {

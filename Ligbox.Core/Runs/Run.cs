@@ -66,8 +66,20 @@ public sealed class Run
     public string? StatisticsJson { get; private set; }
     public string? LogPath { get; private set; }
 
+    /// <summary>Messages the run copied or appended (0 for a dry run), recorded once it has ended: the dashboard sums them per day.</summary>
+    public long MessagesCopied { get; private set; }
+
+    /// <summary>Bytes the run copied or appended, recorded with <see cref="MessagesCopied"/>.</summary>
+    public long BytesCopied { get; private set; }
+
     /// <summary>Optimistic concurrency token: every change of state bumps it, so a late writer cannot overwrite a newer state (a cancel).</summary>
     public int Version { get; private set; }
+
+    /// <summary>
+    /// The node that holds the run (issue 17): the one that started it, or that queued it again to resume. Another
+    /// node takes it over only when this node's heartbeat is stale; <c>null</c> while it waits for its first start.
+    /// </summary>
+    public string? NodeId { get; private set; }
 
     public TimeSpan? Duration => StartedAtUtc is { } s && EndedAtUtc is { } e ? e - s : null;
 
@@ -84,7 +96,10 @@ public sealed class Run
     /// <summary>Whether a run in this status can be started by the pipeline.</summary>
     public bool CanStart => Status is RunStatus.Queued or RunStatus.Interrupted or RunStatus.Resuming;
 
-    public void Start(DateTime nowUtc, string logPath)
+    public void Start(DateTime nowUtc, string logPath) => Start(nowUtc, logPath, null);
+
+    /// <summary>Starts the run on <paramref name="nodeId"/>: saved with <see cref="Version"/>, so of two nodes only one claims it.</summary>
+    public void Start(DateTime nowUtc, string logPath, string? nodeId)
     {
         if (!CanStart)
         {
@@ -95,6 +110,7 @@ public sealed class Run
         Status = RunStatus.Running;
         StartedAtUtc ??= nowUtc;
         LogPath = logPath;
+        NodeId = nodeId ?? NodeId;
     }
 
     public void Complete(DateTime nowUtc, string? statisticsJson, string? message = null)
@@ -134,6 +150,18 @@ public sealed class Run
         Message = $"Cancelled by {by}.";
     }
 
+    /// <summary>What the ended run copied (summed from its mailboxes' or its import's statistics by the run pipeline).</summary>
+    public void RecordCopied(long messages, long bytes)
+    {
+        if (IsActive)
+        {
+            throw new DomainException("What a run copied is recorded when it has ended.");
+        }
+
+        MessagesCopied = Math.Max(0, messages);
+        BytesCopied = Math.Max(0, bytes);
+    }
+
     /// <summary>The process died while this run was active; it can be started again.</summary>
     public void Interrupt(string reason)
     {
@@ -144,7 +172,10 @@ public sealed class Run
     }
 
     /// <summary>Start-up recovery queues an interrupted (or still running) run again: it waits to resume, triggered by recovery.</summary>
-    public void MarkResuming(string reason)
+    public void MarkResuming(string reason) => MarkResuming(reason, null);
+
+    /// <summary>Queued again to resume, held by <paramref name="nodeId"/> (the node that queued it) until a node starts it.</summary>
+    public void MarkResuming(string reason, string? nodeId)
     {
         if (Status is not (RunStatus.Running or RunStatus.Interrupted or RunStatus.Resuming))
         {
@@ -155,6 +186,7 @@ public sealed class Run
         Status = RunStatus.Resuming;
         Trigger = RunTrigger.Recovery;
         Message = reason;
+        NodeId = nodeId ?? NodeId;
     }
 
     private void EnsureRunning(string verb)

@@ -7,7 +7,7 @@ public sealed class RunLog : IDisposable
 {
     private readonly StreamWriter _writer;
     private readonly Lock _lock = new();
-    private readonly IReadOnlyList<string> _secrets;
+    private IReadOnlyList<string> _secrets;
     private readonly TimeProvider _clock;
 
     public RunLog(string path, IEnumerable<string> secrets, TimeProvider clock)
@@ -16,6 +16,20 @@ public sealed class RunLog : IDisposable
         _writer = new StreamWriter(PrivateFile.Open(path, FileMode.Append, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
         _secrets = secrets.Where(s => s.Length >= 3).Distinct().OrderByDescending(s => s.Length).ToList();
         _clock = clock;
+    }
+
+    /// <summary>Adds a secret learnt during the run (a renewed OAuth 2.0 access token): redacted from every later line.</summary>
+    public void AddSecret(string secret)
+    {
+        if (secret.Length < 3)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _secrets = _secrets.Append(secret).Distinct().OrderByDescending(s => s.Length).ToList();
+        }
     }
 
     public static string PathFor(DataDirectory dataDir, Guid jobId, Guid runId) =>

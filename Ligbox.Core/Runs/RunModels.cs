@@ -47,10 +47,13 @@ public sealed record RunDto(
     /// <summary>The status in words ("Waiting to resume" for a run queued again after a restart).</summary>
     public string StatusText => Run.Describe(Status);
 
-    internal static RunDto From(Run r, IEnumerable<RunMailbox> mailboxes) => new(r.Id, r.JobId, r.Kind, r.Status, r.Trigger, r.DryRun, r.RequestedBy,
+    /// <summary>The node that holds the run (issue 17): the one running it or that queued it to resume; <c>null</c> before its first start.</summary>
+    public string? NodeId { get; init; }
+
+    internal static RunDto From(Run r, IEnumerable<RunMailbox> mailboxes) => new RunDto(r.Id, r.JobId, r.Kind, r.Status, r.Trigger, r.DryRun, r.RequestedBy,
         r.QueuedAtUtc, r.StartedAtUtc, r.EndedAtUtc, r.Duration?.TotalSeconds, r.Message,
         mailboxes.OrderBy(m => m.SourceLogin, StringComparer.Ordinal)
             .Select(m => new RunMailboxDto(m.MailboxId, m.SourceLogin, m.Status, m.Message,
                 m.ResultJson is null ? null : JsonSerializer.Deserialize<JsonElement>(m.ResultJson)))
-            .ToList());
+            .ToList()) { NodeId = r.NodeId };
 }

@@ -22,7 +22,7 @@ namespace Ligbox.Core.Runs;
 /// </summary>
 public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IEnumerable<IRunHandler> handlers, SecretProtector protector,
     DataDirectory dataDir, RunProgressNotifier notifier, TimeProvider clock, IHostApplicationLifetime lifetime, GateService gate,
-    WebhookService webhooks, Audit.AuditLog audit, Telemetry.LigboxMetrics metrics, ILogger<RunPipeline> logger)
+    WebhookService webhooks, Audit.AuditLog audit, Telemetry.LigboxMetrics metrics, ILogger<RunPipeline> logger, Nodes.NodeIdentity node)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<Guid, ActiveRun> _active = new();
@@ -41,19 +41,45 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         return true;
     }
 
+    /// <summary>The runs this node has claimed and is executing now (the heartbeat checks they are still this node's).</summary>
+    public IReadOnlyList<Guid> ClaimedRuns => _active.Where(a => a.Value.Claimed).Select(a => a.Key).ToList();
+
+    /// <summary>
+    /// Another node took the run over (this node's heartbeat was stale): stop executing it and write nothing, the run
+    /// is the other node's now. False when this process is not running it.
+    /// </summary>
+    public bool Abandon(Guid runId)
+    {
+        if (!_active.TryGetValue(runId, out var active))
+        {
+            return false;
+        }
+
+        logger.LogWarning("Run {RunId} was taken over by another node; this node stops executing it", runId);
+        active.Abandoned = true;
+        active.Cts.Cancel();
+        return true;
+    }
+
     public async Task ExecuteAsync(Guid runId, CancellationToken cancellationToken)
     {
         // Registered before the run is read, so a cancel that arrives while it starts is never lost.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         var active = new ActiveRun(cts);
         _active[runId] = active;
+        bool ended;
         try
         {
-            await ExecuteRegisteredAsync(runId, active);
+            ended = await ExecuteRegisteredAsync(runId, active);
         }
         finally
         {
             _active.TryRemove(runId, out _);
+        }
+
+        if (!ended)
+        {
+            return; // another node holds the run (it claimed it first, or took it over): its end is recorded there
         }
 
         await RecordEndAsync(runId);
@@ -62,20 +88,21 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
 
     /// <summary>
     /// The audit trail says how every run ended (succeeded, failed, cancelled, interrupted), in the run's own words;
-    /// the metrics count it with what it copied.
+    /// the metrics count it with what it copied, and the run keeps what it copied (the dashboard's per-day series).
     /// </summary>
     private async Task RecordEndAsync(Guid runId)
     {
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync();
-            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+            var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId);
             if (run is null || run.IsActive)
             {
                 return;
             }
 
             var (messages, bytes) = await CopiedAsync(db, run);
+            run.RecordCopied(messages, bytes);
             metrics.RunEnded(run, messages, bytes);
             audit.Add(db, "system", "run.ended", "run", run.Id,
                 new { kind = run.Kind.ToString(), status = run.Status.ToString(), run.DryRun, message = run.Message, seconds = run.Duration?.TotalSeconds }, run.JobId);
@@ -87,7 +114,8 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         }
     }
 
-    private async Task ExecuteRegisteredAsync(Guid runId, ActiveRun active)
+    /// <summary>Executes the run; false when this node did not (or no longer) hold it, so its end is not this node's to record.</summary>
+    private async Task<bool> ExecuteRegisteredAsync(Guid runId, ActiveRun active)
     {
         var ct = active.Cts.Token;
         // Read without the run's token: a cancel that arrives now is recorded by the try below, not lost with the read.
@@ -95,7 +123,9 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, CancellationToken.None);
         if (run is null || !run.CanStart)
         {
-            return; // cancelled while queued, or already done
+            // Cancelled while queued (its end is recorded as before), already done, or held by another node (a re-fire
+            // of Quartz's cluster recovery for a run another node is running or took over): nothing to do here.
+            return run is { Status: RunStatus.Cancelled };
         }
 
         var job = await db.Jobs.Include(j => j.Mailboxes).SingleAsync(j => j.Id == run.JobId, CancellationToken.None);
@@ -110,13 +140,32 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         {
             ct.ThrowIfCancellationRequested();
             var handler = _handlers.FirstOrDefault(h => h.Handles(run.Kind)) ?? throw new DomainException($"No handler runs {run.Kind} runs in this console.");
-            run.Start(x.Now, logPath);
+            run.Start(x.Now, logPath, node.Id);
             foreach (var item in items)
             {
                 item.MarkRunning();
             }
 
-            await db.SaveChangesAsync(ct);
+            // The claim: saved with the run's version, so of two nodes that picked the same run up only one starts it.
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                db.ChangeTracker.Clear();
+                var now = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.NodeId }).SingleOrDefaultAsync(CancellationToken.None);
+                if (now is { Status: RunStatus.Running or RunStatus.Resuming })
+                {
+                    // Started by another node, or queued again by a take-over meanwhile: that one is the run's writer now.
+                    logger.LogInformation("Run {RunId} was claimed by node {NodeId} first; this node leaves it", runId, now.NodeId);
+                    return false;
+                }
+
+                throw;
+            }
+
+            active.Claimed = true;
             notifier.RunChanged(job.Id, run.Id);
             x.Line(null, $"{(x.Resumed ? "Resuming" : "Starting")} {run.Kind.ToString().ToLowerInvariant()}{(run.DryRun ? " (dry run)" : "")} of {items.Count} mailbox(es): " +
                 $"{handler.Describe(x)}, requested by {run.RequestedBy}.");
@@ -136,17 +185,30 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             x.Line(null, outcome.Message);
             await db.SaveChangesAsync(CancellationToken.None);
         }
+        catch (Exception) when (active.Abandoned)
+        {
+            // Taken over by another node: the run is that node's now; nothing is written here.
+            db.ChangeTracker.Clear();
+            log.Write(null, $"Node {node.Id} stops executing the run: another node took it over.");
+            return false;
+        }
         catch (DbUpdateConcurrencyException)
         {
             // Another writer (a cancel) changed the run since it was read: its state wins, nothing is written over it.
             db.ChangeTracker.Clear();
-            await RecordStopAsync(runId, active.CancelledBy ?? "another writer", log);
+            if (!await RecordStopAsync(runId, active.CancelledBy ?? "another writer", log))
+            {
+                return false;
+            }
         }
         catch (Exception) when (active.Cts.IsCancellationRequested)
         {
             // Cancelled or stopping: an engine may end with its own error once its connections are cut.
             db.ChangeTracker.Clear();
-            await RecordStopAsync(runId, active.CancelledBy, log);
+            if (!await RecordStopAsync(runId, active.CancelledBy, log))
+            {
+                return false;
+            }
         }
         catch (Exception ex)
         {
@@ -160,14 +222,22 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             }
 
             db.ChangeTracker.Clear();
-            await RecordFailureAsync(runId, log.Redact(ex.Message), log);
+            if (!await RecordFailureAsync(runId, log.Redact(ex.Message), log))
+            {
+                return false;
+            }
         }
         finally
         {
             notifier.ClearProgress(runId);
             notifier.RunChanged(job.Id, runId);
         }
+
+        return true;
     }
+
+    /// <summary>Another node holds the active run now (it took it over while this node's heartbeat was stale).</summary>
+    private bool HeldElsewhere(Run run) => run.IsActive && run.NodeId is not null && run.NodeId != node.Id;
 
     /// <summary>What a run copied: an import's (PST, mbox, TGZ) appended messages and bytes, or the sum of its mailboxes' sync figures.</summary>
     private static async Task<(long Messages, long Bytes)> CopiedAsync(LigboxDbContext db, Run run)
@@ -232,12 +302,17 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
     /// A cancel (<paramref name="cancelledBy"/>) is recorded unless another writer already ended the run, whose
     /// state is kept; without a cancel the console is stopping and the run waits to be resumed at the next start.
     /// </summary>
-    private async Task RecordStopAsync(Guid runId, string? cancelledBy, RunLog log)
+    private async Task<bool> RecordStopAsync(Guid runId, string? cancelledBy, RunLog log)
     {
         for (var attempt = 0; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             var run = await db.Runs.SingleAsync(r => r.Id == runId);
+            if (HeldElsewhere(run))
+            {
+                return false;
+            }
+
             var items = await db.Set<RunMailbox>().Where(m => m.RunId == runId).ToListAsync();
             string line;
             if (cancelledBy is not null || !run.IsActive)
@@ -262,7 +337,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             }
             else if (run.Status != RunStatus.Running)
             {
-                return; // stopped before it started: still queued, Quartz or the recovery starts it again
+                return true; // stopped before it started: still queued, Quartz or the recovery starts it again
             }
             else
             {
@@ -274,7 +349,7 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
             {
                 await db.SaveChangesAsync();
                 Line(log, run, line);
-                return;
+                return true;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
             {
@@ -283,13 +358,18 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         }
     }
 
-    private async Task RecordFailureAsync(Guid runId, string reason, RunLog log)
+    private async Task<bool> RecordFailureAsync(Guid runId, string reason, RunLog log)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var run = await db.Runs.SingleAsync(r => r.Id == runId);
+        if (HeldElsewhere(run))
+        {
+            return false;
+        }
+
         if (!run.IsActive)
         {
-            return;
+            return true;
         }
 
         run.Fail(Now, reason);
@@ -308,6 +388,8 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
         {
             // Cancelled meanwhile: the cancel stands.
         }
+
+        return true;
     }
 
     private void Line(RunLog log, Run run, string message) => notifier.Line(run.JobId, run.Id, log.Write(null, message));
@@ -316,5 +398,11 @@ public sealed class RunPipeline(IDbContextFactory<LigboxDbContext> dbFactory, IE
     {
         public CancellationTokenSource Cts { get; } = cts;
         public string? CancelledBy { get; set; }
+
+        /// <summary>This node saved its start of the run.</summary>
+        public bool Claimed { get; set; }
+
+        /// <summary>Another node took the run over: stop and write nothing.</summary>
+        public bool Abandoned { get; set; }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ligbox.Core.Localization;
 using Ligbox.Tools.NativeImap;
 
 namespace Ligbox.Core.Runs;
@@ -97,6 +98,9 @@ public sealed class RunProgressNotifier
     /// <summary>The figures of a run when its live figures were cleared (empty while it runs).</summary>
     public IReadOnlyList<MailboxProgress> GetFinalProgress(Guid runId) => _runs.TryGetValue(runId, out var s) ? s.Final : [];
 
+    /// <summary>Subscribers now (a test checks that a closed job page leaves none behind).</summary>
+    public int SubscriberCount => _subscriptions.Count;
+
     private IDisposable Add(Subscription s)
     {
         _subscriptions[s.Id] = s;
@@ -133,7 +137,7 @@ public sealed class RunProgressNotifier
     {
         try
         {
-            await sub.Handler(update);
+            await sub.CallAsync(update);
         }
         catch (Exception)
         {
@@ -198,6 +202,11 @@ public sealed class RunProgressNotifier
         public Guid Id { get; } = Guid.NewGuid();
         public Guid? JobId { get; } = jobId;
         public Func<RunUpdate, Task> Handler { get; } = handler;
+
+        private readonly CallerCulture _culture = new();
+
+        /// <summary>The handler in the subscriber's culture.</summary>
+        public Task CallAsync(RunUpdate update) => _culture.InvokeAsync(() => Handler(update));
 
         public void Dispose() => owner._subscriptions.TryRemove(Id, out _);
     }

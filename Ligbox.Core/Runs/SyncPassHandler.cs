@@ -43,7 +43,9 @@ public sealed class SyncPassHandler(SyncHandlerSupport support, IImapSyncEngine 
         await x.Db.SaveChangesAsync(ct);
         var context = support.Context(x);
         var progress = x.Progress();
-        var results = await support.InSlotsAsync(x, requests, (request, token) => engine.SyncAsync(context, request, progress, token), ct);
+        var results = await support.InSlotsAsync(x, requests, (request, token) => support.WithOAuthTokensAsync(x, request,
+            r => engine.SyncAsync(context, r, progress, token),
+            r => r.Failure is { Kind: ImapFailureKind.AuthenticationFailed } f ? f : null, f => new MailboxSyncResult(request, null, f), token), ct);
         ct.ThrowIfCancellationRequested();
 
         var failed = new List<string>();

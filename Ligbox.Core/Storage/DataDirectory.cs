@@ -19,6 +19,12 @@ public sealed class LigboxOptions
 
     /// <summary><c>Ligbox:Network:AllowedHosts</c>: the IMAP servers jobs may use (empty: any).</summary>
     public Security.NetworkOptions Network { get; set; } = new();
+
+    /// <summary><c>Ligbox:Database</c>: <c>Provider</c> (Sqlite or PostgreSQL) and <c>ConnectionString</c> (issue 17).</summary>
+    public Persistence.DatabaseOptions Database { get; set; } = new();
+
+    /// <summary><c>Ligbox:Node</c>: this process's node id, role (all, web, worker) and heartbeat (issue 17).</summary>
+    public Nodes.NodeOptions Node { get; set; } = new();
 }
 
 public sealed class AdminOptions
@@ -136,6 +142,15 @@ public sealed partial class LigboxOptionsValidator : Microsoft.Extensions.Option
         {
             failures.Add("Ligbox:DataDir must be a directory path (default: data).");
         }
+
+        if (options.Database.Provider == Persistence.DatabaseProvider.PostgreSQL
+            && string.IsNullOrWhiteSpace(options.Database.ConnectionString) && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            failures.Add("Ligbox:Database:Provider is PostgreSQL but Ligbox:Database:ConnectionString is empty: set it, e.g. " +
+                "Host=db;Port=5432;Database=ligbox;Username=ligbox;Password=... (or use the default provider Sqlite).");
+        }
+
+        failures.AddRange(options.Node.Problems(options.Database.Provider == Persistence.DatabaseProvider.PostgreSQL)); // issue 17
 
         if (options.Bootstrap.ApiToken is { } token && !string.IsNullOrWhiteSpace(token) && !BootstrapTokenPattern().IsMatch(token.Trim()))
         {

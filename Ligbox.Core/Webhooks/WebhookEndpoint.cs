@@ -1,3 +1,4 @@
+using Ligbox.Core.Deliveries;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -54,7 +55,7 @@ public enum WebhookDeliveryStatus
 }
 
 /// <summary>One event for one endpoint: every attempt updates it, so a restart resumes where it stopped.</summary>
-public sealed class WebhookDelivery
+public sealed class WebhookDelivery : IOutboundDelivery
 {
     private WebhookDelivery()
     {
@@ -88,8 +89,20 @@ public sealed class WebhookDelivery
     public DateTime CreatedAtUtc { get; private set; }
     public DateTime? DeliveredAtUtc { get; private set; }
 
-    public void Succeeded(int statusCode, DateTime nowUtc)
+    /// <summary>Concurrency token: the sender's attempt and an admin's redelivery cannot both win.</summary>
+    public int Version { get; private set; }
+
+    public bool IsPending => Status == WebhookDeliveryStatus.Pending;
+
+    public void Claim(DateTime leaseUntilUtc)
     {
+        NextAttemptAtUtc = leaseUntilUtc;
+        Version++;
+    }
+
+    public void Succeeded(int statusCode, string? detail, DateTime nowUtc)
+    {
+        Version++;
         Attempts++;
         Status = WebhookDeliveryStatus.Delivered;
         LastStatusCode = statusCode;
@@ -100,8 +113,9 @@ public sealed class WebhookDelivery
     }
 
     /// <summary>Records a failed attempt and schedules the next one, or gives up after the last.</summary>
-    public void AttemptFailed(int? statusCode, string error, DateTime nowUtc, WebhookOptions options)
+    public void AttemptFailed(int? statusCode, string error, DateTime nowUtc, IRetrySchedule options)
     {
+        Version++;
         Attempts++;
         LastStatusCode = statusCode;
         LastError = error.Length > 1000 ? error[..1000] : error;
@@ -116,14 +130,25 @@ public sealed class WebhookDelivery
         NextAttemptAtUtc = nowUtc + options.DelayAfter(Attempts);
     }
 
+    public void Abandon(string reason, DateTime nowUtc)
+    {
+        Version++;
+        Status = WebhookDeliveryStatus.Failed;
+        LastError = reason;
+        LastAttemptAtUtc = nowUtc;
+        NextAttemptAtUtc = null;
+    }
+
+    /// <summary>An admin sends it again now, whatever its state (a delivered event goes out once more, with the same event id).</summary>
     public void Redeliver(DateTime nowUtc)
     {
+        Version++;
         Status = WebhookDeliveryStatus.Pending;
         NextAttemptAtUtc = nowUtc;
     }
 }
 
-public sealed class WebhookOptions
+public sealed class WebhookOptions : IRetrySchedule
 {
     public const string Section = "Ligbox:Webhooks";
 
@@ -170,6 +195,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         b.Property(d => d.Type).HasMaxLength(100);
         b.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(d => d.LastError).HasMaxLength(1000);
+        b.Property(d => d.Version).IsConcurrencyToken();
+        b.Ignore(d => d.IsPending);
         b.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(d => new { d.Status, d.NextAttemptAtUtc });
         b.HasIndex(d => d.CreatedAtUtc);

@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
 using Ligbox.Core.Audit;
+using Ligbox.Core.Deliveries;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Security;
 using Microsoft.EntityFrameworkCore;
@@ -18,31 +18,9 @@ public sealed record WebhookEndpointCreated(Guid Id, string Url, IReadOnlyList<s
 public sealed record WebhookDeliveryDto(Guid Id, Guid EndpointId, string Url, Guid EventId, string Type, WebhookDeliveryStatus Status,
     int Attempts, DateTime? NextAttemptAtUtc, DateTime? LastAttemptAtUtc, int? LastStatusCode, string? LastError, DateTime CreatedAtUtc);
 
-/// <summary>Wakes the sender when a delivery is queued, so it need not wait for its next poll.</summary>
-public sealed class WebhookSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Wake() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(cts.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Timed out: time for the regular poll.
-        }
-    }
-}
-
-/// <summary>Registers receivers and queues signed event deliveries; <see cref="WebhookDispatcher"/> sends them.</summary>
+/// <summary>Registers receivers and queues signed event deliveries; <see cref="DeliveryDispatcher"/> sends them (<see cref="WebhookChannel"/>).</summary>
 public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory, SecretProtector protector, AuditLog audit,
-    TimeProvider clock, WebhookSignal signal)
+    TimeProvider clock, DeliverySignal signal)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -203,7 +181,15 @@ public sealed class WebhookService(IDbContextFactory<LigboxDbContext> dbFactory,
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct) ?? throw new NotFoundException("Webhook delivery", deliveryId);
         delivery.Redeliver(Now);
         audit.Add(db, by, "webhook.redeliver", "WebhookDelivery", deliveryId, new { delivery.Type, delivery.EventId }, delivery.JobId);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new DomainException("This delivery changed while you asked (an attempt was just recorded): look at it again and retry.");
+        }
+
         signal.Wake();
     }
 

@@ -16,7 +16,9 @@ namespace Ligbox.Core.Zimbra;
 /// <param name="Password">The password (or the key's passphrase). Omitted on an update = keep the stored one.</param>
 /// <param name="HostKeySha256">The confirmed host key fingerprint, <c>SHA256:...</c>.</param>
 /// <param name="Zmmailbox">The zmmailbox command; default <c>/opt/zimbra/bin/zmmailbox</c>.</param>
-public sealed record ZimbraSshSettingsInput(string Host, int Port, string User, string? PrivateKey, string? Password, string HostKeySha256, string? Zmmailbox = null);
+/// <param name="ReplaceSecrets"><c>true</c>: the key and password given replace both stored ones (one omitted is forgotten), e.g. to go from a key to a password login.</param>
+public sealed record ZimbraSshSettingsInput(string Host, int Port, string User, string? PrivateKey, string? Password, string HostKeySha256, string? Zmmailbox = null,
+    bool ReplaceSecrets = false);
 
 /// <summary>What is shown of the settings: never the key or the password.</summary>
 public sealed record ZimbraSshSettingsView(string Host, int Port, string User, bool HasPrivateKey, bool HasPassword, string HostKeySha256, string Zmmailbox,
@@ -27,6 +29,25 @@ public sealed record ZimbraSshSettingsView(string Host, int Port, string User, b
 /// <param name="Query">An optional Zimbra search narrowing the export (a delta window, e.g. <c>after:11/30/2026</c>).</param>
 /// <param name="RootFolder">Ordinary folders go under this destination folder; empty = merged at the top level.</param>
 public sealed record ZimbraExportStart(string? Account = null, string? Query = null, string? RootFolder = ZimbraImportService.DefaultRootFolder);
+
+/// <summary>"Export all" of a job's mailboxes over SSH.</summary>
+/// <param name="OnlyWithoutImport"><c>true</c>: only mailboxes without a Zimbra import that succeeded; <c>false</c>: every mailbox again.</param>
+/// <param name="Query">An optional Zimbra search for every export (a delta window, e.g. <c>after:11/30/2026</c>).</param>
+/// <param name="RootFolder">Ordinary folders go under this destination folder; empty = merged at the top level.</param>
+public sealed record ZimbraExportAll(bool OnlyWithoutImport = true, string? Query = null, string? RootFolder = ZimbraImportService.DefaultRootFolder);
+
+/// <summary>One mailbox's export queued by "Export all".</summary>
+public sealed record ZimbraExportQueued(Guid MailboxId, string Account, Guid RunId);
+
+/// <summary>A mailbox "Export all" left out, and why.</summary>
+public sealed record ZimbraExportSkipped(Guid MailboxId, string Account, string Reason);
+
+/// <summary>What "Export all" queued and left out.</summary>
+public sealed record ZimbraExportBatch(IReadOnlyList<ZimbraExportQueued> Queued, IReadOnlyList<ZimbraExportSkipped> Skipped);
+
+/// <summary>One run of an "Export all" as it is now.</summary>
+public sealed record ZimbraExportProgress(Guid RunId, string Account, RunStatus Status, string? Message);
+
 
 /// <summary>
 /// The Zimbra-over-SSH setting of a job and the export runs that use it. The setting is kept in one file per job
@@ -83,7 +104,7 @@ public sealed class ZimbraSshService(
             throw Invalid("hostKeySha256", "Confirm the server's host key: probe the server and give the SHA256:... fingerprint it shows (check it with the server's administrator).");
         }
 
-        var previous = store.Read(jobId);
+        var previous = input.ReplaceSecrets ? null : store.Read(jobId);
         var key = input.PrivateKey is { Length: > 0 } k ? protector.Protect(k) : previous?.ProtectedKey;
         var password = input.Password is { Length: > 0 } p ? protector.Protect(p) : previous?.ProtectedPassword;
         if (key is null && password is null)
@@ -93,12 +114,32 @@ public sealed class ZimbraSshService(
 
         var stored = new ZimbraSshStore.Stored(input.Host.Trim(), input.Port, input.User.Trim(), key, password, hostKey,
             string.IsNullOrWhiteSpace(input.Zmmailbox) ? ZimbraSshTarget.DefaultZmmailbox : input.Zmmailbox.Trim(), actor, clock.GetUtcNow().UtcDateTime);
+        await CheckLoginAsync(stored, ct);
         await store.WriteAsync(jobId, stored, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         audit.Add(db, actor, "zimbra.ssh.saved", "job", jobId,
             new { host = stored.Host, port = stored.Port, user = stored.User, hostKey = stored.HostKeySha256, zmmailbox = stored.Zmmailbox, privateKey = key is not null, password = password is not null }, jobId);
         await db.SaveChangesAsync(ct);
         return View(stored);
+    }
+
+    /// <summary>Forgets the job's Zimbra server (its file, key and password); export runs cannot start until it is set again.</summary>
+    /// <returns><c>false</c> when the job had none.</returns>
+    /// <exception cref="NotFoundException">No such job.</exception>
+    public async Task<bool> RemoveAsync(Guid jobId, string actor, CancellationToken ct = default)
+    {
+        await RightsGuard.RequireAsync(dbFactory, Right.ManageMigration, ct);
+        await RequireJobAsync(jobId, ct);
+        if (store.Read(jobId) is not { } previous)
+        {
+            return false;
+        }
+
+        store.Delete(jobId);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        audit.Add(db, actor, "zimbra.ssh.removed", "job", jobId, new { host = previous.Host, port = previous.Port, user = previous.User }, jobId);
+        await db.SaveChangesAsync(ct);
+        return true;
     }
 
     /// <summary>The job's setting without secrets, or <c>null</c>.</summary>
@@ -135,6 +176,119 @@ public sealed class ZimbraSshService(
         await scheduler.ScheduleAsync(run.Id, ct);
         notifier.RunChanged(jobId, run.Id);
         return run.Id;
+    }
+
+    /// <summary>
+    /// "Export all": one TGZ run over SSH per mailbox of the job (not excluded), each on the one run pipeline like
+    /// <see cref="StartExportAsync"/> with the mailbox's source login as the Zimbra account. With
+    /// <see cref="ZimbraExportAll.OnlyWithoutImport"/> a mailbox that already has a Zimbra import that succeeded is
+    /// left out; a mailbox with one queued or running is always left out (never two into one mailbox at once).
+    /// </summary>
+    /// <exception cref="NotFoundException">No such job.</exception>
+    /// <exception cref="ValidationFailedException">The job has no Zimbra server over SSH, or no mailbox to export.</exception>
+    public async Task<ZimbraExportBatch> StartExportAllAsync(Guid jobId, ZimbraExportAll request, string actor, CancellationToken ct = default)
+    {
+        await RightsGuard.RequireAsync(dbFactory, Right.ManageMigration, ct);
+        ArgumentNullException.ThrowIfNull(request);
+        if (store.Read(jobId) is null)
+        {
+            throw Invalid("zimbraSsh", "This job has no Zimbra server over SSH: set it (host, user, key or password, confirmed host key) first.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.Include(j => j.Mailboxes).SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new NotFoundException("Job", jobId);
+        var mailboxes = job.Mailboxes.Where(m => !m.Excluded).OrderBy(m => m.SourceLogin, StringComparer.OrdinalIgnoreCase).ToList();
+        if (mailboxes.Count == 0)
+        {
+            throw Invalid("mailboxes", "This job has no mailbox to export into (add mailboxes, or include the excluded ones).");
+        }
+
+        var ids = mailboxes.Select(m => m.Id).ToList();
+        var imports = await (from rm in db.Set<RunMailbox>().AsNoTracking()
+                             join r in db.Runs.AsNoTracking() on rm.RunId equals r.Id
+                             where r.JobId == jobId && r.Kind == RunKind.Tgz && ids.Contains(rm.MailboxId)
+                             select new { rm.MailboxId, r.Status }).ToListAsync(ct);
+        var active = imports.Where(i => i.Status is RunStatus.Queued or RunStatus.Running or RunStatus.Resuming).Select(i => i.MailboxId).ToHashSet();
+        var done = imports.Where(i => i.Status == RunStatus.Succeeded).Select(i => i.MailboxId).ToHashSet();
+        var root = string.IsNullOrWhiteSpace(request.RootFolder) ? null : request.RootFolder.Trim();
+        var query = string.IsNullOrWhiteSpace(request.Query) ? null : request.Query.Trim();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var queued = new List<ZimbraExportQueued>();
+        var skipped = new List<ZimbraExportSkipped>();
+        foreach (var mailbox in mailboxes)
+        {
+            if (active.Contains(mailbox.Id))
+            {
+                skipped.Add(new(mailbox.Id, mailbox.SourceLogin, "A Zimbra import into this mailbox is queued or running."));
+                continue;
+            }
+
+            if (request.OnlyWithoutImport && done.Contains(mailbox.Id))
+            {
+                skipped.Add(new(mailbox.Id, mailbox.SourceLogin, "This mailbox already has a Zimbra import that succeeded."));
+                continue;
+            }
+
+            var run = new Run(jobId, RunKind.Tgz, RunTrigger.Manual, actor, now);
+            db.Runs.Add(run);
+            db.Add(new RunMailbox(run.Id, mailbox.Id, mailbox.SourceLogin));
+            await ZimbraRunFiles.WriteParametersAsync(data, jobId, run.Id,
+                new ZimbraRunParameters(mailbox.Id, null, $"zmmailbox {mailbox.SourceLogin}", root, query, mailbox.SourceLogin), ct);
+            queued.Add(new(mailbox.Id, mailbox.SourceLogin, run.Id));
+        }
+
+        if (queued.Count == 0)
+        {
+            return new ZimbraExportBatch(queued, skipped);
+        }
+
+        audit.Add(db, actor, "zimbra.export.all_started", "job", jobId,
+            new { mailboxes = queued.Count, skipped = skipped.Count, onlyWithoutImport = request.OnlyWithoutImport, query, rootFolder = root }, jobId);
+        await db.SaveChangesAsync(ct);
+        foreach (var item in queued)
+        {
+            await scheduler.ScheduleAsync(item.RunId, ct);
+            notifier.RunChanged(jobId, item.RunId);
+        }
+
+        return new ZimbraExportBatch(queued, skipped);
+    }
+
+    /// <summary>Where the runs of an "Export all" are: each run's status and bytes read so far, for the progress shown on the job page.</summary>
+    public async Task<IReadOnlyList<ZimbraExportProgress>> GetExportProgressAsync(IReadOnlyCollection<Guid> runIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ids = runIds.ToList();
+        var rows = await (from rm in db.Set<RunMailbox>().AsNoTracking()
+                          join r in db.Runs.AsNoTracking() on rm.RunId equals r.Id
+                          where ids.Contains(r.Id)
+                          select new { r.Id, rm.SourceLogin, r.Status, r.Message }).ToListAsync(ct);
+        return rows.OrderBy(r => r.SourceLogin, StringComparer.OrdinalIgnoreCase).Select(r => new ZimbraExportProgress(r.Id, r.SourceLogin, r.Status, r.Message)).ToList();
+    }
+
+    /// <summary>
+    /// Before anything is saved: logs in with what would be stored (host key pinned) and checks zmmailbox is there
+    /// for that user; a wrong key, user, password, host key or zmmailbox path is refused on its field in plain words.
+    /// </summary>
+    private async Task CheckLoginAsync(ZimbraSshStore.Stored s, CancellationToken ct)
+    {
+        var target = new ZimbraSshTarget(s.Host, s.Port, s.User, s.ProtectedKey is null ? null : protector.Unprotect(s.ProtectedKey),
+            s.ProtectedPassword is null ? null : protector.Unprotect(s.ProtectedPassword), s.HostKeySha256, s.Zmmailbox);
+        try
+        {
+            await exporter.CheckLoginAsync(target, ct);
+        }
+        catch (ZimbraSshException ex)
+        {
+            throw Invalid(ex.Failure switch
+            {
+                ZimbraSshFailure.HostKey => "hostKeySha256",
+                ZimbraSshFailure.UnreadableKey => "privateKey",
+                ZimbraSshFailure.Login => target.PrivateKey is null ? "password" : "privateKey",
+                ZimbraSshFailure.Zmmailbox => "zmmailbox",
+                _ => "host",
+            }, ex.Message);
+        }
     }
 
     private static ZimbraSshSettingsView View(ZimbraSshStore.Stored s) =>
@@ -186,6 +340,8 @@ public sealed class ZimbraSshStore(DataDirectory data, SecretProtector protector
         Directory.CreateDirectory(Path.GetDirectoryName(FileOf(jobId))!);
         await PrivateFile.WriteTextAsync(FileOf(jobId), System.Text.Json.JsonSerializer.Serialize(settings, Json), ct);
     }
+
+    internal void Delete(Guid jobId) => File.Delete(FileOf(jobId));
 
     /// <summary>The server as a run uses it (secrets decrypted); <c>null</c> when the job has none.</summary>
     public ZimbraSshTarget? Target(Guid jobId) => Read(jobId) is { } s

@@ -57,7 +57,7 @@ public sealed partial class DoveadmSyncEngine
         }
 
         var folders = new List<PreflightFolder>();
-        if (request.Source.Mechanism == ImapAuthMechanism.XOAuth2)
+        if (request.Source.Mechanism is ImapAuthMechanism.XOAuth2 or ImapAuthMechanism.OAuthBearer)
         {
             return new PreflightResult { Failures = failures };
         }
@@ -88,7 +88,7 @@ public sealed partial class DoveadmSyncEngine
     public static string? UnsupportedReason(SyncRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Source.Mechanism == ImapAuthMechanism.XOAuth2)
+        if (request.Source.Mechanism is ImapAuthMechanism.XOAuth2 or ImapAuthMechanism.OAuthBearer)
         {
             return "the source uses XOAUTH2, which the doveadm engine (Dovecot's imapc) does not support here: use the native engine for this job.";
         }

@@ -96,6 +96,17 @@ public sealed partial class DoveadmSyncEngine
                 + (request.NotBefore is { } nb ? $", only messages received since {nb.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : ""),
         });
 
+        if (request.MaxMessagesPerSecond is not null || request.MaxBytesPerSecond is not null)
+        {
+            // doveadm has no rate option; the job's mailbox limit still applies (the run starts fewer at once).
+            progress?.Report(new SyncProgressEvent
+            {
+                MailboxKey = key,
+                Stage = SyncProgressStage.Log,
+                Message = "doveadm cannot limit messages or bytes per second: the job's rate limit is not applied by this engine (the native and imapsync engines apply it).",
+            });
+        }
+
         // Exit code 2 means "the mailbox changed while syncing": a second run picks the changes up.
         DoveadmResult result;
         var attempt = 0;

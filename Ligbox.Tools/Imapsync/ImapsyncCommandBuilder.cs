@@ -152,6 +152,12 @@ public static partial class ImapsyncCommandBuilder
 
         args.Add("--passfile" + side);
         args.Add(passFile);
+        if (endpoint.PasswordIsOAuthAccessToken)
+        {
+            // imapsync reads the token from the file's first line when the value is a readable file.
+            args.Add("--oauthaccesstoken" + side);
+            args.Add(passFile);
+        }
         switch (endpoint.Security)
         {
             case ImapsyncSecurity.Ssl:

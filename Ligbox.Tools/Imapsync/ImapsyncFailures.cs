@@ -30,24 +30,37 @@ public static class ImapsyncFailures
             return CertificateRefused(host == 1 ? ImapSide.Source : ImapSide.Destination, host == 1 ? source : destination, result, detail);
         }
 
-        var (kind, side, message) = result.ExitCode switch
+        // English templates with their arguments (ImapFailure.Of), so the console can say them in the reader's language;
+        // imapsync's own words for an exit code (Exit.Meaning) stay as imapsync wrote them.
+        var exit = result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return result.ExitCode switch
         {
-            161 => (ImapFailureKind.AuthenticationFailed, ImapSide.Source, $"authentication failed for {source.User} on the source ({source.Host}): check the password"),
-            162 => (ImapFailureKind.AuthenticationFailed, ImapSide.Destination, $"authentication failed for {destination.User} on the destination ({destination.Host}): check the password"),
-            101 => (ImapFailureKind.ConnectionRefused, ImapSide.Source,
-                $"the source server {source.Host}:{source.Port} could not be reached: check its host name, port, TLS setting and firewall"),
-            102 => (ImapFailureKind.ConnectionRefused, ImapSide.Destination,
-                $"the destination server {destination.Host}:{destination.Port} could not be reached: check its host name, port, TLS setting and firewall"),
-            113 => (ImapFailureKind.QuotaExceeded, ImapSide.Destination,
-                $"the destination mailbox {destination.User} is over quota: free space or raise its quota, then run the sync again"),
-            114 => (ImapFailureKind.MessageRejected, ImapSide.Destination, $"messages could not be written to {destination.User} on the destination: {Lower(result.Exit.Meaning)}"),
-            115 => (ImapFailureKind.Protocol, ImapSide.Source, $"messages could not be read from {source.User} on the source: {Lower(result.Exit.Meaning)}"),
-            116 or 117 => (ImapFailureKind.Folder, ImapSide.Destination, $"a folder of {source.User} could not be opened or created: {Lower(result.Exit.Meaning)}"),
-            6 => (ImapFailureKind.ConnectionLost, ImapSide.Source, $"imapsync was stopped before {source.User} finished: run the sync again to continue"),
-            _ => (ImapFailureKind.Unknown, ImapSide.Source, $"imapsync failed for {source.User}: {Lower(result.Exit.Meaning)}"),
+            161 => ImapFailure.Of(ImapFailureKind.AuthenticationFailed, ImapSide.Source, detail,
+                "authentication failed for {0} on the source ({1}): check the password (imapsync exit {2}, {3}).", source.User, source.Host, exit, result.Exit.Name),
+            162 => ImapFailure.Of(ImapFailureKind.AuthenticationFailed, ImapSide.Destination, detail,
+                "authentication failed for {0} on the destination ({1}): check the password (imapsync exit {2}, {3}).", destination.User, destination.Host, exit, result.Exit.Name),
+            101 => ImapFailure.Of(ImapFailureKind.ConnectionRefused, ImapSide.Source, detail,
+                "the source server {0}:{1} could not be reached: check its host name, port, TLS setting and firewall (imapsync exit {2}, {3}).",
+                source.Host, Port(source.Port), exit, result.Exit.Name),
+            102 => ImapFailure.Of(ImapFailureKind.ConnectionRefused, ImapSide.Destination, detail,
+                "the destination server {0}:{1} could not be reached: check its host name, port, TLS setting and firewall (imapsync exit {2}, {3}).",
+                destination.Host, Port(destination.Port), exit, result.Exit.Name),
+            113 => ImapFailure.Of(ImapFailureKind.QuotaExceeded, ImapSide.Destination, detail,
+                "the destination mailbox {0} is over quota: free space or raise its quota, then run the sync again (imapsync exit {1}, {2}).", destination.User, exit, result.Exit.Name),
+            114 => ImapFailure.Of(ImapFailureKind.MessageRejected, ImapSide.Destination, detail,
+                "messages could not be written to {0} on the destination: {1} (imapsync exit {2}, {3}).", destination.User, Lower(result.Exit.Meaning), exit, result.Exit.Name),
+            115 => ImapFailure.Of(ImapFailureKind.Protocol, ImapSide.Source, detail,
+                "messages could not be read from {0} on the source: {1} (imapsync exit {2}, {3}).", source.User, Lower(result.Exit.Meaning), exit, result.Exit.Name),
+            116 or 117 => ImapFailure.Of(ImapFailureKind.Folder, ImapSide.Destination, detail,
+                "a folder of {0} could not be opened or created: {1} (imapsync exit {2}, {3}).", source.User, Lower(result.Exit.Meaning), exit, result.Exit.Name),
+            6 => ImapFailure.Of(ImapFailureKind.ConnectionLost, ImapSide.Source, detail,
+                "imapsync was stopped before {0} finished: run the sync again to continue (imapsync exit {1}, {2}).", source.User, exit, result.Exit.Name),
+            _ => ImapFailure.Of(ImapFailureKind.Unknown, ImapSide.Source, detail,
+                "imapsync failed for {0}: {1} (imapsync exit {2}, {3}).", source.User, Lower(result.Exit.Meaning), exit, result.Exit.Name),
         };
-        return new ImapFailure(kind, side, $"{message} (imapsync exit {result.ExitCode}, {result.Exit.Name}).", detail);
     }
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..].TrimEnd('.') : text;
 }

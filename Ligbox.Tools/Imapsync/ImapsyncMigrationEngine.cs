@@ -149,6 +149,17 @@ public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOpt
             extra.AddRange(["--maxage", days.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        // A provider's throttling (from the job's preset): imapsync sleeps to keep its average below these.
+        if (!justLogin && request.MaxMessagesPerSecond is { } messagesPerSecond)
+        {
+            extra.AddRange(["--maxmessagespersecond", messagesPerSecond.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (!justLogin && request.MaxBytesPerSecond is { } bytesPerSecond)
+        {
+            extra.AddRange(["--maxbytespersecond", bytesPerSecond.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         foreach (var (from, to) in request.Mapping.Overrides)
         {
             extra.AddRange(["--regextrans2", $"s{{^\\Q{Safe(from)}\\E$}}{{{Safe(to)}}}"]);
@@ -178,9 +189,10 @@ public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOpt
 
     private static ImapsyncEndpoint Endpoint(ImapEndpoint endpoint, ImapSide side)
     {
-        if (endpoint.Mechanism == ImapAuthMechanism.XOAuth2)
+        var oauth = endpoint.Mechanism is ImapAuthMechanism.XOAuth2 or ImapAuthMechanism.OAuthBearer;
+        if (oauth && endpoint.AdminUser is not null)
         {
-            throw new ArgumentException($"The {(side == ImapSide.Source ? "source" : "destination")} uses XOAUTH2, which the imapsync engine here does not support: use the native engine for this job.");
+            throw new ArgumentException($"The {(side == ImapSide.Source ? "source" : "destination")} logs in with an OAuth 2.0 token, which cannot be combined with an admin login.");
         }
 
         return new ImapsyncEndpoint
@@ -191,6 +203,8 @@ public sealed partial class ImapsyncMigrationEngine(IImapsyncRunner runner, IOpt
             User = endpoint.AdminMode == ImapAdminMode.ProxyAuth ? endpoint.User : endpoint.LoginName,
             AuthUser = endpoint.AdminMode == ImapAdminMode.ProxyAuth ? endpoint.AdminUser : null,
             Password = endpoint.Secret,
+            // OAuth 2.0: imapsync's XOAUTH2 with the access token from its 0600 file (imapsync has no OAUTHBEARER).
+            PasswordIsOAuthAccessToken = oauth,
             Security = endpoint.Security switch
             {
                 ImapSecurity.Ssl => ImapsyncSecurity.Ssl,

@@ -50,6 +50,12 @@ public sealed record ImapsyncEndpoint
     /// </summary>
     public string? AuthUser { get; init; }
 
+    /// <summary>
+    /// <see cref="Password"/> is an OAuth 2.0 access token: imapsync logs in with XOAUTH2 reading it from the same 0600
+    /// file as a password (<c>--oauthaccesstoken1/2</c> naming the file, so the token is never in argv).
+    /// </summary>
+    public bool PasswordIsOAuthAccessToken { get; init; }
+
     /// <summary>Hides the password from <c>ToString()</c>, which records would otherwise print.</summary>
     public override string ToString() => $"{User}@{Host}:{Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} ({Security})";
 }

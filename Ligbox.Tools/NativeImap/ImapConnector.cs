@@ -170,6 +170,9 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
             case ImapAuthMechanism.XOAuth2:
                 await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.User, endpoint.Secret), cancellationToken);
                 break;
+            case ImapAuthMechanism.OAuthBearer:
+                await client.AuthenticateAsync(new SaslMechanismOAuthBearer(endpoint.User, endpoint.Secret), cancellationToken);
+                break;
             case ImapAuthMechanism.Plain when client.AuthenticationMechanisms.Contains("PLAIN"):
                 await client.AuthenticateAsync(new SaslMechanismPlain(login, endpoint.Secret), cancellationToken);
                 break;

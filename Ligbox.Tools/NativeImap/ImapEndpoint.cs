@@ -24,6 +24,9 @@ public enum ImapAuthMechanism
 
     /// <summary>XOAUTH2: <see cref="ImapEndpoint.Secret"/> is an OAuth 2.0 access token, not a password.</summary>
     XOAuth2,
+
+    /// <summary>OAUTHBEARER (RFC 7628): <see cref="ImapEndpoint.Secret"/> is an OAuth 2.0 access token.</summary>
+    OAuthBearer,
 }
 
 /// <summary>How an admin credential logs in as the mailbox's user (see <see cref="ImapEndpoint.AdminUser"/>).</summary>

@@ -13,39 +13,41 @@ internal static class ImapErrorClassifier
         var where = side == ImapSide.Source ? "the source" : "the destination";
         var server = $"{endpoint.Host}:{endpoint.Port}";
         var detail = Redact(exception.Message, endpoint);
+        // Each message is an English template with its arguments (ImapFailure.Of), so the console can translate it.
         return Unwrap(exception) switch
         {
             ImapSyncException sync => sync.Failure,
             SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } =>
-                new(ImapFailureKind.NameNotFound, side, $"the {Name(side)} server name {endpoint.Host} does not resolve: check the host name", detail),
+                ImapFailure.Of(ImapFailureKind.NameNotFound, side, detail, "the {0} server name {1} does not resolve: check the host name", Name(side), endpoint.Host),
             SocketException { SocketErrorCode: SocketError.ConnectionRefused } =>
-                new(ImapFailureKind.ConnectionRefused, side, $"{server} refused the connection on {where}: check the port and that the IMAP service is running", detail),
+                ImapFailure.Of(ImapFailureKind.ConnectionRefused, side, detail, "{0} refused the connection on {1}: check the port and that the IMAP service is running", server, where),
             SocketException { SocketErrorCode: SocketError.TimedOut } or TimeoutException =>
-                new(ImapFailureKind.Timeout, side, $"{server} did not answer in time on {where}: check the host, port and firewall", detail),
+                ImapFailure.Of(ImapFailureKind.Timeout, side, detail, "{0} did not answer in time on {1}: check the host, port and firewall", server, where),
             SslHandshakeException or System.Security.Authentication.AuthenticationException =>
-                new(ImapFailureKind.Tls, side, $"TLS handshake with {server} failed on {where}: check the security mode (SSL/STARTTLS/none) and the certificate", detail),
+                ImapFailure.Of(ImapFailureKind.Tls, side, detail, "TLS handshake with {0} failed on {1}: check the security mode (SSL/STARTTLS/none) and the certificate", server, where),
             NotSupportedException notSupported when notSupported.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase) =>
-                new(ImapFailureKind.Tls, side, $"{server} does not offer STARTTLS on {where}: use SSL (usually port 993) or check the security mode", detail),
-            MailKit.Security.AuthenticationException when endpoint.AdminUser is { } admin =>
-                new(ImapFailureKind.AuthenticationFailed, side,
-                    $"the admin login {admin} could not log in as {endpoint.User} on {where}"
-                    + (endpoint.AdminMode == ImapAdminMode.MasterUser ? $" (as {endpoint.LoginName})" : " (SASL PLAIN proxy authorization)")
-                    + ": check the admin password, that the account exists, and that the admin may log in as other users (master user / proxy authorization)", detail),
-            MailKit.Security.AuthenticationException =>
-                new(ImapFailureKind.AuthenticationFailed, side, endpoint.Mechanism == ImapAuthMechanism.XOAuth2
-                    ? $"authentication failed for {endpoint.User} on {where}: the access token was rejected (expired or missing IMAP scope)"
-                    : $"authentication failed for {endpoint.User} on {where}: check the password", detail),
+                ImapFailure.Of(ImapFailureKind.Tls, side, detail, "{0} does not offer STARTTLS on {1}: use SSL (usually port 993) or check the security mode", server, where),
+            MailKit.Security.AuthenticationException when endpoint.AdminUser is { } admin => endpoint.AdminMode == ImapAdminMode.MasterUser
+                ? ImapFailure.Of(ImapFailureKind.AuthenticationFailed, side, detail,
+                    "the admin login {0} could not log in as {1} on {2} (as {3}): check the admin password, that the account exists, and that the admin may log in as other users (master user / proxy authorization)",
+                    admin, endpoint.User, where, endpoint.LoginName)
+                : ImapFailure.Of(ImapFailureKind.AuthenticationFailed, side, detail,
+                    "the admin login {0} could not log in as {1} on {2} (SASL PLAIN proxy authorization): check the admin password, that the account exists, and that the admin may log in as other users (master user / proxy authorization)",
+                    admin, endpoint.User, where),
+            MailKit.Security.AuthenticationException => endpoint.Mechanism is ImapAuthMechanism.XOAuth2 or ImapAuthMechanism.OAuthBearer
+                ? ImapFailure.Of(ImapFailureKind.AuthenticationFailed, side, detail, "authentication failed for {0} on {1}: the access token was rejected (expired or missing IMAP scope)", endpoint.User, where)
+                : ImapFailure.Of(ImapFailureKind.AuthenticationFailed, side, detail, "authentication failed for {0} on {1}: check the password", endpoint.User, where),
             ImapCommandException command when IsOverQuota(command) =>
-                new(ImapFailureKind.QuotaExceeded, side, $"{endpoint.User} is over quota on {where}: raise the quota or free space", detail),
+                ImapFailure.Of(ImapFailureKind.QuotaExceeded, side, detail, "{0} is over quota on {1}: raise the quota or free space", endpoint.User, where),
             ImapCommandException command when IsTooBig(command) =>
-                new(ImapFailureKind.MessageRejected, side, $"{where} rejected a message as too big for {endpoint.User}", detail),
+                ImapFailure.Of(ImapFailureKind.MessageRejected, side, detail, "{1} rejected a message as too big for {0}", endpoint.User, where),
             FolderNotFoundException folder =>
-                new(ImapFailureKind.Folder, side, $"folder {folder.FolderName} not found on {where}", detail),
+                ImapFailure.Of(ImapFailureKind.Folder, side, detail, "folder {0} not found on {1}", folder.FolderName, where),
             ImapCommandException or ImapProtocolException or ProtocolException or NotSupportedException =>
-                new(ImapFailureKind.Protocol, side, $"{server} on {where} refused or garbled a command: {detail}", detail),
+                ImapFailure.Of(ImapFailureKind.Protocol, side, detail, "{0} on {1} refused or garbled a command: {2}", server, where, detail),
             SocketException or IOException or ServiceNotConnectedException =>
-                new(ImapFailureKind.ConnectionLost, side, $"the connection to {server} on {where} was lost: check the network", detail),
-            _ => new(ImapFailureKind.Unknown, side, $"unexpected error on {where} ({server}): {detail}", detail),
+                ImapFailure.Of(ImapFailureKind.ConnectionLost, side, detail, "the connection to {0} on {1} was lost: check the network", server, where),
+            _ => ImapFailure.Of(ImapFailureKind.Unknown, side, detail, "unexpected error on {0} ({1}): {2}", where, server, detail),
         };
     }
 

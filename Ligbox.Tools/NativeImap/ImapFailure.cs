@@ -62,6 +62,30 @@ public sealed record ImapFailure(ImapFailureKind Kind, ImapSide Side, string Mes
     /// technician can confirm it with the server's administrator and pin it.
     /// </summary>
     public string? CertificateSha256 { get; init; }
+
+    /// <summary>
+    /// The English format <see cref="Message"/> was made from ("authentication failed for {0} on {1}: check the password"),
+    /// null for a message written without one. With <see cref="Arguments"/> it lets the console say the message in the
+    /// reader's language; <see cref="Message"/> stays the English default (logs, the API).
+    /// </summary>
+    public string? Template { get; init; }
+
+    /// <summary>The values of <see cref="Template"/>'s placeholders, as strings.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>A failure whose message is <paramref name="template"/> filled with <paramref name="arguments"/>.</summary>
+    /// <param name="kind">The classification.</param>
+    /// <param name="side">The server it happened on.</param>
+    /// <param name="detail">The underlying error text (never contains secrets).</param>
+    /// <param name="template">The English format of the message.</param>
+    /// <param name="arguments">Its placeholders' values.</param>
+    /// <returns>The failure, with its message, template and arguments.</returns>
+    public static ImapFailure Of(ImapFailureKind kind, ImapSide side, string? detail, string template, params string[] arguments) =>
+        new(kind, side, string.Format(System.Globalization.CultureInfo.InvariantCulture, template, arguments), detail)
+        {
+            Template = template,
+            Arguments = arguments,
+        };
 }
 
 /// <summary>Thrown when a mailbox cannot be synced (or pre-flighted); carries the classified <see cref="ImapFailure"/>.</summary>

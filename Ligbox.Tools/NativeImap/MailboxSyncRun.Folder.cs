@@ -29,18 +29,21 @@ internal sealed partial class MailboxSyncRun
         run.Skipped = 0;
         run.SourceMessages = sourceInfo.Count;
         run.SourceBytes = sourceInfo.Size;
-        var state = await _store.GetFolderAsync(_key, mapping.Source, ct);
-        var cp = state?.Checkpoint;
+        // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
+        // (the mirror of a final pass; the few whose flags changed).
+        var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
         ulong? modSeq = Source.Client.Capabilities.HasFlag(ImapCapabilities.CondStore) && sourceInfo.HighestModSeq > 0 ? sourceInfo.HighestModSeq : null;
         var valid = cp is not null
             && cp.SourceUidValidity == sourceInfo.UidValidity
             && cp.DestinationFolder == mapping.Destination
             && cp.DestinationUidValidity == destinationInfo.UidValidity;
 
+        // The mirror of a final pass needs every pair; nothing else does.
+        var mirrorPairs = Mirror && valid ? new Dictionary<uint, UidPair>(await _store.GetPairsAsync(_key, mapping.Source, null, ct)) : null;
         if (valid && cp!.SourceUidNext != 0 && cp.SourceUidNext == sourceInfo.UidNext && cp.SourceMessageCount == sourceInfo.Count
             && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0
             // Expunges already seen by a delta leave pairs behind for the mirror of the final pass.
-            && (!Mirror || state!.Pairs.Count == sourceInfo.Count))
+            && (mirrorPairs is null || mirrorPairs.Count == sourceInfo.Count))
         {
             var window = await WindowAsync(run, src, sourceInfo.Count, ct);
             run.Skipped = window?.Count ?? sourceInfo.Count;
@@ -59,7 +62,8 @@ internal sealed partial class MailboxSyncRun
         await src.OpenAsync(FolderAccess.ReadOnly, ct);
         var inWindow = await WindowAsync(run, src, sourceInfo.Count, ct);
         await OpenReadWriteAsync(dst, ct);
-        var pairs = valid ? new Dictionary<uint, UidPair>(state!.Pairs) : [];
+        // Pairs are tracked in memory only for the mirror; the store has them all.
+        var pairs = Mirror ? mirrorPairs ?? [] : null;
         var copiedBefore = new HashSet<uint>();
         IdentityIndex? index = null;
         var replaceAll = !valid;
@@ -75,7 +79,7 @@ internal sealed partial class MailboxSyncRun
                 : $"{mapping.Source}: UIDVALIDITY or destination changed since the last pass, matching by message identity");
             if (cp is not null && cp.DestinationFolder == mapping.Destination && cp.DestinationUidValidity == destinationInfo.UidValidity)
             {
-                copiedBefore = state!.Pairs.Values.Where(p => p.CopiedByUs && p.DestinationUid != 0).Select(p => p.DestinationUid).ToHashSet();
+                copiedBefore = (await _store.GetPairsAsync(_key, mapping.Source, null, ct)).Values.Where(p => p.CopiedByUs && p.DestinationUid != 0).Select(p => p.DestinationUid).ToHashSet();
             }
 
             if (destinationInfo.Count > 0)
@@ -93,7 +97,7 @@ internal sealed partial class MailboxSyncRun
 
         if (valid && _request.Kind != SyncKind.Initial && highest > 0)
         {
-            await SyncFlagsAsync(run, src, dst, pairs, cp!, modSeq, highest, ct);
+            await SyncFlagsAsync(run, src, dst, cp!, modSeq, highest, ct);
         }
 
         var candidates = await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
@@ -115,10 +119,11 @@ internal sealed partial class MailboxSyncRun
             DestinationUidNext = destinationUidNext,
             RetryUids = retry.ToList(),
         };
-        if (candidates.Count > 0 || replaceAll)
-        {
-            await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, ReplaceAll = replaceAll }, ct);
-        }
+        // The "in progress" mark is written while the source is read for the first batch; it is awaited before
+        // anything is appended.
+        var mark = candidates.Count > 0 || replaceAll
+            ? _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, ReplaceAll = replaceAll }, ct)
+            : Task.CompletedTask;
 
         var alreadyDone = Math.Max(0, (inWindow?.Count ?? sourceInfo.Count) - candidates.Count);
         long folderDone = alreadyDone;
@@ -131,12 +136,17 @@ internal sealed partial class MailboxSyncRun
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var channel = Channel.CreateBounded<CopyUnit>(1);
             var producer = ProduceUnitsAsync((ImapFolder)src, candidates, index, copiedBefore, channel.Writer, stop.Token);
+            // A unit's commit runs while the next unit is appended (one commit in flight, in order): the state
+            // store is off the critical path. A pass killed meanwhile resumes as after any append-then-kill: what
+            // reached the destination after the last committed checkpoint is matched by identity.
+            var pendingCommit = mark;
             try
             {
                 await foreach (var unit in channel.Reader.ReadAllAsync(ct))
                 {
                     using (unit)
                     {
+                        await mark;
                         var appended = await AppendUnitAsync(run, unit, mapping.Destination, ct);
                         if (unit.FlagFixes.Count > 0)
                         {
@@ -145,7 +155,11 @@ internal sealed partial class MailboxSyncRun
 
                         foreach (var pair in unit.Matched.Concat(appended.Pairs))
                         {
-                            pairs[pair.SourceUid] = pair;
+                            if (pairs is not null)
+                            {
+                                pairs[pair.SourceUid] = pair;
+                            }
+
                             maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
                         }
 
@@ -164,7 +178,8 @@ internal sealed partial class MailboxSyncRun
                         }
 
                         checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
-                        await _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
+                        await pendingCommit;
+                        pendingCommit = _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
                         run.Skipped += unit.Matched.Count;
                         var handled = unit.Matched.Count + unit.ToCopy.Count;
                         folderDone += handled;
@@ -172,10 +187,21 @@ internal sealed partial class MailboxSyncRun
                         Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
                     }
                 }
+
+                await pendingCommit;
             }
             finally
             {
                 await stop.CancelAsync();
+                try
+                {
+                    await pendingCommit;
+                }
+                catch (Exception) when (!pendingCommit.IsCompletedSuccessfully)
+                {
+                    // Already failing: the first error is the one reported.
+                }
+
                 try
                 {
                     await producer;
@@ -186,12 +212,13 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
+        await mark;
         // Every message this pass handled was either copied by this run, failed, or already there. Deriving
         // "skipped" from that stays right when a reconnect retried the folder: a message appended (and
         // counted) just before the connection dropped is matched by identity on the retry, not copied again.
         run.Skipped = (int)Math.Max(0, folderDone - run.Transferred - run.Errors);
 
-        var removed = Mirror ? await MirrorAsync(run, src, dst, pairs, ct) : [];
+        var removed = pairs is not null ? await MirrorAsync(run, src, dst, pairs, ct) : [];
         checkpoint = checkpoint with
         {
             SourceUidNext = sourceInfo.UidNext,
@@ -351,7 +378,7 @@ internal sealed partial class MailboxSyncRun
     }
 
     private async Task SyncFlagsAsync(
-        FolderRun run, IMailFolder src, IMailFolder dst, Dictionary<uint, UidPair> pairs, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
+        FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
     {
         if (modSeq is not null && cp.HighestModSeq == modSeq)
         {
@@ -366,6 +393,13 @@ internal sealed partial class MailboxSyncRun
 
         // Without CONDSTORE every synced message's flags are read (flags only, never headers) and set.
         var changed = await src.FetchAsync(new UniqueIdRange(0, 1, highest), request, ct);
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        // Only the pairs of what changed (with CONDSTORE, a few), not the whole folder's.
+        var pairs = await _store.GetPairsAsync(_key, run.Mapping.Source, changed.Select(s => s.UniqueId.Id).ToList(), ct);
         var fixes = new List<FlagFix>();
         foreach (var summary in changed)
         {

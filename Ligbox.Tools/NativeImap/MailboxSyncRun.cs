@@ -42,7 +42,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _progress = progress;
         _logger = logger;
         _key = request.EffectiveMailboxKey;
-        _throttle = new Throttle(options.MaxMessagesPerSecond, options.MaxBytesPerSecond);
+        _throttle = new Throttle(request.MaxMessagesPerSecond ?? options.MaxMessagesPerSecond, request.MaxBytesPerSecond ?? options.MaxBytesPerSecond);
     }
 
     private bool Mirror => _request.Kind == SyncKind.Final && _request.Mirror;

@@ -89,9 +89,10 @@ public sealed partial class NativeImapSyncEngine
         {
             var info = sourceFolders[mapping.Source];
             destinationFolders.TryGetValue(mapping.Destination, out var target);
-            var folderState = await state.GetFolderAsync(request.EffectiveMailboxKey, mapping.Source, cancellationToken);
-            var synced = folderState is { } s && s.Checkpoint.SourceUidValidity == info.UidValidity && s.Checkpoint.DestinationFolder == mapping.Destination
-                ? Math.Min(info.Count, s.Pairs.Count)
+            // The checkpoint and a count: a plan never loads a folder's UID pairs.
+            var checkpoint = await state.GetCheckpointAsync(request.EffectiveMailboxKey, mapping.Source, cancellationToken);
+            var synced = checkpoint is { } c && c.SourceUidValidity == info.UidValidity && c.DestinationFolder == mapping.Destination
+                ? Math.Min(info.Count, await state.CountPairsAsync(request.EffectiveMailboxKey, mapping.Source, cancellationToken))
                 : 0;
             planned.Add(new PlannedFolder(mapping, info.Count,
                 source.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize) ? (long)info.Size : null,

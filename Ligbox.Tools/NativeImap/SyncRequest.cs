@@ -44,6 +44,15 @@ public sealed record SyncRequest
     public FolderMappingOptions Mapping { get; init; } = new();
 
     /// <summary>
+    /// Most messages copied per second for this mailbox (a provider's throttling, from the job); <c>null</c> uses the
+    /// engine's own setting (<see cref="NativeImapOptions.MaxMessagesPerSecond"/>, none for imapsync).
+    /// </summary>
+    public double? MaxMessagesPerSecond { get; init; }
+
+    /// <summary>Most bytes copied per second for this mailbox; <c>null</c> uses the engine's own setting.</summary>
+    public long? MaxBytesPerSecond { get; init; }
+
+    /// <summary>
     /// Key of this mailbox pair in the <see cref="ISyncStateStore"/>; defaults to
     /// <c>source user@host → destination user@host</c>.
     /// </summary>

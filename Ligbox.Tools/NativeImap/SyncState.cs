@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace Ligbox.Tools.NativeImap;
@@ -30,6 +29,40 @@ public interface ISyncStateStore
     /// <param name="commit">What changed.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
     Task CommitAsync(string mailboxKey, FolderSyncCommit commit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Loads only the checkpoint of a folder (no UID pairs), or <c>null</c> if it was never synced: what a delta
+    /// needs to decide the folder is unchanged or which UIDs are new, at a cost that does not grow with the folder.
+    /// </summary>
+    /// <param name="mailboxKey">Identifies the mailbox pair.</param>
+    /// <param name="sourceFolder">Source folder full name.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    async Task<FolderCheckpoint?> GetCheckpointAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default) =>
+        (await GetFolderAsync(mailboxKey, sourceFolder, cancellationToken))?.Checkpoint;
+
+    /// <summary>How many UID pairs a folder has (0 if it was never synced), without loading them.</summary>
+    /// <param name="mailboxKey">Identifies the mailbox pair.</param>
+    /// <param name="sourceFolder">Source folder full name.</param>
+    /// <param name="cancellationToken">Cancels the count.</param>
+    async Task<int> CountPairsAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default) =>
+        (await GetFolderAsync(mailboxKey, sourceFolder, cancellationToken))?.Pairs.Count ?? 0;
+
+    /// <summary>
+    /// Loads the UID pairs of the given source UIDs (those that have one), e.g. the few whose flags changed since
+    /// the last pass; every pair of the folder when <paramref name="sourceUids"/> is <c>null</c>.
+    /// </summary>
+    /// <param name="mailboxKey">Identifies the mailbox pair.</param>
+    /// <param name="sourceFolder">Source folder full name.</param>
+    /// <param name="sourceUids">The source UIDs wanted, or <c>null</c> for all.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    async Task<IReadOnlyDictionary<uint, UidPair>> GetPairsAsync(
+        string mailboxKey, string sourceFolder, IReadOnlyCollection<uint>? sourceUids, CancellationToken cancellationToken = default)
+    {
+        var pairs = (await GetFolderAsync(mailboxKey, sourceFolder, cancellationToken))?.Pairs ?? new Dictionary<uint, UidPair>();
+        return sourceUids is null
+            ? pairs
+            : sourceUids.Where(pairs.ContainsKey).Distinct().ToDictionary(u => u, u => pairs[u]);
+    }
 }
 
 /// <summary>A copied (or matched) message: its UID on the source and on the destination.</summary>
@@ -101,9 +134,13 @@ public sealed record FolderSyncCommit
 }
 
 /// <summary>Keeps sync state in memory (tests, one-off runs).</summary>
+/// <remarks>
+/// A commit changes the folder's pair map in place (it used to copy the whole map on every commit, which made an
+/// initial pass of one big folder quadratic); readers get copies.
+/// </remarks>
 public class InMemorySyncStateStore : ISyncStateStore
 {
-    private readonly ConcurrentDictionary<(string Mailbox, string Folder), FolderSyncState> _folders = new();
+    private readonly Dictionary<(string Mailbox, string Folder), Folder> _folders = [];
     private readonly Lock _lock = new();
 
     /// <inheritdoc />
@@ -111,9 +148,51 @@ public class InMemorySyncStateStore : ISyncStateStore
     {
         lock (_lock)
         {
-            return Task.FromResult(_folders.TryGetValue((mailboxKey, sourceFolder), out var state)
-                ? state with { Pairs = new Dictionary<uint, UidPair>(state.Pairs) }
+            return Task.FromResult(_folders.TryGetValue((mailboxKey, sourceFolder), out var folder)
+                ? new FolderSyncState { Checkpoint = folder.Checkpoint, Pairs = new Dictionary<uint, UidPair>(folder.Pairs) }
                 : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual Task<FolderCheckpoint?> GetCheckpointAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_folders.TryGetValue((mailboxKey, sourceFolder), out var folder) ? folder.Checkpoint : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual Task<int> CountPairsAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_folders.TryGetValue((mailboxKey, sourceFolder), out var folder) ? folder.Pairs.Count : 0);
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual Task<IReadOnlyDictionary<uint, UidPair>> GetPairsAsync(
+        string mailboxKey, string sourceFolder, IReadOnlyCollection<uint>? sourceUids, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_folders.TryGetValue((mailboxKey, sourceFolder), out var folder))
+            {
+                return Task.FromResult<IReadOnlyDictionary<uint, UidPair>>(new Dictionary<uint, UidPair>());
+            }
+
+            var result = sourceUids is null ? new Dictionary<uint, UidPair>(folder.Pairs) : [];
+            foreach (var uid in sourceUids ?? [])
+            {
+                if (folder.Pairs.TryGetValue(uid, out var pair))
+                {
+                    result[uid] = pair;
+                }
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<uint, UidPair>>(result);
         }
     }
 
@@ -128,35 +207,55 @@ public class InMemorySyncStateStore : ISyncStateStore
         return Task.CompletedTask;
     }
 
-    /// <summary>Every folder state, for persistence by subclasses.</summary>
+    /// <summary>Every folder state (copies), for persistence by subclasses.</summary>
     protected IReadOnlyDictionary<(string Mailbox, string Folder), FolderSyncState> Snapshot()
     {
         lock (_lock)
         {
-            return new Dictionary<(string, string), FolderSyncState>(_folders);
+            return _folders.ToDictionary(kv => kv.Key, kv => new FolderSyncState
+            {
+                Checkpoint = kv.Value.Checkpoint,
+                Pairs = new Dictionary<uint, UidPair>(kv.Value.Pairs),
+            });
         }
     }
 
     /// <summary>Replaces a folder state (used when loading from persistence).</summary>
-    protected void Set(string mailboxKey, FolderSyncState state) => _folders[(mailboxKey, state.Checkpoint.SourceFolder)] = state;
+    protected void Set(string mailboxKey, FolderSyncState state)
+    {
+        lock (_lock)
+        {
+            _folders[(mailboxKey, state.Checkpoint.SourceFolder)] = new Folder(state.Checkpoint, new Dictionary<uint, UidPair>(state.Pairs));
+        }
+    }
 
     private void Apply(string mailboxKey, FolderSyncCommit commit)
     {
         var key = (mailboxKey, commit.Checkpoint.SourceFolder);
-        var pairs = !commit.ReplaceAll && _folders.TryGetValue(key, out var existing)
-            ? new Dictionary<uint, UidPair>(existing.Pairs)
-            : [];
+        if (commit.ReplaceAll || !_folders.TryGetValue(key, out var folder))
+        {
+            folder = new Folder(commit.Checkpoint, []);
+            _folders[key] = folder;
+        }
+
         foreach (var uid in commit.RemovedSourceUids)
         {
-            pairs.Remove(uid);
+            folder.Pairs.Remove(uid);
         }
 
         foreach (var pair in commit.Added)
         {
-            pairs[pair.SourceUid] = pair;
+            folder.Pairs[pair.SourceUid] = pair;
         }
 
-        _folders[key] = new FolderSyncState { Checkpoint = commit.Checkpoint, Pairs = pairs };
+        folder.Checkpoint = commit.Checkpoint;
+    }
+
+    private sealed class Folder(FolderCheckpoint checkpoint, Dictionary<uint, UidPair> pairs)
+    {
+        public FolderCheckpoint Checkpoint { get; set; } = checkpoint;
+
+        public Dictionary<uint, UidPair> Pairs { get; } = pairs;
     }
 }
 

@@ -21,8 +21,32 @@ public sealed record ZimbraSshTarget(string Host, int Port, string User, string?
     public override string ToString() => $"{User}@{Host}:{Port}";
 }
 
-/// <summary>An SSH step failed; the message is plain words for the technician (no secret in it).</summary>
-public sealed class ZimbraSshException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>Which step of an SSH export or login check failed.</summary>
+public enum ZimbraSshFailure
+{
+    Other,
+
+    /// <summary>The server cannot be reached.</summary>
+    Unreachable,
+
+    /// <summary>The host key is not confirmed yet or differs from the confirmed one.</summary>
+    HostKey,
+
+    /// <summary>The private key cannot be read.</summary>
+    UnreadableKey,
+
+    /// <summary>The server refused the user with the key or password given.</summary>
+    Login,
+
+    /// <summary>zmmailbox is not found (or not executable) for the SSH user.</summary>
+    Zmmailbox,
+}
+
+/// <summary>An SSH step failed; the message is plain words for the technician (no secret in it); <see cref="Failure"/> says which step.</summary>
+public sealed class ZimbraSshException(string message, Exception? inner = null, ZimbraSshFailure failure = ZimbraSshFailure.Other) : Exception(message, inner)
+{
+    public ZimbraSshFailure Failure { get; } = failure;
+}
 
 /// <summary>
 /// Exports mailboxes from a Zimbra server over SSH (SSH.NET): runs <c>zmmailbox -z -m ACCOUNT getRestURL
@@ -55,7 +79,7 @@ public sealed class ZimbraSshExporter
         }
         catch (Exception ex) when (ex is SocketException or SshException or TimeoutException)
         {
-            throw new ZimbraSshException($"Cannot reach the SSH server {host}:{port}: {ex.Message}", ex);
+            throw new ZimbraSshException($"Cannot reach the SSH server {host}:{port}: {ex.Message}", ex, ZimbraSshFailure.Unreachable);
         }
 
         return seen ?? throw new ZimbraSshException($"The SSH server {host}:{port} sent no host key.");
@@ -75,6 +99,44 @@ public sealed class ZimbraSshExporter
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentException.ThrowIfNullOrWhiteSpace(account);
+        var client = await ConnectAsync(target, cancellationToken);
+        var command = client.CreateCommand(Command(target.Zmmailbox, account, query));
+        var execution = command.ExecuteAsync(cancellationToken);
+        return new CommandOutputStream(client, command, execution, account);
+    }
+
+    /// <summary>
+    /// Checks everything an export needs before the settings are saved: the server is reachable, its host key is
+    /// the pinned one, the user logs in with the key or password given, and <c>zmmailbox</c> is there and may be
+    /// run by that user (<c>command -v</c> on the server; nothing is exported).
+    /// </summary>
+    /// <exception cref="ZimbraSshException">The step that failed, in plain words (<see cref="ZimbraSshException.Failure"/>).</exception>
+    public async Task CheckLoginAsync(ZimbraSshTarget target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        using var client = await ConnectAsync(target, cancellationToken);
+        var zmmailbox = Quote(target.Zmmailbox);
+        using var command = client.CreateCommand($"p=$(command -v {zmmailbox}) && test -x \"$p\"");
+        try
+        {
+            await command.ExecuteAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is SshException or InvalidOperationException)
+        {
+            throw new ZimbraSshException($"The SSH server {target} let '{target.User}' in but could not run a command: {ex.Message}", ex);
+        }
+
+        if (command.ExitStatus is not 0)
+        {
+            throw new ZimbraSshException(
+                $"'{target.User}' logged in to {target.Host}, but zmmailbox was not found there at {target.Zmmailbox} (or that user may not run it). Check the zmmailbox path (usually {ZimbraSshTarget.DefaultZmmailbox}) and the SSH user (usually zimbra).",
+                null, ZimbraSshFailure.Zmmailbox);
+        }
+    }
+
+    /// <summary>Connects and logs in, the host key checked against the pinned one; the caller disposes the client.</summary>
+    private static async Task<SshClient> ConnectAsync(ZimbraSshTarget target, CancellationToken cancellationToken)
+    {
         var client = new SshClient(Connection(target));
         string? offered = null;
         client.HostKeyReceived += (_, e) =>
@@ -85,31 +147,28 @@ public sealed class ZimbraSshExporter
         try
         {
             await client.ConnectAsync(cancellationToken);
+            return client;
         }
         catch (SshAuthenticationException ex)
         {
             client.Dispose();
-            throw new ZimbraSshException($"The SSH server {target} refused the login of '{target.User}' with the {(target.PrivateKey is null ? "password" : "private key")} given: {ex.Message}", ex);
+            throw new ZimbraSshException($"The SSH server {target} refused the login of '{target.User}' with the {(target.PrivateKey is null ? "password" : "private key")} given: {ex.Message}", ex, ZimbraSshFailure.Login);
         }
         catch (Exception ex) when (offered is not null && target.HostKeySha256 is null && ex is SshException)
         {
             client.Dispose();
-            throw new ZimbraSshException($"The host key of {target.Host}:{target.Port} ({offered}) is not confirmed yet: check it with the server's administrator and confirm it in the job's Zimbra settings.", ex);
+            throw new ZimbraSshException($"The host key of {target.Host}:{target.Port} ({offered}) is not confirmed yet: check it with the server's administrator and confirm it in the job's Zimbra settings.", ex, ZimbraSshFailure.HostKey);
         }
         catch (Exception ex) when (offered is not null && !string.Equals(target.HostKeySha256?.Trim(), offered, StringComparison.Ordinal) && ex is SshException)
         {
             client.Dispose();
-            throw new ZimbraSshException($"The host key of {target.Host}:{target.Port} changed: the server shows {offered}, the job trusts {target.HostKeySha256}. If the server was really reinstalled, confirm the new key in the job's Zimbra settings; otherwise someone may be in the middle.", ex);
+            throw new ZimbraSshException($"The host key of {target.Host}:{target.Port} changed: the server shows {offered}, the job trusts {target.HostKeySha256}. If the server was really reinstalled, confirm the new key in the job's Zimbra settings; otherwise someone may be in the middle.", ex, ZimbraSshFailure.HostKey);
         }
         catch (Exception ex) when (ex is SocketException or SshException or TimeoutException or InvalidOperationException)
         {
             client.Dispose();
-            throw new ZimbraSshException($"Cannot connect to the SSH server {target}: {ex.Message}", ex);
+            throw new ZimbraSshException($"Cannot connect to the SSH server {target}: {ex.Message}", ex, ZimbraSshFailure.Unreachable);
         }
-
-        var command = client.CreateCommand(Command(target.Zmmailbox, account, query));
-        var execution = command.ExecuteAsync(cancellationToken);
-        return new CommandOutputStream(client, command, execution, account);
     }
 
     /// <summary>The command line run on the server, each argument single-quoted for the POSIX shell.</summary>
@@ -134,7 +193,7 @@ public sealed class ZimbraSshExporter
             }
             catch (Exception ex) when (ex is SshException or ArgumentException or InvalidOperationException or FormatException)
             {
-                throw new ZimbraSshException($"The private key for {target} cannot be read (an OpenSSH or PEM private key is expected; a passphrase goes in the password): {ex.Message}", ex);
+                throw new ZimbraSshException($"The private key for {target} cannot be read (an OpenSSH or PEM private key is expected; a passphrase goes in the password): {ex.Message}", ex, ZimbraSshFailure.UnreadableKey);
             }
 
             method = new PrivateKeyAuthenticationMethod(target.User, file);

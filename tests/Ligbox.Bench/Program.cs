@@ -10,9 +10,15 @@ using MailKit;
 // pulling the same mailbox over imapc into a fresh account, and our peak RSS during the sync.
 // Usage: Ligbox.Bench [messages=20000] [folders=25] [appendConnections=4]
 //        Ligbox.Bench report [mailboxes=10000] [runs=3]   (the job report, scripts/bench-report.sh)
+//        Ligbox.Bench matrix [--rows 1,2,3,4] [--scale 1] [--repeat 3]   (scripts/bench-matrix.sh)
 if (args.Length > 0 && args[0] == "report")
 {
     return await ReportBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "matrix")
+{
+    return await MatrixBench.RunAsync(args[1..]);
 }
 
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;

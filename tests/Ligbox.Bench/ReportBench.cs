@@ -45,9 +45,8 @@ internal static class ReportBench
             services.AddSingleton(Options.Create(new GateOptions()));
             services.AddSingleton<SecretProtector>();
             services.AddSingleton<AuditLog>();
-            services.AddSingleton<WebhookSignal>();
+            services.AddSingleton<Ligbox.Core.Deliveries.DeliverySignal>();
             services.AddSingleton<WebhookService>();
-            services.AddSingleton<Ligbox.Core.Desk.DeskSignal>();
             services.AddSingleton<Ligbox.Core.Desk.DeskService>();
             services.AddSingleton<GateService>();
             services.AddSingleton<JobReportService>();

@@ -12,16 +12,20 @@ using MimeKit;
 
 // Benchmark of the Zimbra TGZ import (scripts/bench-tgz.sh). Against a local Dovecot (fsync on):
 //  1. a generated TGZ of BENCH_MB MiB (the test generator: Zimbra's format, folders split into !1/!2, flags, tags);
-//  2. its messages extracted to files (not timed), then the raw IMAP ceiling on them: N connections,
-//     MULTIAPPEND x50, file read + MIME parse + APPEND (no gzip, no tar, no identity, no mapping);
-//  3. our import through ZimbraImporter.ImportAsync straight from the .tgz (streamed), peak RSS;
-//  4. the re-import (everything skipped).
-// Settings (environment): BENCH_MB (TGZ size, default 1024), BENCH_CONNECTIONS (default 4), BENCH_BODY (body bytes, default 8000).
+//  2. its messages extracted to files (not timed);
+//  3. BENCH_RUNS times, each into empty mailboxes: the raw IMAP ceiling on the files (N connections, MULTIAPPEND x50,
+//     file read + MIME parse + APPEND; no gzip, no tar, no identity, no mapping), then right after it our import
+//     through ZimbraImporter.ImportAsync straight from the .tgz (streamed), its peak RSS and the load average;
+//     after the first, the re-import (everything skipped);
+//  4. the median of the runs (ceiling msg/s, ours, the ratio) and the highest peak RSS.
+// Settings (environment): BENCH_MB (TGZ size, default 1024), BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 4),
+// BENCH_BODY (body bytes, default 8000).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var targetMb = Env("BENCH_MB", 1024);
 var connections = Env("BENCH_CONNECTIONS", 4);
 var body = Env("BENCH_BODY", 8000);
+var runs = Math.Max(1, Env("BENCH_RUNS", 3));
 var results = new List<string>();
 var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
 
@@ -44,7 +48,7 @@ try
     var count = generated.Messages.Count;
     Console.WriteLine($"export: {count} messages in {folders.Count} folders, {Mb(tgzBytes):0.0} MiB TGZ, generated in {sw.Elapsed.TotalSeconds:0} s");
 
-    // 2. Raw ceiling on the same messages as files.
+    // 2. The same messages as files, for the ceiling (kept for every run).
     var extracted = new List<(string Path, string Folder, long Length)>();
     await using (var reader = new ZimbraTgzReader(File.OpenRead(tgz)))
     {
@@ -66,41 +70,60 @@ try
     }
 
     var rawBytes = extracted.Sum(e => e.Length);
-    var raw = await RawAsync(dovecot, "raw", extracted, connections);
-    Report($"raw ceiling, {connections} connections, MULTIAPPEND x50, from extracted files", raw, count, rawBytes);
-    Directory.Delete(Path.Combine(work, "raw"), recursive: true);
 
-    // 3. Our import, straight from the TGZ.
-    dovecot.AddUser("ana", "pw-ana");
+    // 3. Repetitions: the ceiling, then our import straight from the TGZ, each into an empty mailbox, side by side
+    //    in time so both see the same load of the machine; the re-import (everything skipped) after the first.
     var importer = new ZimbraImporter(TimeProvider.System, new PstImportOptions { AppendConnections = connections });
-    var request = new ZimbraImportRequest(_ => Task.FromResult<Stream>(new FileStream(tgz, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, useAsync: true)),
-        "export.tgz", tgzBytes, new ImapEndpoint(dovecot.Host, dovecot.Port, ImapSecurity.None, "ana", "pw-ana"),
-        Path.Combine(work, "quarantine"), Path.Combine(work, "items.zip"), "Imported Zimbra");
-    ResetPeak();
-    sw.Restart();
-    var stats = await importer.ImportAsync(request);
-    var ours = sw.Elapsed;
-    var rss = PeakMb();
-    Report($"our import from the TGZ ({stats.Appended} appended, {stats.Quarantined} quarantined, {stats.Skipped} skipped)", ours, count, rawBytes);
-    results.Add($"  ratio: {raw.TotalSeconds / ours.TotalSeconds:P0} of the raw MULTIAPPEND ceiling; {Mb(tgzBytes) / ours.TotalSeconds:0.0} MiB/s of TGZ; peak RSS of the import {rss:0} MiB");
-    Console.WriteLine(results[^1]);
-    var expected = generated.CountsByFolder;
-    var wrong = stats.Folders.Where(f => f.DestinationMessages is null || f.Appended != expected[f.Source]).Select(f => f.Source).ToList();
-    results.Add(wrong.Count == 0 && stats.Folders.Count == expected.Count
-        ? $"  per-folder counts: all {expected.Count} folders match the export"
-        : $"  per-folder counts WRONG in: {string.Join(", ", wrong)}");
-    Console.WriteLine(results[^1]);
+    var reps = new List<(double RawRate, double OurRate, double Ratio, double Rss, string Load)>();
+    for (var rep = 1; rep <= runs; rep++)
+    {
+        var loadAtStart = Load();
+        var raw = await RawAsync(dovecot, $"raw{rep}", extracted, connections);
+        Report($"[{rep}/{runs}] raw ceiling, {connections} connections, MULTIAPPEND x50, from extracted files", raw, count, rawBytes);
 
-    // 4. Re-import.
-    ResetPeak();
-    sw.Restart();
-    var again = await importer.ImportAsync(request);
-    Report($"re-import ({again.Appended} appended, {again.Skipped} skipped)", sw.Elapsed, count, rawBytes);
-    results[^1] += $"; peak RSS {PeakMb():0} MiB";
+        var user = $"ana{rep}";
+        dovecot.AddUser(user, "pw-" + user);
+        var request = new ZimbraImportRequest(_ => Task.FromResult<Stream>(new FileStream(tgz, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, useAsync: true)),
+            "export.tgz", tgzBytes, new ImapEndpoint(dovecot.Host, dovecot.Port, ImapSecurity.None, user, "pw-" + user),
+            Path.Combine(work, $"quarantine{rep}"), Path.Combine(work, $"items{rep}.zip"), "Imported Zimbra");
+        ResetPeak();
+        sw.Restart();
+        var stats = await importer.ImportAsync(request);
+        var ours = sw.Elapsed;
+        var rss = PeakMb();
+        Report($"[{rep}/{runs}] our import from the TGZ ({stats.Appended} appended, {stats.Quarantined} quarantined, {stats.Skipped} skipped)", ours, count, rawBytes);
+        var load = $"{loadAtStart} -> {Load()}";
+        reps.Add((count / raw.TotalSeconds, count / ours.TotalSeconds, raw.TotalSeconds / ours.TotalSeconds, rss, load));
+        results.Add($"[{rep}/{runs}]   ratio: {raw.TotalSeconds / ours.TotalSeconds:P0} of the raw MULTIAPPEND ceiling; {Mb(tgzBytes) / ours.TotalSeconds:0.0} MiB/s of TGZ; peak RSS of the import {rss:0} MiB; load average (1/5/15 min) {load}");
+        Console.WriteLine(results[^1]);
+        var expected = generated.CountsByFolder;
+        var wrong = stats.Folders.Where(f => f.DestinationMessages is null || f.Appended != expected[f.Source]).Select(f => f.Source).ToList();
+        results.Add(wrong.Count == 0 && stats.Folders.Count == expected.Count
+            ? $"[{rep}/{runs}]   per-folder counts: all {expected.Count} folders match the export"
+            : $"[{rep}/{runs}]   per-folder counts WRONG in: {string.Join(", ", wrong)}");
+        Console.WriteLine(results[^1]);
+
+        if (rep == 1)
+        {
+            ResetPeak();
+            sw.Restart();
+            var again = await importer.ImportAsync(request);
+            Report($"[1/{runs}] re-import ({again.Appended} appended, {again.Skipped} skipped)", sw.Elapsed, count, rawBytes);
+            results[^1] += $"; peak RSS {PeakMb():0} MiB";
+        }
+
+        var mail = Path.Combine(dovecot.MailRoot, user);
+        if (Directory.Exists(mail))
+        {
+            Directory.Delete(mail, recursive: true);
+        }
+    }
 
     Console.WriteLine();
-    Console.WriteLine($"=== TGZ import benchmark: {count} messages, {Mb(tgzBytes):0} MiB TGZ ({Mb(rawBytes):0} MiB of messages), {Environment.ProcessorCount} cores, Dovecot fsync on, load average before {loadBefore}, after {File.ReadAllText("/proc/loadavg").Trim()}");
+    Console.WriteLine($"=== TGZ import benchmark: {count} messages, {Mb(tgzBytes):0} MiB TGZ ({Mb(rawBytes):0} MiB of messages), {Environment.ProcessorCount} cores, Dovecot fsync on, {runs} run(s), load average before {loadBefore}, after {Load()}");
     results.ForEach(Console.WriteLine);
+    Console.WriteLine($"median of {runs}: raw ceiling {Median(reps.Select(r => r.RawRate)):0} msg/s, our import {Median(reps.Select(r => r.OurRate)):0} msg/s, "
+        + $"ratio {Median(reps.Select(r => r.Ratio)):P0} of the ceiling (median of the per-run ratios), peak RSS of an import {reps.Max(r => r.Rss):0} MiB (max)");
 
     void Report(string what, TimeSpan elapsed, int n, long bytes)
     {
@@ -114,6 +137,14 @@ finally
 }
 
 static double Mb(long bytes) => bytes / 1048576.0;
+
+static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
 
 static int Env(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;

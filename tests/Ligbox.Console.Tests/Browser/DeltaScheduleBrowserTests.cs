@@ -41,7 +41,8 @@ public sealed class DeltaScheduleBrowserTests(BrowserSession session) : IClassFi
 
         await BrowserSession.Input(page, "schedule-cron").FillAsync("0/2 * * * * ?");
         await page.GetByTestId("schedule-save").ClickAsync();
-        await Expect(page.GetByTestId("schedule-next-utc")).ToContainTextAsync("UTC");
+        // The next run in the person's zone and culture (issue 16); the UTC instant in its title and datetime.
+        await Expect(page.GetByTestId("schedule-next-utc")).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(" UTC$"));
         await Expect(card).Not.ToContainTextAsync("is not a valid cron expression");
 
         // The real scheduler fires within two seconds; no initial sync yet, so the pass is skipped and says why.

@@ -32,7 +32,7 @@ public class GateFlowTests(BrowserSession session) : IClassFixture<BrowserSessio
         await Expect(page.GetByTestId("gate-state")).ToHaveTextAsync("Approved");
         await Expect(page.GetByText("Gate approved").First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("gate-approved-by")).ToContainTextAsync("lead.browser@ligbox.test");
-        await Expect(page.GetByTestId("gate-events")).ToContainTextAsync("gate.approved");
+        await Expect(page.GetByTestId("gate-events").Locator("[data-action='gate.approved']")).ToHaveTextAsync("Approved");
         await BrowserSession.ScreenshotAsync(page, "gate-03-approved");
     }
 

@@ -56,14 +56,28 @@ public sealed class JobSettingsBrowserTests(BrowserSession session) : DovecotPai
         await Expect(page.GetByTestId("connection-test-source")).ToContainTextAsync($"authentication failed for {user}");
         await Expect(page.GetByTestId("connection-test-source")).ToContainTextAsync("check the password");
         await Expect(page.GetByTestId("connection-test-destination")).ToContainTextAsync("Logged in to");
+        // Each side in its own colour: the refused source red, the destination that logged in green.
+        await Expect(page.GetByTestId("connection-test-source")).ToHaveAttributeAsync("data-side-ok", "false");
+        await Expect(page.GetByTestId("connection-test-source")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-alert-text-error"));
+        await Expect(page.GetByTestId("connection-test-destination")).ToHaveAttributeAsync("data-side-ok", "true");
+        await Expect(page.GetByTestId("connection-test-destination")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-alert-text-success"));
+        await page.GetByTestId("connection-test-result").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, "settings-02b-test-connection-sides.png") });
         await BrowserSession.ScreenshotAsync(page, "settings-02-test-connection");
         Assert.DoesNotContain(sp, await page.ContentAsync(), StringComparison.Ordinal);
 
         // A server setting and an option change; the page shows them and the audit trail says what changed.
         await BrowserSession.Input(page, "destination-port").FillAsync("1");
         await BrowserSession.Input(page, "settings-include").FillAsync("INBOX");
+        // The name, the ticket and the folder mappings too (issue 11).
+        await BrowserSession.Input(page, "settings-name").FillAsync("Settings dialog job");
+        await BrowserSession.Input(page, "settings-ticket").FillAsync("HD-77");
+        await BrowserSession.Input(page, "settings-mappings").FillAsync("Old Archive => Archive");
         await page.GetByTestId("settings-save").ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.Locator(".mud-main-content")).ToContainTextAsync("Settings dialog job · ticket HD-77");
+        await Expect(page.GetByTestId("servers-mappings")).ToContainTextAsync("renaming Old Archive → Archive");
+        await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("folder mappings changed from (none) to Old Archive");
         await Expect(page.GetByTestId("servers-card")).ToContainTextAsync($"{Destination.Host}:1");
         await Expect(page.GetByTestId("servers-card")).ToContainTextAsync("only INBOX");
         await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync($"destination server changed from {Destination.Host}:{Destination.Port}");
@@ -154,7 +168,7 @@ public sealed class JobSettingsBrowserTests(BrowserSession session) : DovecotPai
         await page.SetViewportSizeAsync(390, 844);
         await BrowserSession.WaitInteractiveAsync(page);
         var events = page.GetByTestId("gate-events");
-        await Expect(events).ToContainTextAsync("gate.approved");
+        await Expect(events.Locator("[data-action='gate.approved']")).ToHaveTextAsync("Approved");
         await events.ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, "settings-04-gate-decisions-390.png") });
         // Cards, not a table scrolled sideways: each value carries its label, and nothing is wider than its box.

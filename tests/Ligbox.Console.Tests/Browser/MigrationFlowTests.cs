@@ -36,6 +36,7 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await BrowserSession.Input(page, "exclude").FillAsync("Junk, Trash");
         await page.Keyboard.PressAsync("Tab");
         await BrowserSession.ScreenshotAsync(page, "03-create-job");
+        await page.Locator("h1").ClickAsync(); // out of the fields first (see ShowsCsvErrors…)
         await page.GetByTestId("create-job").ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/migration/jobs/[0-9a-f-]{36}$"));
@@ -102,6 +103,9 @@ public class MigrationFlowTests(BrowserSession session) : IClassFixture<BrowserS
         await BrowserSession.Input(page, "source-host").FillAsync("imap.a.example");
         await BrowserSession.Input(page, "destination-host").FillAsync("imap.b.example");
         await page.Keyboard.PressAsync("Tab");
+        // Leave the form's fields first: the blur re-renders the form, and a click whose press blurs a field can land
+        // after the button has moved (seen twice in CI: the job was never created).
+        await page.Locator("h1").ClickAsync();
         await page.GetByTestId("create-job").ClickAsync();
         await page.WaitForURLAsync(new Regex("/migration/jobs/[0-9a-f-]{36}$"));
         await BrowserSession.WaitInteractiveAsync(page);

@@ -32,6 +32,8 @@ public sealed class PageTestContext : BunitContext
         _scope = app.Services.CreateAsyncScope();
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddLocalization(); // pages ask IStringLocalizer<Marker> for their texts
+        Services.AddTransient<MudLocalizer, Ligbox.Console.Components.Shared.ConsoleMudLocalizer>();
         // Core services hold no per-request state (each operation opens its own DbContext), so the
         // host's instances can serve the rendered pages.
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobService>());
@@ -42,6 +44,7 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Gate.GateService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Pst.PstImportService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Zimbra.ZimbraImportService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Core.Zimbra.ZimbraSshService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Ligbox.Tools.Engines.EngineRegistry>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ligbox.Core.Uploads.UploadOptions>>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Scheduling.DeltaScheduleService>());
@@ -49,6 +52,8 @@ public sealed class PageTestContext : BunitContext
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Runs.RunProgressNotifier>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<ConnectionTestService>());
         Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Desk.DeskService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.Dashboard.DashboardService>());
+        Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<Core.OAuth.OAuthService>()); // issue 15: the job page's OAuth panel
         Auth = AddAuthorization();
         Auth.SetAuthorized(UserName).SetRoles(Roles.Technician);
         // After the services: rendering freezes the service provider.

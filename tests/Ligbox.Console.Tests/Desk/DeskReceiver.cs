@@ -26,6 +26,9 @@ public sealed class DeskReceiver : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The Authorization header the base URL (<c>GET /</c>, "Test connection") accepts; anything else gets 401.</summary>
+    public string? AcceptedAuthorization { get; set; }
+
     public static async Task<DeskReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -49,6 +52,8 @@ public sealed class DeskReceiver : IAsyncDisposable
             receiver.Received.Enqueue(new ReceivedAttachment(request.Method, ticketId, request.Headers.Authorization, file?.FileName, file?.ContentType, bytes, status));
             return Results.StatusCode(status);
         });
+        app.MapGet("/", (HttpRequest request) =>
+            receiver.AcceptedAuthorization is { } accepted && request.Headers.Authorization == accepted ? Results.Ok(new { desk = "ok" }) : Results.StatusCode(401));
         await app.StartAsync();
         receiver.BaseUrl = app.Urls.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
         return receiver;

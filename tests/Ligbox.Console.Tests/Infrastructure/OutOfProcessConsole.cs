@@ -85,6 +85,29 @@ internal sealed class OutOfProcessConsole : IDisposable
         }
     }
 
+    /// <summary>Waits until the console answers <c>/healthz</c> (any status: a worker node serves nothing else).</summary>
+    public async Task WaitUntilListeningAsync(TimeSpan? timeout = null)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            Assert.False(Process.HasExited, $"the console exited with {(Process.HasExited ? Process.ExitCode : 0)}");
+            try
+            {
+                using var response = await http.GetAsync("/healthz");
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            Assert.True(sw.Elapsed < (timeout ?? TimeSpan.FromSeconds(120)), "the console did not start");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>The processes the console started (external tools), and theirs, read from <c>/proc</c>.</summary>
     public IReadOnlyList<int> Descendants()
     {

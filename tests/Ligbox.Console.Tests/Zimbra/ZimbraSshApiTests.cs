@@ -5,6 +5,7 @@ using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Core.Accounts;
 using Ligbox.Testing.Dovecot;
 using Ligbox.Testing.Zimbra;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ligbox.Console.Tests.Zimbra;
 
@@ -81,19 +82,63 @@ public sealed class ZimbraSshApiTests(ZimbraSshApiTests.Fixture fixture) : IClas
     }
 
     [Fact]
-    public async Task A_wrong_key_and_a_missing_zmmailbox_fail_the_run_in_plain_words()
+    public async Task A_zmmailbox_gone_after_the_settings_were_saved_fails_the_run_in_plain_words()
     {
+        // A wrong key, user or zmmailbox path is refused when saving (ZimbraExportAllTests); the server can still change after.
         var (jobId, mailboxId, _) = await JobAsync("zsshbad");
+        await SaveAsync(jobId, fixture.Sshd.ClientKey, fixture.Sshd.Zmmailbox);
+        File.Move(fixture.Sshd.Zmmailbox, fixture.Sshd.Zmmailbox + ".away");
+        try
+        {
+            var missing = await RunAsync(jobId, mailboxId);
+            Assert.Equal("Failed", missing.GetProperty("status").GetString());
+            Assert.Contains("zmmailbox was not found on the server", missing.GetProperty("message").GetString());
+        }
+        finally
+        {
+            File.Move(fixture.Sshd.Zmmailbox + ".away", fixture.Sshd.Zmmailbox);
+        }
+    }
 
-        await SaveAsync(jobId, fixture.Sshd.WrongKey, fixture.Sshd.Zmmailbox);
-        var wrongKey = await RunAsync(jobId, mailboxId);
-        Assert.Equal("Failed", wrongKey.GetProperty("status").GetString());
-        Assert.Contains("refused the login", wrongKey.GetProperty("message").GetString());
+    [Fact]
+    public async Task Another_login_can_replace_the_stored_key_and_the_server_can_be_removed_audited()
+    {
+        var api = fixture.Api;
+        var (jobId, mailboxId, _) = await JobAsync("zsshdel");
+        await SaveAsync(jobId, fixture.Sshd.ClientKey, fixture.Sshd.Zmmailbox);
 
-        await SaveAsync(jobId, fixture.Sshd.ClientKey, "/opt/zimbra/bin/zmmailbox-not-here");
-        var missing = await RunAsync(jobId, mailboxId);
-        Assert.Equal("Failed", missing.GetProperty("status").GetString());
-        Assert.Contains("zmmailbox was not found on the server", missing.GetProperty("message").GetString());
+        // Without replaceSecrets an omitted key is kept (the password given becomes its passphrase; this key has none).
+        using var kept = await api.PutAsJsonAsync($"/api/migration/jobs/{jobId}/zimbra-ssh",
+            new { host = fixture.Sshd.Host, port = fixture.Sshd.Port, user = fixture.Sshd.User, password = "Zimbra-Pa55!", hostKeySha256 = fixture.Sshd.HostKeySha256, zmmailbox = fixture.Sshd.Zmmailbox });
+        var keptView = await kept.Content.ReadAsStringAsync();
+        Assert.True(kept.StatusCode == HttpStatusCode.OK, keptView);
+        Assert.Contains("\"hasPrivateKey\":true", keptView);
+        // With it, a password login replaces the key, but only once the server takes it: this one refuses passwords,
+        // so nothing changes and the answer says why.
+        using var replaced = await api.PutAsJsonAsync($"/api/migration/jobs/{jobId}/zimbra-ssh",
+            new { host = fixture.Sshd.Host, port = fixture.Sshd.Port, user = fixture.Sshd.User, password = "Zimbra-Pa55!", hostKeySha256 = fixture.Sshd.HostKeySha256, zmmailbox = fixture.Sshd.Zmmailbox, replaceSecrets = true });
+        Assert.Equal(HttpStatusCode.BadRequest, replaced.StatusCode);
+        var refused = await replaced.Content.ReadAsStringAsync();
+        Assert.Contains("with the password given", refused);
+        Assert.DoesNotContain("Pa55", refused);
+        Assert.Contains("\"hasPrivateKey\":true", await api.GetStringAsync($"/api/migration/jobs/{jobId}/zimbra-ssh"));
+
+        using var removed = await api.DeleteAsync($"/api/migration/jobs/{jobId}/zimbra-ssh");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.False(File.Exists(Path.Combine(fixture.DataDir, "zimbra-ssh", $"{jobId}.json")));
+        using var gone = await api.GetAsync($"/api/migration/jobs/{jobId}/zimbra-ssh");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using var again = await api.DeleteAsync($"/api/migration/jobs/{jobId}/zimbra-ssh");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        using var start = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/zimbra-export", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
+        Assert.Contains("This job has no Zimbra server over SSH", await start.Content.ReadAsStringAsync());
+
+        await using var scope = fixture.Services.CreateAsyncScope();
+        var audit = await scope.ServiceProvider.GetRequiredService<Ligbox.Core.Audit.AuditLog>().ListAsync(jobId);
+        var entry = Assert.Single(audit, a => a.Action == "zimbra.ssh.removed");
+        Assert.Contains(fixture.Sshd.Host, entry.Details);
+        Assert.DoesNotContain("Pa55", string.Join(" ", audit.Select(a => a.Details)));
     }
 
     private async Task SaveAsync(Guid jobId, string key, string zmmailbox)

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Tests.Infrastructure;
@@ -7,10 +8,13 @@ namespace Ligbox.Core.Tests.Accounts;
 
 public class ApiTokenServiceTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     [Fact]
     public async Task Token_IsStoredHashed_AndValidatesUntilRevoked()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var service = host.Get<ApiTokenService>(scope);
         var created = await service.CreateAsync("dns wizard", [Scopes.GateRead], null, "admin");
@@ -33,7 +37,7 @@ public class ApiTokenServiceTests
     public async Task BootstrapToken_FromConfiguration_HasEveryScope()
     {
         const string secret = "lgbx_bootstrap-secret-for-tests-0123456789";
-        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:Bootstrap:ApiToken"] = secret });
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:Bootstrap:ApiToken"] = secret }, postgres: Postgres);
         await using var scope = host.Scope();
         var identity = await host.Get<ApiTokenService>(scope).ValidateAsync(secret);
         Assert.NotNull(identity);
@@ -43,7 +47,7 @@ public class ApiTokenServiceTests
     [Fact]
     public async Task Create_Refuses_UnknownScopeAndPastExpiry()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var service = host.Get<ApiTokenService>(scope);
         await Assert.ThrowsAsync<DomainException>(() => service.CreateAsync("x", ["jobs:delete"], null, "admin"));

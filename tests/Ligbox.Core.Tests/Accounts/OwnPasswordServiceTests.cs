@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Tests.Infrastructure;
@@ -7,17 +8,20 @@ namespace Ligbox.Core.Tests.Accounts;
 
 public class OwnPasswordServiceTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     [Fact]
     public async Task GeneratedFirstAdminPassword_MustBeChanged_ConfiguredOneNot()
     {
-        await using (var generated = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:Admin:Password"] = "" }))
+        await using (var generated = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:Admin:Password"] = "" }, postgres: Postgres))
         {
             await using var scope = generated.Scope();
             var admin = await generated.Get<UserManager<AppUser>>(scope).FindByEmailAsync("admin@test.local");
             Assert.True(admin!.MustChangePassword);
         }
 
-        await using var configured = await CoreHost.StartAsync();
+        await using var configured = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope2 = configured.Scope();
         var configuredAdmin = await configured.Get<UserManager<AppUser>>(scope2).FindByEmailAsync("admin@test.local");
         Assert.False(configuredAdmin!.MustChangePassword);
@@ -26,7 +30,7 @@ public class OwnPasswordServiceTests
     [Fact]
     public async Task Change_NeedsTheCurrentPassword_FollowsIdentityRules_ClearsTheMark_AndIsAudited()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var users = host.Get<UserManager<AppUser>>(scope);
         var admin = await users.FindByEmailAsync("admin@test.local");

@@ -51,6 +51,7 @@ public partial class AuditSentencesTests
     [InlineData("admin@x", "user.role_changed", """{"email":"bo@x","from":["technician"],"to":"ops_lead"}""", "admin@x changed the role of bo@x to ops_lead.")]
     [InlineData("admin@x", "user.password_reset", """{"email":"bo@x"}""", "admin@x reset the password of bo@x.")]
     [InlineData("bo@x", "user.password_changed", """{"email":"bo@x"}""", "bo@x changed their own password.")]
+    [InlineData("ana@x", "user.preferences_changed", """{"language":"pt","timeZone":"Europe/Lisbon"}""", "ana@x set their language to pt and their time zone to Europe/Lisbon.")]
     [InlineData("admin@x", "user.disabled", """{"email":"bo@x"}""", "admin@x disabled the account bo@x.")]
     [InlineData("admin@x", "user.enabled", """{"email":"bo@x"}""", "admin@x enabled the account bo@x.")]
     [InlineData("admin@x", "token.created", """{"name":"helpdesk"}""", "admin@x created the API token “helpdesk”.")]

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,8 @@ namespace Ligbox.Core.Tests.Infrastructure;
 
 /// <summary>
 /// The real Core registrations on a real SQLite file in a temp data directory, with the start-up
-/// initializers run (migrations, roles, first admin), as the console runs them.
+/// initializers run (migrations, roles, first admin), as the console runs them. Given a
+/// <see cref="PostgreSqlServer"/>, on a new database of that real PostgreSQL instead (issue 17).
 /// </summary>
 public sealed class CoreHost : IAsyncDisposable
 {
@@ -23,7 +25,8 @@ public sealed class CoreHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
+    public static async Task<CoreHost> StartAsync(IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null,
+        PostgreSqlServer? postgres = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "ligbox-core-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
@@ -33,6 +36,15 @@ public sealed class CoreHost : IAsyncDisposable
             ["Ligbox:Admin:Email"] = "admin@test.local",
             ["Ligbox:Admin:Password"] = "Admin-Password-1",
         });
+        if (postgres is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Ligbox:Database:Provider"] = "PostgreSQL",
+                ["Ligbox:Database:ConnectionString"] = await postgres.CreateDatabaseAsync(),
+            });
+        }
+
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -52,11 +64,25 @@ public sealed class CoreHost : IAsyncDisposable
 
     public T Get<T>(AsyncServiceScope scope) where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
 
+    private bool _stopped;
+
+    /// <summary>Stops the host (its hosted services' stop runs) and keeps its data directory until <see cref="DisposeAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        _stopped = true;
+        await _host.StopAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
+        if (!_stopped)
+        {
+            await _host.StopAsync();
+        }
+
         _host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
@@ -11,8 +12,11 @@ namespace Ligbox.Core.Tests.Jobs;
 /// A job's pinned server certificates: stored, validated, audited, and used by Test connection against a real
 /// Dovecot serving TLS on a self-signed certificate the test made.
 /// </summary>
-public sealed class JobCertificatePinTests : IAsyncLifetime
+public class JobCertificatePinTests : IAsyncLifetime
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private readonly string _certificates = Directory.CreateTempSubdirectory("lbx-pin-").FullName;
     private TestCertificate _certificate = null!;
     private DovecotServer _tls = null!;
@@ -45,7 +49,7 @@ public sealed class JobCertificatePinTests : IAsyncLifetime
     {
         _tls.AddUser("ana@pinned.example", "src-pw");
         _plain.AddUser("ana@pinned.example", "dst-pw");
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var jobs = host.Get<JobService>(scope);
         var job = await jobs.CreateAsync(Request(null), "tech@test");
@@ -70,7 +74,7 @@ public sealed class JobCertificatePinTests : IAsyncLifetime
     [Fact]
     public async Task Create_StoresThePinAndAuditsIt()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
 
         var job = await host.Get<JobService>(scope).CreateAsync(Request("SHA256 Fingerprint=" + CertificatePin.Display(_certificate.Sha256)), "tech@test");
@@ -84,7 +88,7 @@ public sealed class JobCertificatePinTests : IAsyncLifetime
     [Fact]
     public async Task Create_RefusesAPinThatIsNoFingerprint_OrOnAServerWithoutTls()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var request = Request("AB:CD:EF");
         request.Destination.CertificateSha256 = _certificate.Sha256;

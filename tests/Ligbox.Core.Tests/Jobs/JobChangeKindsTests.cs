@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
@@ -11,10 +12,13 @@ namespace Ligbox.Core.Tests.Jobs;
 /// <summary>The job page reloads only what a change touches: the notifier says what of the job was written.</summary>
 public class JobChangeKindsTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     [Fact]
     public async Task Notifier_SaysWhatWasWritten_AndFoldsOneWindowIntoOneCall()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         Guid jobId;
         await using (var scope = host.Scope())
         {

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using System.Text;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
@@ -11,6 +12,9 @@ namespace Ligbox.Core.Tests.Jobs;
 
 public class JobOverviewServiceTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private static async Task<Guid> JobWithMailboxesAsync(CoreHost host, string domain, int count)
     {
         await using var scope = host.Scope();
@@ -45,7 +49,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task Summary_CountsSyncedAndFailedMailboxes_AndSaysWhatToFix()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var jobId = await JobWithMailboxesAsync(host, "summary.example", 4);
         await WithDbAsync(host, async db =>
         {
@@ -73,7 +77,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task Summary_OfAnEmptyJob_AsksForMailboxes()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var jobId = await JobWithMailboxesAsync(host, "empty.example", 0);
         await using var scope = host.Scope();
         var summary = await host.Get<JobOverviewService>(scope).GetSummaryAsync(jobId);
@@ -85,7 +89,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task PageMailboxes_ReturnsOnePageOfTenThousand_WithTotal_SearchAndStatus()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var jobId = await JobWithMailboxesAsync(host, "big.example", 10_000);
         await WithDbAsync(host, async db => (await db.Mailboxes.SingleAsync(m => m.SourceLogin == "u04242@big.example")).MarkFailed("wrong password"));
         await using var scope = host.Scope();
@@ -107,7 +111,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task ListStatus_MarksOnlyJobsThatNeedAttention()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var good = await JobWithMailboxesAsync(host, "good.example", 2);
         var failedPreflight = await JobWithMailboxesAsync(host, "preflight.example", 2);
         await WithDbAsync(host, async db =>
@@ -134,7 +138,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task MailboxDetail_HasLastPreflightLastSyncAndRuns()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var jobId = await JobWithMailboxesAsync(host, "detail.example", 1);
         Guid mailboxId = default;
         await WithDbAsync(host, async db =>
@@ -163,7 +167,7 @@ public class JobOverviewServiceTests
     [Fact]
     public async Task JobChangeNotifier_IsToldAfterAMailboxIsAdded_OnlyForThatJob()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var jobId = await JobWithMailboxesAsync(host, "signal.example", 0);
         var other = await JobWithMailboxesAsync(host, "other.example", 0);
         await Task.Delay(JobChangeNotifier.Debounce * 2);
@@ -197,7 +201,11 @@ public class JobOverviewServiceTests
         await Task.Delay(JobChangeNotifier.Debounce * 2);
         lock (told)
         {
-            Assert.Equal([jobId], told);
+            // Told of this job only. Once or twice: on a loaded PostgreSQL the mailbox's writes can straddle two 250 ms
+            // windows (seen in a full run); the other job's mailbox must never reach this subscriber.
+            Assert.NotEmpty(told);
+            Assert.All(told, id => Assert.Equal(jobId, id));
+            Assert.InRange(told.Count, 1, 2);
         }
     }
 }

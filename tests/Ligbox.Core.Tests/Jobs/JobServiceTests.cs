@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Audit;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Tests.Infrastructure;
@@ -6,6 +7,9 @@ namespace Ligbox.Core.Tests.Jobs;
 
 public class JobServiceTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private static CreateJobRequest Request(string domain, string? ticket = null) => new()
     {
         Domain = domain,
@@ -18,7 +22,7 @@ public class JobServiceTests
     public async Task Create_PersistsJobAndAudit_InTheSqliteFile()
     {
         JobDto created;
-        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:TicketUrlTemplate"] = "https://desk.test/t/{ticket}" });
+        await using var host = await CoreHost.StartAsync(new Dictionary<string, string?> { ["Ligbox:TicketUrlTemplate"] = "https://desk.test/t/{ticket}" }, postgres: Postgres);
         await using (var scope = host.Scope())
         {
             created = await host.Get<JobService>(scope).CreateAsync(Request("Acme.com", "DESK-42"), "tech@test");
@@ -39,7 +43,7 @@ public class JobServiceTests
     [Fact]
     public async Task Create_ReportsFieldErrors_WhenInputIsInvalid()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var bad = Request("not a domain");
         bad.Source!.Port = 70000;
@@ -53,7 +57,7 @@ public class JobServiceTests
     [Fact]
     public async Task List_FiltersSortsAndPages()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var service = host.Get<JobService>(scope);
         foreach (var d in new[] { "c.com", "a.com", "b.com", "d.com", "e.com" })
@@ -75,7 +79,7 @@ public class JobServiceTests
     [Fact]
     public async Task Update_IsRefused_AfterCancel()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var service = host.Get<JobService>(scope);
         var job = await service.CreateAsync(Request("x.com"), "tech");

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using System.Text;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
@@ -10,6 +11,9 @@ namespace Ligbox.Core.Tests.Mailboxes;
 
 public class MailboxServiceTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private static async Task<JobDto> CreateJobAsync(CoreHost host)
     {
         await using var scope = host.Scope();
@@ -24,7 +28,7 @@ public class MailboxServiceTests
     [Fact]
     public async Task SqliteFile_HoldsNoPlaintextPassword_AfterImport()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var job = await CreateJobAsync(host);
         var secrets = Enumerable.Range(0, 50).Select(i => $"Sup3r-Secret-{i:D3}-ÄÖ").ToList();
         var csv = new StringBuilder("source_user,source_password,dest_user,dest_password\n");
@@ -38,6 +42,18 @@ public class MailboxServiceTests
             var result = await host.Get<MailboxService>(scope).ImportCsvAsync(job.Id, csv.ToString(), commit: true, "tech@test");
             Assert.True(result.Committed);
             Assert.Equal(50, result.Imported);
+        }
+
+        if (Postgres is not null)
+        {
+            // PostgreSQL: every column of every mailbox row, as the database returns it.
+            await using var pg = new Npgsql.NpgsqlConnection(host.Services.GetRequiredService<Ligbox.Core.Persistence.LigboxDatabase>().ConnectionString);
+            await pg.OpenAsync();
+            await using var select = new Npgsql.NpgsqlCommand("SELECT string_agg(row_to_json(m)::text, ' ') FROM \"Mailboxes\" m", pg);
+            var rows = (string)(await select.ExecuteScalarAsync())!;
+            Assert.Contains("u7@example.com", rows);
+            Assert.All(secrets, s => Assert.DoesNotContain(s, rows));
+            return;
         }
 
         // Flush WAL into the main file so every byte written is in the files we read.
@@ -87,7 +103,7 @@ public class MailboxServiceTests
     [Fact]
     public async Task ImportCsv_AddsNothing_WhenAnyRowIsBad()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var job = await CreateJobAsync(host);
         await using var scope = host.Scope();
         var service = host.Get<MailboxService>(scope);
@@ -101,7 +117,7 @@ public class MailboxServiceTests
     [Fact]
     public async Task ImportCsv_ReportsMailboxesAlreadyInTheJob()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var job = await CreateJobAsync(host);
         await using var scope = host.Scope();
         var service = host.Get<MailboxService>(scope);
@@ -116,7 +132,7 @@ public class MailboxServiceTests
     [Fact]
     public async Task SecretProtector_RoundTrips_AndRejectsTamperedCiphertext()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         var protector = host.Services.GetRequiredService<SecretProtector>();
         var cipher = protector.Protect("pässwörd with spaces");
         Assert.DoesNotContain("pässwörd", cipher);

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
@@ -16,8 +17,11 @@ namespace Ligbox.Core.Tests.Runs;
 /// A final pass is "verified" only when the engine verified (MissingOnDestination known and 0): the pipeline with a
 /// stand-in imapsync engine (fault injection: it reports the figures a real imapsync log gave) on the real database.
 /// </summary>
-public sealed class FinalVerificationTests : IAsyncLifetime
+public class FinalVerificationTests : IAsyncLifetime
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private readonly ReportingEngine _engine = new();
     private CoreHost _host = null!;
 
@@ -25,7 +29,7 @@ public sealed class FinalVerificationTests : IAsyncLifetime
     {
         b.Services.RemoveAll<IMigrationEngine>();
         b.Services.AddSingleton<IMigrationEngine>(_engine);
-    });
+    }, postgres: Postgres);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

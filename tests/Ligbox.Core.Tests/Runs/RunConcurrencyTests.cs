@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
@@ -11,12 +12,15 @@ namespace Ligbox.Core.Tests.Runs;
 /// Optimistic concurrency on <see cref="Run"/> (its <see cref="Run.Version"/> token) on the real SQLite file: a late
 /// writer cannot overwrite a cancel, neither directly nor through the <see cref="RunPipeline"/>.
 /// </summary>
-public sealed class RunConcurrencyTests : IAsyncLifetime
+public class RunConcurrencyTests : IAsyncLifetime
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private CoreHost _host = null!;
 
     public async Task InitializeAsync() => _host = await CoreHost.StartAsync(configure: b =>
-        b.Services.AddSingleton<IRunHandler, CancelledMeanwhileHandler>());
+        b.Services.AddSingleton<IRunHandler, CancelledMeanwhileHandler>(), postgres: Postgres);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

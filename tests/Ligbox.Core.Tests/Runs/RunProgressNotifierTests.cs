@@ -110,7 +110,9 @@ public class RunProgressNotifierTests
         lock (figures)
         {
             Assert.Equal(1, statuses);
-            Assert.InRange(figures.Count, 5, 16);
+            // At most ~10 a second (1.5 s of reports: 16 at the most); at least two windows, not one swallowing all. Not 5:
+            // with the whole Core suite running beside it, the pool once ran the 100 ms timers only twice in 1.5 s (CI).
+            Assert.InRange(figures.Count, 2, 16);
         }
     }
 }

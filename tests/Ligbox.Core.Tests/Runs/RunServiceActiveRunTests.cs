@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
@@ -12,11 +13,14 @@ namespace Ligbox.Core.Tests.Runs;
 /// <see cref="RunService"/>'s "a run is already active" rule on the real SQLite file: a run waiting to resume after a
 /// restart (<see cref="RunStatus.Resuming"/>) keeps its mailboxes busy like a queued or running one.
 /// </summary>
-public sealed class RunServiceActiveRunTests : IAsyncLifetime
+public class RunServiceActiveRunTests : IAsyncLifetime
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private CoreHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await CoreHost.StartAsync();
+    public async Task InitializeAsync() => _host = await CoreHost.StartAsync(postgres: Postgres);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Accounts;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Security;
@@ -8,6 +9,9 @@ namespace Ligbox.Core.Tests.Security;
 /// <summary>Core services check the caller's rights as they are in the store now (issue 12).</summary>
 public class RightsGuardTests
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private static CreateJobRequest Request(string domain) => new()
     {
         Domain = domain,
@@ -18,7 +22,7 @@ public class RightsGuardTests
     [Fact]
     public async Task CreateJob_FollowsTheCallersCurrentRoleEnabledStateAndTokenScopes()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var admin = host.Get<UserAdminService>(scope);
         var jobs = host.Get<JobService>(scope);
@@ -80,7 +84,7 @@ public class RightsGuardTests
     [Fact]
     public async Task GateRight_NeedsAnOpsLeadOrAdminRoleNow()
     {
-        await using var host = await CoreHost.StartAsync();
+        await using var host = await CoreHost.StartAsync(postgres: Postgres);
         await using var scope = host.Scope();
         var admin = host.Get<UserAdminService>(scope);
         var lead = await admin.CreateAsync("lead.guard@test.local", null, Roles.OpsLead, "Lead-Passw0rd!", "admin@test.local");

@@ -42,7 +42,14 @@ public class StartupTests
                 Assert.True(Directory.Exists(Path.Combine(dataDir, sub)), sub);
             }
 
-            var line = Assert.Single(logs.Lines, l => l.Contains("generated password", StringComparison.Ordinal));
+            // A copy under the lock: background services (the node heartbeat) keep logging while we read.
+            string[] lines;
+            lock (logs.Lines)
+            {
+                lines = [.. logs.Lines];
+            }
+
+            var line = Assert.Single(lines, l => l.Contains("generated password", StringComparison.Ordinal));
             var password = line.Split("generated password ")[1].Split(' ')[0];
             await using var scope = host.Scope();
             var users = host.Get<UserManager<AppUser>>(scope);

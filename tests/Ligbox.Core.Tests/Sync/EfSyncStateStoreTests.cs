@@ -1,3 +1,4 @@
+using Ligbox.Testing.PostgreSql;
 using Ligbox.Core.Sync;
 using Ligbox.Core.Tests.Infrastructure;
 using Ligbox.Tools.NativeImap;
@@ -6,13 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ligbox.Core.Tests.Sync;
 
 /// <summary>The <see cref="ISyncStateStore"/> contract on the real SQLite database file.</summary>
-public sealed class EfSyncStateStoreTests : IAsyncLifetime
+public class EfSyncStateStoreTests : IAsyncLifetime
 {
+    /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
+    protected virtual PostgreSqlServer? Postgres => null;
+
     private CoreHost _host = null!;
 
     private EfSyncStateStore Store => _host.Services.GetRequiredService<EfSyncStateStore>();
 
-    public async Task InitializeAsync() => _host = await CoreHost.StartAsync();
+    public async Task InitializeAsync() => _host = await CoreHost.StartAsync(postgres: Postgres);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

@@ -410,9 +410,10 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             {{Ssl()}}
             disable_plaintext_auth = no
             auth_failure_delay = 0
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login{{(_options.OAuth2IntrospectionUrl is null ? "" : " xoauth2 oauthbearer")}}
             mail_fsync = {{(_options.Fsync ? "optimized" : "never")}}
             {{MasterPassdb()}}
+            {{OAuth2Passdb()}}
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {{PasswdDir}}/%u
@@ -468,6 +469,26 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     private string MasterPassdb() => _options.MasterUser is null
         ? ""
         : $"auth_master_user_separator = *\npassdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {BaseDir}/masters\n  master = yes\n}}";
+
+    // OAuth 2.0 logins (XOAUTH2, OAUTHBEARER) validated by the authorization server's introspection endpoint.
+    private string OAuth2Passdb()
+    {
+        if (_options.OAuth2IntrospectionUrl is not { } url)
+        {
+            return "";
+        }
+
+        File.WriteAllText(Path.Combine(BaseDir, "oauth2.conf.ext"), $"""
+            introspection_mode = post
+            introspection_url = {url}
+            force_introspection = yes
+            username_attribute = sub
+            active_attribute = active
+            active_value = true
+
+            """);
+        return $"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {BaseDir}/oauth2.conf.ext\n}}";
+    }
 
     // TLS on the test's own certificate: STARTTLS on the plain port, implicit TLS on ImapsPort.
     private string Ssl() => _options.Tls is { } tls
@@ -596,6 +617,12 @@ public sealed record DovecotServerOptions
     /// password, as <c>user*master</c> or by SASL PLAIN with the user as authorization identity. <c>null</c> (the default): none.
     /// </summary>
     public DovecotMasterUser? MasterUser { get; init; }
+
+    /// <summary>
+    /// An authorization server's introspection URL (with Dovecot's client credentials in it): adds XOAUTH2 and OAUTHBEARER
+    /// logins checked by a <c>passdb oauth2</c> against it. <c>null</c> (the default): passwords only.
+    /// </summary>
+    public string? OAuth2IntrospectionUrl { get; init; }
 }
 
 /// <summary>A Dovecot master user's name and password.</summary>

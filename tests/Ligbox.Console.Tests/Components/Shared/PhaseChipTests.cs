@@ -1,6 +1,7 @@
 using Bunit;
 using Ligbox.Console.Components.Shared;
 using Ligbox.Core.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -18,6 +19,7 @@ public class PhaseChipTests
     {
         await using var ctx = new BunitContext();
         ctx.Services.AddMudServices();
+        ctx.Services.AddLocalization();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
 
         var cut = ctx.Render<PhaseChip>(p => p.Add(c => c.Phase, phase));

@@ -17,6 +17,7 @@ public class ToolsPageTests
     {
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
+        ctx.Services.AddLocalization();
         ctx.Services.AddSingleton(inventory);
         ctx.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         return ctx.Render<ToolsPage>();

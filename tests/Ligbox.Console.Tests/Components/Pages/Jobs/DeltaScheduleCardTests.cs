@@ -95,13 +95,15 @@ public class DeltaScheduleCardTests(LigboxAppFactory app) : IClassFixture<Ligbox
         cut.Input("schedule-cron").Change("0 0 */6 * * ?");
         await cut.Find("[data-testid=schedule-save]").ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Contains("UTC", cut.Find("[data-testid=schedule-next]").TextContent));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=schedule-next-utc]")));
         Assert.DoesNotContain("is not a valid cron expression", cut.Markup);
         await using var check = app.Services.CreateAsyncScope();
         var saved = await check.ServiceProvider.GetRequiredService<DeltaScheduleService>().GetAsync(job.Id);
         Assert.True(saved.Enabled);
         Assert.Equal("0 0 */6 * * ?", saved.Cron);
-        Assert.Contains(saved.NextFireTimeUtc!.Value.ToString("yyyy-MM-dd HH:mm:ss"), cut.Find("[data-testid=schedule-next]").TextContent);
+        // Shown in the person's zone and culture (issue 16); the UTC instant stays in the markup.
+        Assert.Equal(saved.NextFireTimeUtc!.Value.ToString("yyyy-MM-ddTHH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            cut.Find("[data-testid=schedule-next-utc]").GetAttribute("datetime"));
         await check.ServiceProvider.GetRequiredService<DeltaScheduleService>().UpdateAsync(job.Id, new UpdateDeltaScheduleRequest(false), "test");
     }
 

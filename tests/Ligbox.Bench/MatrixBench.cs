@@ -1,0 +1,847 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Ligbox.Core.Persistence;
+using Ligbox.Core.Sync;
+using Ligbox.Testing.Dovecot;
+using Ligbox.Tools.NativeImap;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+
+/// <summary>
+/// scripts/bench-matrix.sh: the engine against the ceiling of the two servers, row by row, in one run on the same
+/// data. Ceiling = min(raw FETCH of every body over N source connections, discarded; raw MULTIAPPEND of the same
+/// messages over N destination connections). doveadm backup -R (imapc) beside it. Our sync runs with the console's
+/// state store (EfSyncStateStore on a SQLite file, the console's pragmas) and the engine's defaults.
+/// </summary>
+internal static class MatrixBench
+{
+    private const int Connections = 4;
+    private const string Password = "pw";
+
+    /// <summary>Off with --no-doveadm (the 300,000-message row's doveadm pass alone takes ~15 min on 2 loaded cores).</summary>
+    private static bool Doveadm { get; set; } = true;
+
+    /// <summary>Off with --no-ceiling: our passes only (a full-size row 2 when the machine has no time for its ceilings).</summary>
+    private static bool Ceiling { get; set; } = true;
+
+    /// <summary>
+    /// --deltas-only (row 2): the destination and the state store are built directly (the same maildir files on the
+    /// destination, then the UID pairs committed through the console's store in batches, as an initial pass would), and
+    /// only our deltas are measured. For a full-size row 2 when there is no time for its initial pass and ceilings.
+    /// </summary>
+    private static bool DeltasOnly { get; set; }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rows = new HashSet<int> { 1, 2, 3, 4 };
+        var scale = 1.0;
+        var repeat = 3;
+        var row2Scale = (double?)null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rows":
+                    rows = args[++i].Split(',').Select(int.Parse).ToHashSet();
+                    break;
+                case "--scale":
+                    scale = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--row2-scale":
+                    row2Scale = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--no-ceiling":
+                    Ceiling = false;
+                    break;
+                case "--deltas-only":
+                    DeltasOnly = true;
+                    break;
+                case "--no-doveadm":
+                    Doveadm = false;
+                    break;
+                case "--repeat":
+                    repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--deltas-only]");
+                    return 64;
+            }
+        }
+
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; rows {string.Join(',', rows.Order())}, scale {scale}, repeat {repeat}");
+        using var source = new DovecotServer();
+        // Production-like destination: fsync on, as a real server would run.
+        using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
+        await Task.WhenAll(source.StartAsync(), destination.StartAsync());
+        var bench = new Context(source, destination);
+        var results = new List<RowResult>();
+        try
+        {
+            if (rows.Contains(1))
+            {
+                results.Add(await SmallFoldersAsync(bench, (int)(20_000 * scale), 25, repeat));
+            }
+
+            if (rows.Contains(2))
+            {
+                results.Add(await BigFolderAsync(bench, (int)(300_000 * (row2Scale ?? scale)), repeat));
+            }
+
+            if (rows.Contains(3))
+            {
+                results.Add(await ManyMailboxesAsync(bench, Math.Max(4, (int)(200 * scale)), 200, repeat));
+            }
+
+            if (rows.Contains(4))
+            {
+                results.Add(await BigMessagesAsync(bench, Math.Max(4, (int)(40 * scale)), 25 * 1024 * 1024, repeat));
+            }
+        }
+        finally
+        {
+            await bench.DisposeAsync();
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine();
+        Console.WriteLine("| row | data | ceiling (fetch / append) | doveadm | ours | ours / ceiling | details |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"| {r.Row} | {r.Data} | {r.Ceiling:0} {r.Unit} ({r.Fetch:0} / {r.Append:0}) | {r.Doveadm:0} {r.Unit} | {r.Ours:0} {r.Unit} | {r.Ours / r.Ceiling:0.00} | {r.Details} |");
+        }
+
+        return results.All(r => r.Ok) ? 0 : 2;
+    }
+
+    private sealed record RowResult(string Row, string Data, string Unit, double Fetch, double Append, double Doveadm, double Ours, string Details, bool Ok)
+    {
+        public double Ceiling => Math.Min(Fetch, Append);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    // ---------------------------------------------------------------- rows
+
+    private static async Task<RowResult> SmallFoldersAsync(Context bench, int messages, int folderCount, int repeat)
+    {
+        Console.WriteLine($"== row 1: {messages} messages of ~5 KB in {folderCount} folders");
+        var folders = Enumerable.Range(0, folderCount).Select(i => i switch
+        {
+            0 => "INBOX",
+            1 => "Itens Enviados",
+            2 => "Lixo",
+            3 => "Clientes/2024/Março",
+            _ => $"Projetos/Projeto {i:D2}",
+        }).ToList();
+        var user = "row1@example.com";
+        var perFolder = messages / folderCount;
+        var plan = folders.Select((f, i) => (Folder: f, Count: i == folderCount - 1 ? messages - perFolder * (folderCount - 1) : perFolder)).ToList();
+        var clock = Stopwatch.StartNew();
+        bench.Source.AddUser(user, Password);
+        foreach (var (folder, count) in plan)
+        {
+            await bench.Source.SeedMaildirAsync(user, folder, Enumerable.Range(0, count).Select(i => Small(1, folder, i)));
+        }
+
+        Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
+        var m = await MeasureAsync(bench, "row1", [user], messages, repeat, withDelta: true);
+        return new RowResult("1", $"{messages:N0} × ~5 KB, {folderCount} folders", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
+            $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB; {m.Store}", m.Ok);
+    }
+
+    private static async Task<RowResult> BigFolderAsync(Context bench, int messages, int repeat)
+    {
+        Console.WriteLine($"== row 2: one folder of {messages} messages of ~5 KB");
+        var user = "row2@example.com";
+        // A name no mapping rule changes (Arquivo would become the destination's Archive).
+        const string folder = "Projetos";
+        var clock = Stopwatch.StartNew();
+        bench.Source.AddUser(user, Password);
+        await bench.Source.SeedMaildirAsync(user, folder, Enumerable.Range(0, messages).Select(i => Small(2, folder, i)));
+        Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
+        if (DeltasOnly)
+        {
+            return await BigFolderDeltasAsync(bench, user, folder, messages);
+        }
+
+        var m = await MeasureAsync(bench, "row2", [user], messages, repeat, withDelta: true, changeDelta: (folder, 100, 500));
+        return new RowResult("2", $"{messages:N0} × ~5 KB, 1 folder", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
+            $"no-change delta {m.NoChangeMs:0} ms; 100 new + 500 flag changes {m.ChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB; {m.Store}", m.Ok);
+    }
+
+    private static async Task<RowResult> BigFolderDeltasAsync(Context bench, string user, string folder, int messages)
+    {
+        var target = "ours1-" + user;
+        bench.Destination.AddUser(target, Password);
+        var clock = Stopwatch.StartNew();
+        await bench.Destination.SeedMaildirAsync(target, folder, Enumerable.Range(0, messages).Select(i => Small(2, folder, i)));
+        var request = new SyncRequest
+        {
+            Source = new ImapEndpoint(bench.Source.Host, bench.Source.Port, ImapSecurity.None, user, Password),
+            Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, target, Password),
+        };
+        var state = bench.NewStore("row2-deltas");
+        var (src, srcUids) = await StatusAndUidsAsync(bench.Source, user, folder);
+        var (dst, dstUids) = await StatusAndUidsAsync(bench.Destination, target, folder);
+        var pairs = srcUids.Zip(dstUids).Select(p => new UidPair(p.First.Id, p.Second.Id, true)).ToList();
+        var checkpoint = new FolderCheckpoint
+        {
+            SourceFolder = folder,
+            DestinationFolder = folder,
+            SourceUidValidity = src.UidValidity,
+            DestinationUidValidity = dst.UidValidity,
+            HighestSyncedUid = srcUids[^1].Id,
+            SourceUidNext = src.UidNext?.Id ?? 0,
+            SourceMessageCount = src.Count,
+            HighestModSeq = src.HighestModSeq,
+            DestinationUidNext = dst.UidNext?.Id ?? 0,
+        };
+        foreach (var batch in pairs.Chunk(500))
+        {
+            await state.Store.CommitAsync(request.EffectiveMailboxKey, new FolderSyncCommit { Checkpoint = checkpoint, Added = batch });
+        }
+
+        Console.WriteLine($"destination seeded and {pairs.Count} pairs committed in {clock.Elapsed.TotalSeconds:0.0} s; store: {state.Summary()}");
+        state.Reset();
+        var engine = new NativeImapSyncEngine(new NativeImapOptions());
+        GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+        ResetPeakRss();
+        clock.Restart();
+        var delta = await engine.SyncAsync(request with { Kind = SyncKind.Delta }, state.Store);
+        var noChange = clock.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"  no-change delta: {noChange:0} ms, {delta.MessagesTransferred} copied, {delta.MessagesSkipped} skipped, FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}");
+        var ok = delta.MessagesTransferred == 0 && delta.MessagesSkipped == messages;
+        state.Reset();
+        await ChangeSourceAsync(bench.Source, user, folder, 100, 500);
+        engine.Commands.Reset();
+        clock.Restart();
+        delta = await engine.SyncAsync(request with { Kind = SyncKind.Delta }, state.Store);
+        var change = clock.Elapsed.TotalMilliseconds;
+        var flagged = await CountFlaggedAsync(bench.Destination, target, folder);
+        var count = await bench.Destination.CountMessagesAsync(target, folder);
+        var peak = PeakRssKb() / 1024.0;
+        Console.WriteLine($"  delta 100 new + 500 flag changes: {change:0} ms, {delta.MessagesTransferred} copied, {delta.FlagsUpdated} flag updates; "
+            + $"destination {count} messages, {flagged} flagged; FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}; peak RSS {peak:0} MB");
+        ok &= delta.MessagesTransferred == 100 && flagged == 500 && count == messages + 100;
+        return new RowResult("2 (deltas only)", $"{messages:N0} × ~5 KB, 1 folder", "msg/s", double.NaN, double.NaN, double.NaN, double.NaN,
+            $"no-change delta {noChange:0} ms; 100 new + 500 flag changes {change:0} ms; peak RSS {peak:0} MB; {state.Summary()}", ok);
+    }
+
+    private static async Task<(IMailFolder Status, IList<UniqueId> Uids)> StatusAndUidsAsync(DovecotServer server, string user, string folderName)
+    {
+        using var client = await server.ConnectAsync(user, Password);
+        var folder = await client.GetFolderAsync(folderName);
+        await folder.StatusAsync(StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq);
+        await folder.OpenAsync(FolderAccess.ReadOnly);
+        var uids = (await folder.SearchAsync(SearchQuery.All)).OrderBy(u => u.Id).ToList();
+        await client.DisconnectAsync(true);
+        return (folder, uids);
+    }
+
+    private static async Task<RowResult> ManyMailboxesAsync(Context bench, int mailboxes, int perMailbox, int repeat)
+    {
+        Console.WriteLine($"== row 3: {mailboxes} mailboxes × {perMailbox} messages, {RunsDefaults.MaxConcurrentMailboxes} mailboxes at a time (the console's default)");
+        var users = Enumerable.Range(0, mailboxes).Select(i => $"row3-{i:D3}@example.com").ToList();
+        var clock = Stopwatch.StartNew();
+        foreach (var user in users)
+        {
+            bench.Source.AddUser(user, Password);
+            // INBOX and Sent: LIST, SELECT and the folder loop count per mailbox.
+            await bench.Source.SeedMaildirAsync(user, "INBOX", Enumerable.Range(0, perMailbox / 2).Select(i => Small(3, user, i)));
+            await bench.Source.SeedMaildirAsync(user, "Sent", Enumerable.Range(perMailbox / 2, perMailbox - perMailbox / 2).Select(i => Small(3, user, i)));
+        }
+
+        Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
+        var m = await MeasureAsync(bench, "row3", users, mailboxes * perMailbox, repeat, withDelta: true);
+        var perMailboxMs = m.OursSeconds * 1000 * RunsDefaults.MaxConcurrentMailboxes / mailboxes;
+        return new RowResult("3", $"{mailboxes} mailboxes × {perMailbox}", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
+            $"{perMailboxMs:0} ms per mailbox ({RunsDefaults.MaxConcurrentMailboxes} at a time); no-change delta of the job {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB", m.Ok);
+    }
+
+    private static async Task<RowResult> BigMessagesAsync(Context bench, int count, int size, int repeat)
+    {
+        Console.WriteLine($"== row 4: {count} messages of {size / 1048576} MB");
+        var user = "row4@example.com";
+        bench.Source.AddUser(user, Password);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var index = i;
+            await bench.Source.WriteMaildirMessageAsync(user, "INBOX", s => WriteBig(s, index, size), DateTimeOffset.UtcNow.AddDays(-index));
+        }
+
+        Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
+        var m = await MeasureAsync(bench, "row4", [user], count, repeat, withDelta: false);
+        var mb = count * (double)size / 1048576;
+        return new RowResult("4", $"{count} × {size / 1048576} MB", "MB/s", m.Fetch * mb / count, m.Append * mb / count, m.Doveadm * mb / count, m.Ours * mb / count,
+            $"peak RSS {m.PeakRssMb:0} MB", m.Ok);
+    }
+
+    // ---------------------------------------------------------------- one row's measures
+
+    private sealed record Measures(double Fetch, double Append, double Doveadm, double Ours, double OursSeconds, double NoChangeMs, double ChangeMs, double PeakRssMb, string Store, bool Ok);
+
+    /// <summary>
+    /// Repeats (ceiling fetch, ceiling append, doveadm, ours initial) and takes medians, then our deltas once on the
+    /// last repetition's state. Each repetition appends into fresh destination users, removed afterwards.
+    /// </summary>
+    private static async Task<Measures> MeasureAsync(
+        Context bench, string tag, IReadOnlyList<string> users, int messages, int repeat,
+        bool withDelta, (string Folder, int New, int Flags)? changeDelta = null)
+    {
+        var fetch = new List<double>();
+        var append = new List<double>();
+        var doveadm = new List<double>();
+        var ours = new List<double>();
+        var oursSeconds = new List<double>();
+        var peak = new List<double>();
+        double noChange = 0, change = 0;
+        var store = "";
+        var ok = true;
+        for (var rep = 1; rep <= repeat; rep++)
+        {
+            var last = rep == repeat;
+            // Raw source FETCH of every body, N connections, discarded.
+            var (fetched, fetchSeconds) = Ceiling ? await FetchCeilingAsync(bench.Source, users) : (0, double.NaN);
+            fetch.Add(fetched / fetchSeconds);
+            // Raw destination MULTIAPPEND of the same messages, N connections (read back from the source when no generator).
+            var ceilUsers = users.Select(u => $"ceil{rep}-{u}").ToList();
+            foreach (var u in ceilUsers)
+            {
+                bench.Destination.AddUser(u, Password);
+            }
+
+            var (appended, appendSeconds) = Ceiling ? await AppendCeilingAsync(bench, users, ceilUsers) : (0, double.NaN);
+            append.Add(appended / appendSeconds);
+            bench.RemoveDestinationUsers(ceilUsers);
+
+            // doveadm backup -R through imapc, one mailbox at a time per process, as many at once as our concurrency.
+            var doveUsers = users.Select(u => $"dove{rep}-{u}").ToList();
+            var doveClock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(Doveadm ? users.Zip(doveUsers) : [], new ParallelOptions { MaxDegreeOfParallelism = RunsDefaults.MaxConcurrentMailboxes }, async (pair, ct) =>
+            {
+                bench.Destination.AddUser(pair.Second, Password);
+                var result = await bench.Destination.DoveadmAsync(
+                [
+                    "-o", $"imapc_host={bench.Source.Host}", "-o", $"imapc_port={bench.Source.Port}",
+                    "-o", $"imapc_user={pair.First}", "-o", $"imapc_password={Password}",
+                    "backup", "-R", "-u", pair.Second, "imapc:",
+                ], ct);
+                if (result.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"doveadm backup failed ({result.ExitCode}): {result.Output}");
+                }
+            });
+            doveadm.Add(Doveadm ? messages / doveClock.Elapsed.TotalSeconds : double.NaN);
+            bench.RemoveDestinationUsers(doveUsers);
+
+            // Ours: the engine with its defaults and the console's state store, into fresh users.
+            var ourUsers = users.Select(u => $"ours{rep}-{u}").ToList();
+            foreach (var u in ourUsers)
+            {
+                bench.Destination.AddUser(u, Password);
+            }
+
+            var requests = users.Zip(ourUsers).Select(p => new SyncRequest
+            {
+                Source = new ImapEndpoint(bench.Source.Host, bench.Source.Port, ImapSecurity.None, p.First, Password),
+                Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, p.Second, Password),
+            }).ToList();
+            var state = bench.NewStore($"{tag}-{rep}");
+            var engine = new NativeImapSyncEngine(new NativeImapOptions());
+            GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+            ResetPeakRss();
+            var clock = Stopwatch.StartNew();
+            var results = await engine.SyncManyAsync(requests, RunsDefaults.MaxConcurrentMailboxes, state.Store);
+            clock.Stop();
+            peak.Add(PeakRssKb() / 1024.0);
+            var failed = results.Where(r => r.Failure is not null).ToList();
+            var transferred = results.Sum(r => r.Statistics?.MessagesTransferred ?? 0);
+            if (failed.Count > 0 || transferred != messages)
+            {
+                Console.WriteLine($"!! ours: {transferred} of {messages} transferred, {failed.Count} failed: {failed.FirstOrDefault()?.Failure?.Message}");
+                ok = false;
+            }
+
+            ours.Add(transferred / clock.Elapsed.TotalSeconds);
+            oursSeconds.Add(clock.Elapsed.TotalSeconds);
+            Console.WriteLine($"  rep {rep}: fetch {fetch[^1]:0}/s, append {append[^1]:0}/s, doveadm {doveadm[^1]:0}/s, ours {ours[^1]:0}/s "
+                + $"({clock.Elapsed.TotalSeconds:0.0} s, peak RSS {peak[^1]:0} MB; store: {state.Summary()}; load {File.ReadAllText("/proc/loadavg").Trim()})");
+            state.Reset();
+
+            if (last && withDelta)
+            {
+                GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+                ResetPeakRss();
+                engine.Commands.Reset();
+                clock.Restart();
+                var delta = await engine.SyncManyAsync(requests.Select(r => r with { Kind = SyncKind.Delta }).ToList(), RunsDefaults.MaxConcurrentMailboxes, state.Store);
+                noChange = clock.Elapsed.TotalMilliseconds;
+                var deltaCopied = delta.Sum(r => r.Statistics?.MessagesTransferred ?? 0);
+                Console.WriteLine($"  no-change delta: {noChange:0} ms, {deltaCopied} copied, FETCH {engine.Commands.Count("FETCH")}, SELECT/EXAMINE {engine.Commands.Count("SELECT") + engine.Commands.Count("EXAMINE")}; store: {state.Summary()}");
+                ok &= deltaCopied == 0 && delta.All(r => r.Failure is null);
+                state.Reset();
+                if (changeDelta is { } cd)
+                {
+                    await ChangeSourceAsync(bench.Source, users[0], cd.Folder, cd.New, cd.Flags);
+                    engine.Commands.Reset();
+                    clock.Restart();
+                    delta = await engine.SyncManyAsync(requests.Select(r => r with { Kind = SyncKind.Delta }).ToList(), RunsDefaults.MaxConcurrentMailboxes, state.Store);
+                    change = clock.Elapsed.TotalMilliseconds;
+                    var stats = delta[0].Statistics;
+                    var flagged = await CountFlaggedAsync(bench.Destination, ourUsers[0], cd.Folder);
+                    var count = await bench.Destination.CountMessagesAsync(ourUsers[0], cd.Folder);
+                    Console.WriteLine($"  delta {cd.New} new + {cd.Flags} flag changes: {change:0} ms, {stats?.MessagesTransferred} copied, {stats?.FlagsUpdated} flag updates; "
+                        + $"destination {count} messages, {flagged} flagged; FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}");
+                    ok &= stats?.MessagesTransferred == cd.New && flagged == cd.Flags && count == messages + cd.New;
+                }
+
+                peak[^1] = Math.Max(peak[^1], PeakRssKb() / 1024.0);
+                store = state.Summary();
+            }
+
+            if (!last)
+            {
+                bench.RemoveDestinationUsers(ourUsers);
+            }
+        }
+
+        return new Measures(Median(fetch), Median(append), Median(doveadm), Median(ours), Median(oursSeconds), noChange, change, peak.Max(), store, ok);
+    }
+
+    private static async Task<(long Messages, double Seconds)> FetchCeilingAsync(DovecotServer server, IReadOnlyList<string> users)
+    {
+        // Work items: (user, folder, UIDs share); mailboxes with several folders are split per folder.
+        var items = new List<(string User, string Folder, UniqueId[] Uids)>();
+        foreach (var user in users)
+        {
+            using var client = await server.ConnectAsync(user, Password);
+            foreach (var folder in await ListAsync(client))
+            {
+                await folder.OpenAsync(FolderAccess.ReadOnly);
+                var uids = (await folder.SearchAsync(SearchQuery.All)).ToArray();
+                var share = users.Count == 1 ? (uids.Length + Connections - 1) / Connections : uids.Length;
+                items.AddRange(uids.Chunk(Math.Max(1, share)).Select(c => (user, folder.FullName, c)));
+            }
+
+            await client.DisconnectAsync(true);
+        }
+
+        var queue = new ConcurrentQueue<(string User, string Folder, UniqueId[] Uids)>(items);
+        long count = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(async () =>
+        {
+            ImapClient? client = null;
+            string? loggedIn = null;
+            try
+            {
+                while (queue.TryDequeue(out var item))
+                {
+                    if (loggedIn != item.User)
+                    {
+                        client?.Dispose();
+                        client = await server.ConnectAsync(item.User, Password);
+                        loggedIn = item.User;
+                    }
+
+                    var folder = await client!.GetFolderAsync(item.Folder);
+                    await folder.OpenAsync(FolderAccess.ReadOnly);
+                    foreach (var chunk in item.Uids.Chunk(500))
+                    {
+                        await ((ImapFolder)folder).GetStreamsAsync(chunk, async (_, _, _, stream, ct) =>
+                        {
+                            await stream.CopyToAsync(Stream.Null, ct);
+                            Interlocked.Increment(ref count);
+                        });
+                    }
+                }
+            }
+            finally
+            {
+                client?.Dispose();
+            }
+        })));
+        return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(long Messages, double Seconds)> AppendCeilingAsync(Context bench, IReadOnlyList<string> users, IReadOnlyList<string> targets)
+    {
+        // The same messages, read from the source's maildir files (page cache): cur/ and new/ of every folder directory.
+        var work = new List<(string User, string Folder, string Path)>();
+        for (var u = 0; u < users.Count; u++)
+        {
+            var root = Path.Combine(bench.Source.MailRoot, users[u]);
+            foreach (var cur in Directory.EnumerateDirectories(root, "cur", SearchOption.AllDirectories))
+            {
+                var dir = Path.GetDirectoryName(cur)!;
+                var folder = Path.GetRelativePath(root, dir).Replace(Path.DirectorySeparatorChar, '/');
+                foreach (var file in Directory.EnumerateFiles(cur).Concat(Directory.EnumerateFiles(Path.Combine(dir, "new"))))
+                {
+                    work.Add((targets[u], folder, file));
+                }
+            }
+        }
+
+        // Folders exist before the clock starts.
+        foreach (var byUser in work.GroupBy(w => w.User))
+        {
+            using var client = await bench.Destination.ConnectAsync(byUser.Key, Password);
+            foreach (var folder in byUser.Select(w => w.Folder).Distinct())
+            {
+                await DovecotServer.GetOrCreateFolderAsync(client, folder);
+            }
+
+            await client.DisconnectAsync(true);
+        }
+
+        // Groups of 25 per (user, folder), as the engine's MULTIAPPEND; N connections (for many mailboxes, each
+        // connection logs in to the mailbox of the group it takes).
+        var groups = new ConcurrentQueue<(string User, string Folder, string[] Paths)>(
+            work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(25).Select(c => (g.Key.User, g.Key.Folder, c))));
+        long count = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(async () =>
+        {
+            ImapClient? client = null;
+            string? loggedIn = null;
+            var folders = new Dictionary<string, IMailFolder>();
+            try
+            {
+                while (groups.TryDequeue(out var group))
+                {
+                    if (loggedIn != group.User)
+                    {
+                        client?.Dispose();
+                        client = await bench.Destination.ConnectAsync(group.User, Password);
+                        loggedIn = group.User;
+                        folders.Clear();
+                    }
+
+                    if (!folders.TryGetValue(group.Folder, out var folder))
+                    {
+                        folders[group.Folder] = folder = await client!.GetFolderAsync(group.Folder);
+                    }
+
+                    var messages = new List<MimeMessage>();
+                    try
+                    {
+                        foreach (var path in group.Paths)
+                        {
+                            messages.Add(await MimeMessage.LoadAsync(File.OpenRead(path), persistent: true));
+                        }
+
+                        await folder.AppendAsync(messages.Select(m => (IAppendRequest)new AppendRequest(m, MessageFlags.Seen)).ToList());
+                        Interlocked.Add(ref count, messages.Count);
+                    }
+                    finally
+                    {
+                        foreach (var m in messages)
+                        {
+                            m.Dispose();
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                client?.Dispose();
+            }
+        })));
+        return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<List<IMailFolder>> ListAsync(ImapClient client)
+    {
+        var all = await client.GetFoldersAsync(client.PersonalNamespaces[0]);
+        return all.Prepend(client.Inbox).DistinctBy(f => f.FullName)
+            .Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
+            .ToList();
+    }
+
+    private static async Task ChangeSourceAsync(DovecotServer source, string user, string folderName, int added, int flags)
+    {
+        using var client = await source.ConnectAsync(user, Password);
+        var folder = await client.GetFolderAsync(folderName);
+        await folder.OpenAsync(FolderAccess.ReadWrite);
+        var uids = await folder.SearchAsync(SearchQuery.All);
+        // Flag changes spread over the whole folder.
+        var step = Math.Max(1, uids.Count / flags);
+        var picked = Enumerable.Range(0, flags).Select(i => uids[Math.Min(uids.Count - 1, i * step)]).Distinct().ToList();
+        await folder.AddFlagsAsync(picked, MessageFlags.Flagged, true);
+        var requests = new List<IAppendRequest>();
+        for (var i = 0; i < added; i++)
+        {
+            requests.Add(new AppendRequest(MimeMessage.Load(new MemoryStream(Small(9, folderName, i).Raw)), MessageFlags.None));
+        }
+
+        await folder.AppendAsync(requests);
+        await client.DisconnectAsync(true);
+    }
+
+    private static async Task<int> CountFlaggedAsync(DovecotServer server, string user, string folderName)
+    {
+        using var client = await server.ConnectAsync(user, Password);
+        var folder = await client.GetFolderAsync(folderName);
+        await folder.OpenAsync(FolderAccess.ReadOnly);
+        return (await folder.SearchAsync(SearchQuery.Flagged)).Count;
+    }
+
+    // ---------------------------------------------------------------- data
+
+    private static readonly string[] Words =
+    [
+        "proposta", "contrato", "reunião", "orçamento", "cliente", "entrega", "prazo", "equipe", "relatório", "migração",
+        "servidor", "caixa", "mensagem", "anexo", "pagamento", "fatura", "projeto", "cronograma", "aprovação", "revisão",
+    ];
+
+    /// <summary>A ~5 KB message, the same bytes every time for the same (row, folder, index).</summary>
+    private static SeedRawMessage Small(int row, string folder, int index)
+    {
+        var random = new Random(HashCode.Combine(row, index, StableHash(folder)));
+        var body = new StringBuilder(4800);
+        while (body.Length < 4600)
+        {
+            body.Append(Words[random.Next(Words.Length)]).Append(body.Length % 72 < 8 ? "\r\n" : " ");
+        }
+
+        var date = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(index);
+        var text = $"From: Cliente <cliente{index % 97}@example.com>\r\nTo: Ana <ana@example.com>\r\n"
+            + $"Subject: Proposta {folder} {index}\r\nMessage-ID: <m{row}-{StableHash(folder):x8}-{index}@bench.example>\r\n"
+            + $"Date: {date:r}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + $"Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n";
+        return new SeedRawMessage(Encoding.UTF8.GetBytes(text), date, index % 3 == 0 ? MessageFlags.None : MessageFlags.Seen);
+    }
+
+    private static int StableHash(string s)
+    {
+        var h = 17;
+        foreach (var c in s)
+        {
+            h = unchecked(h * 31 + c);
+        }
+
+        return h;
+    }
+
+    private static async Task WriteBig(Stream stream, int index, int size)
+    {
+        var header = Encoding.ASCII.GetBytes(
+            $"From: Ana <ana@example.com>\r\nTo: Bia <bia@example.com>\r\nSubject: Anexo grande {index}\r\n"
+            + $"Message-ID: <big-{index}@bench.example>\r\nDate: {DateTimeOffset.UtcNow.AddDays(-index):r}\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsegue anexo\r\n"
+            + "--b\r\nContent-Type: application/octet-stream; name=\"dados.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        await stream.WriteAsync(header);
+        var random = new Random(index);
+        var raw = new byte[57];
+        var line = new byte[78];
+        long written = header.Length;
+        var buffer = new MemoryStream(1 << 16);
+        while (written < size - 100)
+        {
+            random.NextBytes(raw);
+            var n = Convert.ToBase64String(raw).Length;
+            Encoding.ASCII.GetBytes(Convert.ToBase64String(raw), line);
+            line[n] = (byte)'\r';
+            line[n + 1] = (byte)'\n';
+            buffer.Write(line, 0, n + 2);
+            written += n + 2;
+            if (buffer.Length > 60_000)
+            {
+                await stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+                buffer.SetLength(0);
+            }
+        }
+
+        buffer.Write("\r\n--b--\r\n"u8);
+        await stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+    }
+
+    // ---------------------------------------------------------------- process figures
+
+    private static void ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static long PeakRssKb() =>
+        File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).FirstOrDefault();
+
+    // ---------------------------------------------------------------- context
+
+    private static class RunsDefaults
+    {
+        // Ligbox.Core.Runs.RunsOptions.MaxConcurrentMailboxes's default.
+        public static int MaxConcurrentMailboxes { get; } = new Ligbox.Core.Runs.RunsOptions().MaxConcurrentMailboxes;
+    }
+
+    private sealed class Context(DovecotServer source, DovecotServer destination) : IAsyncDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("ligbox-matrix-state-").FullName;
+
+        public DovecotServer Source { get; } = source;
+
+        public DovecotServer Destination { get; } = destination;
+
+        /// <summary>A fresh console state store (EfSyncStateStore on its own SQLite file, the console's pragmas).</summary>
+        public TimedStore NewStore(string name)
+        {
+            var file = Path.Combine(_dir, name + ".db");
+            var services = new ServiceCollection();
+            services.AddDbContextFactory<LigboxDbContext>(o => o
+                .UseSqlite($"Data Source={file};Cache=Shared;Pooling=true")
+                .AddInterceptors(new Pragmas()));
+            var provider = services.BuildServiceProvider();
+            var factory = provider.GetRequiredService<IDbContextFactory<LigboxDbContext>>();
+            using (var db = factory.CreateDbContext())
+            {
+                db.Database.Migrate();
+            }
+
+            return new TimedStore(new EfSyncStateStore(factory), file);
+        }
+
+        public void RemoveDestinationUsers(IEnumerable<string> users)
+        {
+            foreach (var user in users)
+            {
+                var dir = Path.Combine(Destination.MailRoot, user);
+                if (Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, true);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_dir, true);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>The console's SQLite pragmas (Ligbox.Core's SqlitePragmaInterceptor is internal).</summary>
+    private sealed class Pragmas : DbConnectionInterceptor
+    {
+        private const string Sql = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = Sql;
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = Sql;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Times the state store's calls (the profile's first suspect) around the real store.</summary>
+    private sealed class TimedStore(ISyncStateStore inner, string file)
+    {
+        private long _getTicks;
+        private long _commitTicks;
+        private int _gets;
+        private int _commits;
+        private long _pairs;
+
+        public ISyncStateStore Store => new Wrapper(this);
+
+        public void Reset()
+        {
+            _getTicks = _commitTicks = _pairs = 0;
+            _gets = _commits = 0;
+        }
+
+        public string Summary()
+        {
+            var size = new[] { file, file + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+            return $"{_gets} reads {TimeSpan.FromTicks(_getTicks).TotalSeconds:0.00} s, {_commits} commits ({_pairs} pairs) {TimeSpan.FromTicks(_commitTicks).TotalSeconds:0.00} s, file {size / 1048576.0:0.0} MB";
+        }
+
+        private sealed class Wrapper(TimedStore owner) : ISyncStateStore
+        {
+            public async Task<FolderSyncState?> GetFolderAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    return await owner.Inner.GetFolderAsync(mailboxKey, sourceFolder, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Add(ref owner._getTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                    Interlocked.Increment(ref owner._gets);
+                }
+            }
+
+            public Task<FolderCheckpoint?> GetCheckpointAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default) =>
+                owner.TimeAsync(() => owner.Inner.GetCheckpointAsync(mailboxKey, sourceFolder, cancellationToken));
+
+            public Task<int> CountPairsAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default) =>
+                owner.TimeAsync(() => owner.Inner.CountPairsAsync(mailboxKey, sourceFolder, cancellationToken));
+
+            public Task<IReadOnlyDictionary<uint, UidPair>> GetPairsAsync(
+                string mailboxKey, string sourceFolder, IReadOnlyCollection<uint>? sourceUids, CancellationToken cancellationToken = default) =>
+                owner.TimeAsync(() => owner.Inner.GetPairsAsync(mailboxKey, sourceFolder, sourceUids, cancellationToken));
+
+            public async Task CommitAsync(string mailboxKey, FolderSyncCommit commit, CancellationToken cancellationToken = default)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await owner.Inner.CommitAsync(mailboxKey, commit, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Add(ref owner._commitTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                    Interlocked.Increment(ref owner._commits);
+                    Interlocked.Add(ref owner._pairs, commit.Added.Count);
+                }
+            }
+        }
+
+        private ISyncStateStore Inner => inner;
+
+        private async Task<T> TimeAsync<T>(Func<Task<T>> read)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                return await read();
+            }
+            finally
+            {
+                Interlocked.Add(ref _getTicks, Stopwatch.GetElapsedTime(start).Ticks);
+                Interlocked.Increment(ref _gets);
+            }
+        }
+    }
+}
