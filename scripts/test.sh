@@ -40,9 +40,9 @@ leftovers() {
   local pid cmd
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [ "$pid" = "$$" ] && continue
-    cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") 2>/dev/null || continue
     [ -z "$cmd" ] && continue
-    if [[ "$cmd" == *"$suite_tmp"* ]] || { tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TMPDIR=$suite_tmp" \
+    if [[ "$cmd" == *"$suite_tmp"* ]] || { { tr '\0' '\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -qx "TMPDIR=$suite_tmp" \
         && [[ "$cmd" =~ dovecot|doveadm|imapsync|readpst|Ligbox\.Console|chromium|postgres ]]; }; then
       printf '%s %s\n' "$pid" "$cmd"
     fi
@@ -59,10 +59,21 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); total=$((total + ${t:-0}))
 done
-# The failed tests by name, so the end of the output says what to look at (CI shows only the tail).
+# The failed tests by name with the first lines of their message, so the end of the output says what to
+# look at and why (CI shows only the tail).
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
-  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED: \1/p'
+  awk '
+    function plain(s) { gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / && /outcome="Failed"/ { failing = 1; shown = 0; match($0, /testName="[^"]*"/); print "FAILED: " plain(substr($0, RSTART + 10, RLENGTH - 11)) }
+    failing && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+    failing && inmsg {
+      line = $0; done = sub(/<\/Message>.*/, "", line); line = plain(line)
+      if (shown < 12 && line != "") { print "    " substr(line, 1, 300); shown++ }
+      if (done) { inmsg = 0; failing = 0 }
+    }
+    /<\/UnitTestResult>/ { failing = 0; inmsg = 0 }
+  ' "$trx"
 done
 # A test project that crashed or wrote no results counts as a failure, not as silence.
 expected=3

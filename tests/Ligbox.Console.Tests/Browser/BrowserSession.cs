@@ -76,6 +76,28 @@ public class BrowserSession : IAsyncLifetime
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
 
+    /// <summary>
+    /// Clicks <paramref name="target"/> once it is enabled and has kept its place for half a second. Live updates
+    /// re-render the job page in several steps (the summary's attention line, the mailbox rows, the runs), each moving
+    /// what is below it; Playwright's own check (two animation frames) can pass between two of them, and a press whose
+    /// release lands beside the moved button is no click at all.
+    /// </summary>
+    public static async Task ClickWhenSettledAsync(ILocator target)
+    {
+        await Assertions.Expect(target).ToBeEnabledAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        LocatorBoundingBoxResult? last = null;
+        for (var still = 0; still < 4 && DateTime.UtcNow < deadline; await Task.Delay(125))
+        {
+            var box = await target.BoundingBoxAsync();
+            still = box is not null && last is not null && box.X == last.X && box.Y == last.Y && box.Width == last.Width
+                && box.Height == last.Height ? still + 1 : 0;
+            last = box;
+        }
+
+        await target.ClickAsync();
+    }
+
     /// <summary>A MudBlazor text field's input, found by the data-testid given to the component.</summary>
     public static ILocator Input(IPage page, string testId) =>
         page.Locator($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input").First;

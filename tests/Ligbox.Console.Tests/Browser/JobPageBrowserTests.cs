@@ -51,14 +51,14 @@ public sealed class JobPageBrowserTests(BrowserSession session) : DovecotPairTes
         await BrowserSession.ScreenshotAsync(page, "jobpage-01-1280");
 
         // Final asks first, with the cut-over checklist; Escape closes the dialog and starts nothing.
-        await page.GetByTestId("run-final").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-final"));
         await Expect(page.GetByTestId("confirm-checklist")).ToContainTextAsync("MX");
         await BrowserSession.ScreenshotAsync(page, "jobpage-02-final-checklist");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.GetByTestId("confirm-checklist")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("run-status")).ToHaveCountAsync(1);
-        await page.GetByTestId("run-final").ClickAsync();
-        await page.GetByTestId("confirm-yes").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-final"));
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("confirm-yes"));
         await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("gate-state")).ToHaveTextAsync("Ready", new() { Timeout = 10_000 });
 

@@ -100,7 +100,7 @@ public sealed class LiveRunBrowserTests(SlowRunsBrowserSession session) : Doveco
         // A second run: pause its log while it runs, then cancel it from the page.
         await SeedAsync(Source, big, "INBOX", 1500, "more");
         await Expect(one.GetByTestId("run-delta")).ToBeEnabledAsync();
-        await one.GetByTestId("run-delta").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(one.GetByTestId("run-delta"));
         await Expect(two.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Running", new() { Timeout = 20_000 });
         await Expect(bigRow(two)).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await BrowserSession.Input(two, "log-pause").ClickAsync();

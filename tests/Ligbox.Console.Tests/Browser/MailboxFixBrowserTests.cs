@@ -44,16 +44,20 @@ public sealed class MailboxFixBrowserTests(BrowserSession session) : DovecotPair
         await Expect(page.GetByTestId("edit-mailbox-dialog")).ToBeHiddenAsync();
         await Expect(row).ToContainTextAsync("Pending");
 
-        await page.GetByTestId("run-retry-failed").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-retry-failed"));
         await WaitForLatestRunAsync(api, jobId, "Initial", 2);
+        // The page follows the finished run (runs, summary, coverage) before the next button is pressed.
+        await Expect(page.GetByTestId("run-status")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("summary-synced")).ToContainTextAsync("2 of 2");
         await Expect(page.GetByTestId("run-coverage-delta")).ToContainTextAsync("Covers 2 of 2 mailbox(es)");
 
-        await page.GetByTestId("run-delta").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-delta"));
         await WaitForLatestRunAsync(api, jobId, "Delta");
-        await Expect(page.GetByTestId("run-final")).ToBeEnabledAsync();
-        await page.GetByTestId("run-final").ClickAsync();
+        await Expect(page.GetByTestId("run-status")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("run-status").First).ToHaveAttributeAsync("data-status", "Succeeded");
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-final"));
         // Final asks first, with the cut-over checklist (issue 11).
-        await page.GetByTestId("confirm-yes").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("confirm-yes"));
         await WaitForLatestRunAsync(api, jobId, "Final");
         // The phase after the final (read after a reload: the page's own live refresh is covered by the job page's tests).
         await page.ReloadAsync();

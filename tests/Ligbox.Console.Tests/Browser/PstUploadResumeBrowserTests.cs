@@ -92,7 +92,9 @@ public sealed class PstUploadResumeBrowserTests(PstUploadResumeBrowserTests.Smal
         var patchesBefore = patchOffsets.Count;
         await page.GetByTestId("pst-file").SetInputFilesAsync(pst);
 
-        await Expect(page.GetByTestId("pst-resuming")).ToContainTextAsync($"resuming at {serverOffset / 1048576.0:0.0} MB");
+        // Formatted as the page does ("N1", which rounds 0.25 to 0.2 where "0.0" gives 0.3: 4 chunks are exactly 0.25 MB).
+        var resumingAt = (serverOffset / 1048576.0).ToString("N1", CultureInfo.GetCultureInfo("en"));
+        await Expect(page.GetByTestId("pst-resuming")).ToContainTextAsync($"resuming at {resumingAt} MB");
         await BrowserSession.ScreenshotAsync(page, "33-pst-upload-resuming");
         await Expect(page.GetByTestId("pst-upload-message")).ToContainTextAsync("Uploaded Outlook_1.pst", new() { Timeout = 60_000 });
 

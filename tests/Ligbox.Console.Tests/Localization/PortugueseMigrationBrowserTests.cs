@@ -83,7 +83,7 @@ public sealed class PortugueseMigrationBrowserTests(BrowserSession session) : Do
         // Pre-flight, initial, delta, final: each from its button, each to its end.
         await page.GetByTestId("run-preflight").ClickAsync();
         await WaitForRunAsync(api, jobId, "Preflight", 1);
-        await page.GetByTestId("run-initial").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-initial"));
         await WaitForRunAsync(api, jobId, "Initial", 1);
         await AssertPortugueseAsync(page, "the job page after the initial sync");
         // For the quickstart: the runs section alone (a full-page shot of a phone page is 6,000 px tall).
@@ -96,12 +96,12 @@ public sealed class PortugueseMigrationBrowserTests(BrowserSession session) : Do
 
         await SeedAsync(Source, user, "INBOX", 2, "novo");
         await Expect(page.GetByTestId("run-delta")).ToBeEnabledAsync();
-        await page.GetByTestId("run-delta").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-delta"));
         await WaitForRunAsync(api, jobId, "Delta", 1);
         await Expect(page.GetByTestId("run-final")).ToBeEnabledAsync();
-        await page.GetByTestId("run-final").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("run-final"));
         await AssertPortugueseAsync(page, "the final sync's checklist");
-        await page.GetByTestId("confirm-yes").ClickAsync();
+        await BrowserSession.ClickWhenSettledAsync(page.GetByTestId("confirm-yes"));
         await WaitForRunAsync(api, jobId, "Final", 1);
         await page.ReloadAsync();
         await BrowserSession.WaitInteractiveAsync(page);
