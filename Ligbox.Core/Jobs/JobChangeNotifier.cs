@@ -26,12 +26,22 @@ public enum JobChangeKinds
 /// <c>SaveChanges</c> that touched a job's rows (<see cref="JobChangeInterceptor"/>) and by <see cref="Publish(Guid)"/>;
 /// subscribers (the job page) are told at most every <see cref="Debounce"/> per job, with the kinds of the
 /// whole window, and reload what they show from the Core services.
+/// With several nodes (issue 17) the kinds published here are also raised once per window as <see cref="LocalChange"/>
+/// (a backplane sends them to the other nodes), and what another node published is applied with
+/// <see cref="ApplyRemote"/>: told to the subscribers here, never raised again (no loop between nodes).
 /// </summary>
 public sealed class JobChangeNotifier
 {
     public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(250);
     private readonly ConcurrentDictionary<Guid, Subscription> _subscriptions = new();
     private readonly ConcurrentDictionary<Guid, int> _pending = new();
+    private readonly ConcurrentDictionary<Guid, int> _outbound = new();
+
+    /// <summary>
+    /// The kinds published here (never those <see cref="ApplyRemote"/> applied) once per debounce window per job.
+    /// Handlers must be quick and must not throw (a backplane queues it).
+    /// </summary>
+    public event Action<Guid, JobChangeKinds>? LocalChange;
 
     /// <summary>Changes of one job; <paramref name="jobId"/> null for every job (the jobs list).</summary>
     public IDisposable Subscribe(Guid? jobId, Func<Guid, Task> handler) => Subscribe(jobId, (id, _) => handler(id));
@@ -50,6 +60,19 @@ public sealed class JobChangeNotifier
     /// <summary>Tells subscribers of the job, once per debounce window, what of it changed.</summary>
     public void Publish(Guid jobId, JobChangeKinds kinds)
     {
+        if (LocalChange is not null)
+        {
+            _outbound.AddOrUpdate(jobId, (int)kinds, (_, pending) => pending | (int)kinds);
+        }
+
+        Schedule(jobId, kinds);
+    }
+
+    /// <summary>What another node published (issue 17): told to the subscribers here like a local change, never relayed again.</summary>
+    public void ApplyRemote(Guid jobId, JobChangeKinds kinds) => Schedule(jobId, kinds);
+
+    private void Schedule(Guid jobId, JobChangeKinds kinds)
+    {
         var first = true;
         _pending.AddOrUpdate(jobId, (int)kinds, (_, pending) =>
         {
@@ -66,6 +89,18 @@ public sealed class JobChangeNotifier
             await Task.Delay(Debounce);
             // Removed before subscribers read, so a change that lands while they read schedules another round.
             var window = _pending.TryRemove(jobId, out var k) ? (JobChangeKinds)k : kinds;
+            if (_outbound.TryRemove(jobId, out var local) && local != 0 && LocalChange is { } relay)
+            {
+                try
+                {
+                    relay(jobId, (JobChangeKinds)local);
+                }
+                catch (Exception)
+                {
+                    // Relaying is best effort: a save must never fail because another node could not be told.
+                }
+            }
+
             foreach (var sub in _subscriptions.Values.Where(s => s.JobId is null || s.JobId == jobId))
             {
                 try

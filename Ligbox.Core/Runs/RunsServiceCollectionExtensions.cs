@@ -83,6 +83,14 @@ public static class RunsServiceCollectionExtensions
         services.AddHostedService<RunRecoveryService>();
         services.AddSingleton<Nodes.NodeHeartbeatService>();
         services.AddHostedService(sp => sp.GetRequiredService<Nodes.NodeHeartbeatService>());
+        if (database.IsPostgreSql)
+        {
+            // Live progress across nodes (issue 17). Before the scheduler: it starts earlier and stops later, so
+            // the last lines and the final status of runs that finish while the node stops are still sent.
+            services.AddSingleton<Nodes.PostgreSqlLiveBackplane>();
+            services.AddHostedService(sp => sp.GetRequiredService<Nodes.PostgreSqlLiveBackplane>());
+        }
+
         // A web node queues runs on the clustered store but never starts its scheduler: it executes none.
         if (nodeOptions.Role != Nodes.NodeRole.Web)
         {
