@@ -61,6 +61,7 @@ public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable
     private Task? _sender;
     private int _listenerPid;
     private int _connects;
+    private int _stopped;
 
     public PostgreSqlLiveBackplane(RunProgressNotifier runs, JobChangeNotifier jobs, LigboxDatabase database, NodeIdentity node,
         ILogger<PostgreSqlLiveBackplane> logger)
@@ -108,6 +109,12 @@ public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable
     /// <summary>Stops relaying, sends what is queued (for a few seconds at most: the last status of a run) and stops listening.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Once: the host stops it, and disposing the container (or a test) may stop it again.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         _runs.LocalChange -= OnRunChange;
         _jobs.LocalChange -= OnJobChange;
         _outbox.Writer.TryComplete();
