@@ -214,6 +214,13 @@ public class LigboxKestrelAppFactory : LigboxAppFactory
         UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 
+    /// <inheritdoc cref="LigboxAppFactory(string)"/>
+    protected LigboxKestrelAppFactory(string dataDir)
+        : base(dataDir)
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+    }
+
     /// <summary>Kestrel mode must start explicitly; after this <see cref="LigboxAppFactory.ServerAddress"/> is set.</summary>
     public override Task InitializeAsync() => Task.Run(StartServer);
 }

@@ -9,6 +9,7 @@ using Ligbox.Testing.PostgreSql;
 using MailKit;
 using Npgsql;
 using Xunit.Abstractions;
+using static Ligbox.Console.Tests.Nodes.NodeTestSupport;
 using static Ligbox.Console.Tests.Runs.RunsTestSupport;
 
 namespace Ligbox.Console.Tests.Nodes;
@@ -55,18 +56,6 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
             // Cleaned with the temp directory eventually.
         }
     }
-
-    private static Dictionary<string, string?> NodeSettings(string cs, string id, string role) => new()
-    {
-        ["Ligbox:Database:Provider"] = "PostgreSQL",
-        ["Ligbox:Database:ConnectionString"] = cs,
-        ["Ligbox:Node:Id"] = id,
-        ["Ligbox:Node:Role"] = role,
-        ["Ligbox:Node:HeartbeatInterval"] = "00:00:01",
-        ["Ligbox:Node:HeartbeatTimeout"] = "00:00:06",
-        // Two runs at a time per worker: six runs cannot all land on the first worker that polls.
-        ["Ligbox:Node:MaxConcurrentRuns"] = "2",
-    };
 
     [Fact]
     public async Task TwoWorkers_ShareTheRuns_AndAWorkerKilledMidRun_HasItsRunsFinishedByTheOther_WithoutDuplicates()
@@ -207,23 +196,5 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
         await client.Inbox.OpenAsync(FolderAccess.ReadOnly);
         var summaries = await client.Inbox.FetchAsync(0, -1, new FetchRequest(MessageSummaryItems.Envelope));
         return summaries.Select(s => s.Envelope?.MessageId ?? "").Distinct(StringComparer.Ordinal).Count();
-    }
-
-    /// <summary>The web node: the real console in process on the shared data directory and PostgreSQL, role web.</summary>
-    private sealed class WebNode(string dataDir, Dictionary<string, string?> settings) : LigboxAppFactory(dataDir)
-    {
-        protected override IDictionary<string, string?> Settings
-        {
-            get
-            {
-                var all = base.Settings;
-                foreach (var (key, value) in settings)
-                {
-                    all[key] = value;
-                }
-
-                return all;
-            }
-        }
     }
 }
