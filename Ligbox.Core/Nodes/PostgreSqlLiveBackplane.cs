@@ -26,7 +26,7 @@ namespace Ligbox.Core.Nodes;
 /// is one process and nothing to relay. Nothing secret is sent: figures hold none and log lines are sanitised by
 /// the engines before they reach the notifier.
 /// </remarks>
-public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable
+public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable, IDisposable
 {
     public const string Channel = "ligbox_live";
 
@@ -134,6 +134,26 @@ public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        Dispose();
+    }
+
+    /// <summary>Ends both loops without waiting (a container disposed synchronously); <see cref="StopAsync"/> is the orderly way.</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _stopped, 1);
+        _runs.LocalChange -= OnRunChange;
+        _jobs.LocalChange -= OnJobChange;
+        _outbox.Writer.TryComplete();
+        try
+        {
+            _stopSending.Cancel();
+            _stopListening.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed before.
+        }
+
         _stopListening.Dispose();
         _stopSending.Dispose();
     }

@@ -6,9 +6,11 @@ using Ligbox.Core.Jobs;
 using Ligbox.Core.Nodes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
+using Ligbox.Core.Tests.Infrastructure;
 using Ligbox.Core.Tests.PostgreSql;
 using Ligbox.Testing.PostgreSql;
 using Ligbox.Tools.NativeImap;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -158,6 +160,20 @@ public sealed class PostgreSqlLiveBackplaneTests(PostgreSqlServer pg)
         a.Runs.Line(job, run, "after");
         await WaitUntilAsync(() => b.Runs.GetLines(run).Count == 2, "a line sent after the reconnect reached node B");
         Assert.Equal(["before", "after"], b.Runs.GetLines(run));
+    }
+
+    [Fact]
+    public async Task TheBackplane_RunsOnPostgreSql_AndIsNotRegisteredOnSqlite()
+    {
+        await using (var sqlite = await CoreHost.StartAsync())
+        {
+            Assert.Null(sqlite.Services.GetService<PostgreSqlLiveBackplane>());
+        }
+
+        await using var postgres = await CoreHost.StartAsync(postgres: pg);
+        var backplane = postgres.Services.GetRequiredService<PostgreSqlLiveBackplane>();
+        await backplane.Listening.WaitAsync(Timeout);
+        Assert.NotEqual(0, backplane.ListenerProcessId);
     }
 
     private static void Report(RunProgressNotifier notifier, Guid job, Guid run, string mailbox, SyncProgressStage stage, string folder, long folderDone, long folderTotal,
