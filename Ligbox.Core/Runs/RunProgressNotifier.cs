@@ -159,6 +159,11 @@ public sealed class RunProgressNotifier
     {
         s.Final = GetProgress(s.RunId);
         s.Mailboxes.Clear();
+        lock (s.RelayLock)
+        {
+            // A run resumed later in this process starts its mailboxes' versions again from zero.
+            s.Relayed.Clear();
+        }
     }
 
     private static void Append(RunState s, IReadOnlyList<string> lines, bool relay)
