@@ -64,10 +64,18 @@ public static class EngineErrorText
     });
 
     // The engines name the side in English ("on the source", "the source server name"); Portuguese says it in brackets.
+    // A run kind written alone ("the initial run that ended at …", a gate revocation) is said with the run's name.
     private static string Word(string argument) => argument switch
     {
         "the source" or "source" => CoreText.T("the source server"),
         "the destination" or "destination" => CoreText.T("the destination server"),
+        "preflight" => CoreText.T("pre-flight"),
+        "initial" => CoreText.T("initial sync"),
+        "delta" => CoreText.T("delta sync"),
+        "final" => CoreText.T("final sync"),
+        "pst" => CoreText.T("PST import"),
+        "tgz" => CoreText.T("Zimbra import"),
+        "verify" => CoreText.T("verification"),
         _ => argument,
     };
 }

@@ -25,6 +25,10 @@ public class RunMessageTextTests
     [InlineData("12 appended, 0 already there, 1 quarantined.", "12 acrescentadas, 0 já existentes, 1 em quarentena.")]
     [InlineData("mailbox ana@x was added after the approval", "a caixa de correio ana@x foi acrescentada depois da aprovação")]
     [InlineData("the source server changed from imap.a:993 to imap.b:993 after the approval", "o servidor de origem mudou de imap.a:993 para imap.b:993 depois da aprovação")]
+    [InlineData("the initial run that ended at 2026-12-04 10:15 UTC failed after the approval",
+        "a sincronização inicial que terminou às 2026-12-04 10:15 UTC falhou depois da aprovação")]
+    [InlineData("the delta run that ended at 2026-12-04 10:15 UTC failed after the approval (connection lost)",
+        "a sincronização incremental (delta) que terminou às 2026-12-04 10:15 UTC falhou depois da aprovação (connection lost)")]
     [InlineData("Something the engine said.", "Something the engine said.")]
     [InlineData("The source server refused the password.", "The source server refused the password.")]
     public void APortugueseReader_ReadsTheKnownShapesInPortuguese(string stored, string expected)
