@@ -119,11 +119,13 @@ public sealed class OAuthService(IDbContextFactory<LigboxDbContext> dbFactory, S
             return [];
         }
 
-        var tokens = await db.Set<MailboxOAuthToken>().AsNoTracking().Where(t => t.JobId == jobId).ToListAsync(ct);
+        // Looked up by mailbox and side: a tenant of thousands of mailboxes is one pass, not one scan per mailbox.
+        var tokens = (await db.Set<MailboxOAuthToken>().AsNoTracking().Where(t => t.JobId == jobId).ToListAsync(ct))
+            .ToDictionary(t => (t.MailboxId, t.Side));
         var now = Now;
         return [.. job.Mailboxes.OrderBy(m => m.SourceLogin, StringComparer.Ordinal).SelectMany(m => sides.Select(side =>
         {
-            var t = tokens.FirstOrDefault(t => t.MailboxId == m.Id && t.Side == side);
+            var t = tokens.GetValueOrDefault((m.Id, side));
             return new MailboxAuthorizationDto(m.Id, m.SourceLogin, side == ImapSide.Source ? m.SourceLogin : m.DestinationLogin, side,
                 t?.StateAt(now) ?? MailboxOAuthState.NotAuthorized, t?.ExpiresAtUtc, t?.RefreshTokenProtected is not null, t?.AuthorizedAtUtc, t?.AuthorizedBy, t?.Problem);
         }))];
