@@ -41,8 +41,14 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
 fi
 
 if [[ $ROWS == *cpu* || $ROWS == *mem* ]]; then
+    # In the background so that Ctrl-C or a TERM to this script reaches the driver, which then stops the console
+    # it measures and both Dovecots and removes their directories.
     SIZING_ROWS=$ROWS dotnet tests/Ligbox.Bench/bin/Release/net10.0/Ligbox.Bench.dll sizing \
-        Ligbox.Console/bin/Release/net10.0/Ligbox.Console.dll
+        Ligbox.Console/bin/Release/net10.0/Ligbox.Console.dll &
+    DRIVER=$!
+    trap 'kill -TERM "$DRIVER" 2>/dev/null; wait "$DRIVER" 2>/dev/null; exit 130' INT TERM
+    wait "$DRIVER"
+    trap - INT TERM
 fi
 
 if [[ $ROWS == *disk* ]]; then

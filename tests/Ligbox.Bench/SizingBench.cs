@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Ligbox.Testing.Dovecot;
@@ -27,6 +28,9 @@ internal static class SizingBench
 {
     private static readonly double Tick = 100.0; // USER_HZ on Linux
 
+    /// <summary>Stops the console being measured (if any) and removes its data directory; run on Ctrl-C / SIGTERM.</summary>
+    private static Action Cleanup = () => { };
+
     public static async Task<int> RunAsync(string[] args)
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -43,6 +47,18 @@ internal static class SizingBench
 
         using var source = new DovecotServer();
         using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
+        // Ctrl-C or SIGTERM: stop the console being measured and both Dovecots, remove their directories, then exit.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            Cleanup();
+            source.Dispose();
+            destination.Dispose();
+            Environment.Exit(130);
+        }
+
         await Task.WhenAll(source.StartAsync(), destination.StartAsync());
         var random = new Random(17);
         var seedClock = Stopwatch.StartNew();
@@ -114,6 +130,16 @@ internal static class SizingBench
                 + $"{m.ConsoleCpu / (m.Mb / 1024):0.0} | {m.Messages / m.ConsoleCpu:0} | {m.Mb / m.ConsoleCpu:0.0} | {m.SourceCpu:0.00} / {m.DestinationCpu:0.00} | {m.BaseRssMb:0} | {m.PeakRssMb:0} | {m.LoadBefore:0.0}-{m.LoadAfter:0.0} |");
         }
 
+        if (medians.TryGetValue("cpu-small", out var cs) && medians.TryGetValue("cpu-large", out var cl))
+        {
+            // CPU = a x messages + b x GB, solved from the two CPU rows.
+            var (gs, gl) = (cs.Mb / 1024, cl.Mb / 1024);
+            var a = (cs.ConsoleCpu - cl.ConsoleCpu * gs / gl) / (cs.Messages - cl.Messages * gs / gl);
+            var b = (cl.ConsoleCpu - a * cl.Messages) / gl;
+            Console.WriteLine();
+            Console.WriteLine($"cpu: console CPU = {a * 1000:0.00} ms per message + {b:0.0} s per GB (solved from cpu-small and cpu-large)");
+        }
+
         var mem = medians.Values.Where(m => m.Row.StartsWith("mem-", StringComparison.Ordinal)).OrderBy(m => m.K).ToList();
         if (mem.Count >= 2)
         {
@@ -132,7 +158,10 @@ internal static class SizingBench
     private static async Task<Result?> MeasureAsync(string dll, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
         Dictionary<string, (int Messages, long Bytes)> sizes)
     {
-        var dataDir = Directory.CreateTempSubdirectory("ligbox-sizing-").FullName;
+        // The data directory inside a directory of its own: Development keeps its generated key-ring certificate
+        // next to the data directory ({data}/../keys), so that is removed with it too.
+        var workDir = Directory.CreateTempSubdirectory("ligbox-sizing-").FullName;
+        var dataDir = Path.Combine(workDir, "data");
         var token = "lgbx_sizing_" + Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet", [dll])
@@ -152,6 +181,18 @@ internal static class SizingBench
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var log = new StringBuilder();
         using var console = Process.Start(info)!;
+        Cleanup = () =>
+        {
+            try
+            {
+                console.Kill(entireProcessTree: true);
+                console.WaitForExit(10_000);
+                Directory.Delete(workDir, recursive: true);
+            }
+            catch (Exception)
+            {
+            }
+        };
         console.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         console.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         console.BeginOutputReadLine();
@@ -290,6 +331,7 @@ internal static class SizingBench
         }
         finally
         {
+            Cleanup = () => { };
             if (!console.HasExited)
             {
                 console.Kill(entireProcessTree: true);
@@ -298,7 +340,7 @@ internal static class SizingBench
 
             try
             {
-                Directory.Delete(dataDir, recursive: true);
+                Directory.Delete(workDir, recursive: true);
             }
             catch (IOException)
             {
