@@ -31,6 +31,19 @@ internal static class SizingBench
     /// <summary>Stops the console being measured (if any) and removes its data directory; run on Ctrl-C / SIGTERM.</summary>
     private static Action Cleanup = () => { };
 
+    private static readonly object Gate = new();
+
+    private static volatile bool Stopping;
+
+    /// <summary>Once a stop signal came, the main thread writes nothing more into the Dovecots' directories being removed.</summary>
+    private static void Park()
+    {
+        while (Stopping)
+        {
+            Thread.Sleep(1000);
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -53,9 +66,29 @@ internal static class SizingBench
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
-            Cleanup();
-            source.Dispose();
-            destination.Dispose();
+            lock (Gate)
+            {
+                Stopping = true;
+                Cleanup();
+            }
+
+            foreach (var server in new[] { source, destination })
+            {
+                server.Dispose();
+                // Processes still ending may write into the directory while it is removed: try again.
+                for (var attempt = 0; attempt < 10 && Directory.Exists(server.BaseDir); attempt++)
+                {
+                    Thread.Sleep(500);
+                    try
+                    {
+                        Directory.Delete(server.BaseDir, recursive: true);
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
+
             Environment.Exit(130);
         }
 
@@ -100,6 +133,7 @@ internal static class SizingBench
 
             foreach (var (row, users, k) in plan)
             {
+                Park();
                 var r = await MeasureAsync(dll, source, destination, row, users, k, rep, sizes);
                 if (r is null)
                 {
@@ -181,18 +215,31 @@ internal static class SizingBench
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var log = new StringBuilder();
         using var console = Process.Start(info)!;
-        Cleanup = () =>
+        lock (Gate)
         {
-            try
+            // A console started while the driver is being stopped is not left behind.
+            if (Stopping)
             {
                 console.Kill(entireProcessTree: true);
                 console.WaitForExit(10_000);
                 Directory.Delete(workDir, recursive: true);
+                return null;
             }
-            catch (Exception)
+
+            Cleanup = () =>
             {
-            }
-        };
+                try
+                {
+                    console.Kill(entireProcessTree: true);
+                    console.WaitForExit(10_000);
+                    Directory.Delete(workDir, recursive: true);
+                }
+                catch (Exception)
+                {
+                }
+            };
+        }
+
         console.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         console.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         console.BeginOutputReadLine();
@@ -331,7 +378,11 @@ internal static class SizingBench
         }
         finally
         {
-            Cleanup = () => { };
+            lock (Gate)
+            {
+                Cleanup = () => { };
+            }
+
             if (!console.HasExited)
             {
                 console.Kill(entireProcessTree: true);
@@ -408,6 +459,7 @@ internal static class SizingBench
                 }
             }
 
+            Park();
             await server.SeedMaildirAsync($"{user}@example.com", folder, batch);
         }
 
