@@ -11,9 +11,15 @@ using MailKit;
 // Usage: Ligbox.Bench [messages=20000] [folders=25] [appendConnections=4]
 //        Ligbox.Bench report [mailboxes=10000] [runs=3]   (the job report, scripts/bench-report.sh)
 //        Ligbox.Bench matrix [--rows 1,2,3,4] [--scale 1] [--repeat 3]   (scripts/bench-matrix.sh)
+//        Ligbox.Bench sizing <Ligbox.Console.dll>   (CPU and memory of the real console, scripts/bench-sizing.sh)
 if (args.Length > 0 && args[0] == "report")
 {
     return await ReportBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "sizing")
+{
+    return await SizingBench.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "matrix")

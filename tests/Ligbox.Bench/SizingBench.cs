@@ -1,0 +1,592 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Ligbox.Testing.Dovecot;
+using MailKit;
+
+/// <summary>
+/// The sizing measurements of issue 17 (T036, scripts/bench-sizing.sh): the real console (the built
+/// Ligbox.Console.dll, its own process, native engine, SQLite) syncs mailboxes between two local Dovecots
+/// (destination with fsync on). Per measurement a fresh console on a fresh data directory; what is read is
+/// what transfers to other hardware: CPU-seconds (user+sys from /proc/PID/stat) of the console and of each
+/// Dovecot (master + children, dead children through the master's cutime/cstime) per run, and the console's
+/// peak RSS (VmHWM, reset right before the run) with K mailboxes synced at once
+/// (each console first runs a small warm-up mailbox: JIT and first queries are not counted)
+/// (<c>Ligbox:Runs:MaxConcurrentMailboxes</c> = K), one run of K mailboxes. Wall time and the load average are printed beside each.
+/// Settings (environment): SIZING_REPEAT (3), SIZING_SMALL (messages of ~5 KB for the CPU row, 5000),
+/// SIZING_LARGE (large messages for the CPU-per-GB row, 100), SIZING_LARGE_KB (their size, 1024),
+/// SIZING_MAILBOX_SMALL (~5 KB messages per mailbox of the memory rows, 1000), SIZING_MAILBOX_LARGE (large
+/// messages per mailbox of the memory rows, 40), SIZING_CONCURRENCY (1,2,4,8), SIZING_ROWS (cpu,mem).
+/// </summary>
+internal static class SizingBench
+{
+    private static readonly double Tick = 100.0; // USER_HZ on Linux
+
+    /// <summary>Stops the console being measured (if any) and removes its data directory; run on Ctrl-C / SIGTERM.</summary>
+    private static Action Cleanup = () => { };
+
+    private static readonly object Gate = new();
+
+    private static volatile bool Stopping;
+
+    /// <summary>Once a stop signal came, the main thread writes nothing more into the Dovecots' directories being removed.</summary>
+    private static void Park()
+    {
+        while (Stopping)
+        {
+            Thread.Sleep(1000);
+        }
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var dll = args.Length > 0 ? Path.GetFullPath(args[0]) : throw new ArgumentException("usage: Ligbox.Bench sizing <path of Ligbox.Console.dll>");
+        var repeat = Env("SIZING_REPEAT", 3);
+        var small = Env("SIZING_SMALL", 5000);
+        var large = Env("SIZING_LARGE", 100);
+        var largeKb = Env("SIZING_LARGE_KB", 1024);
+        var mailboxSmall = Env("SIZING_MAILBOX_SMALL", 1000);
+        var mailboxLarge = Env("SIZING_MAILBOX_LARGE", 40);
+        var concurrency = (Environment.GetEnvironmentVariable("SIZING_CONCURRENCY") ?? "1,2,4,8").Split(',').Select(int.Parse).ToArray();
+        var rows = (Environment.GetEnvironmentVariable("SIZING_ROWS") ?? "cpu,mem").Split(',');
+
+        using var source = new DovecotServer();
+        using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
+        // Ctrl-C or SIGTERM: stop the console being measured and both Dovecots, remove their directories, then exit.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            lock (Gate)
+            {
+                Stopping = true;
+                Cleanup();
+            }
+
+            foreach (var server in new[] { source, destination })
+            {
+                server.Dispose();
+                // Processes still ending may write into the directory while it is removed: try again.
+                for (var attempt = 0; attempt < 10 && Directory.Exists(server.BaseDir); attempt++)
+                {
+                    Thread.Sleep(500);
+                    try
+                    {
+                        Directory.Delete(server.BaseDir, recursive: true);
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
+
+            Environment.Exit(130);
+        }
+
+        await Task.WhenAll(source.StartAsync(), destination.StartAsync());
+        var random = new Random(17);
+        var seedClock = Stopwatch.StartNew();
+        var sizes = new Dictionary<string, (int Messages, long Bytes)>();
+        await SeedAsync(source, "warm", random, 200, 2, 2, largeKb);
+        if (rows.Contains("cpu"))
+        {
+            sizes["small"] = await SeedAsync(source, "small", random, small, 5, 0, largeKb);
+            sizes["large"] = await SeedAsync(source, "large", random, 0, 1, large, largeKb);
+        }
+
+        if (rows.Contains("mem"))
+        {
+            for (var i = 0; i < concurrency.Max(); i++)
+            {
+                sizes[$"mem{i}"] = await SeedAsync(source, $"mem{i}", random, mailboxSmall, 4, mailboxLarge, largeKb);
+            }
+        }
+
+        Console.WriteLine($"seeded {sizes.Count} source mailboxes ({sizes.Values.Sum(s => s.Messages)} messages, {sizes.Values.Sum(s => s.Bytes) / 1048576.0:0} MB) in {seedClock.Elapsed.TotalSeconds:0} s");
+        Console.WriteLine($"settings: repeat {repeat}, small {small}, large {large} x {largeKb} KB, per mailbox {mailboxSmall} small + {mailboxLarge} large, concurrency {string.Join(",", concurrency)}");
+        Console.WriteLine();
+
+        var results = new List<Result>();
+        var failures = 0;
+        for (var rep = 1; rep <= repeat; rep++)
+        {
+            var plan = new List<(string Row, string[] Users, int K)>();
+            if (rows.Contains("cpu"))
+            {
+                plan.Add(("cpu-small", ["small"], 1));
+                plan.Add(("cpu-large", ["large"], 1));
+            }
+
+            if (rows.Contains("mem"))
+            {
+                plan.AddRange(concurrency.Select(k => ($"mem-{k}", Enumerable.Range(0, k).Select(i => $"mem{i}").ToArray(), k)));
+            }
+
+            foreach (var (row, users, k) in plan)
+            {
+                Park();
+                var r = await MeasureAsync(dll, source, destination, row, users, k, rep, sizes);
+                if (r is null)
+                {
+                    failures++;
+                    continue;
+                }
+
+                results.Add(r);
+                Console.WriteLine($"rep {rep} {row,-9}: {r.Messages} msgs {r.Mb:0.0} MB in {r.Wall:0.0} s ({r.Messages / r.Wall:0} msg/s, {r.Mb / r.Wall:0.0} MB/s); console CPU {r.ConsoleCpu:0.00} s "
+                    + $"(base RSS {r.BaseRssMb:0} MB, peak {r.PeakRssMb:0} MB); dovecot CPU src {r.SourceCpu:0.00} s dst {r.DestinationCpu:0.00} s; load {r.LoadBefore:0.0} -> {r.LoadAfter:0.0}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"## Medians of {repeat} repetitions (per-row median of each column)");
+        Console.WriteLine();
+        Console.WriteLine("| row | mailboxes at once | messages | MB | wall s | wall msg/s | console CPU s | CPU s / 1,000 msgs | CPU s / GB | msg/s per core | MB/s per core | Dovecot CPU s (src / dst) | base RSS MB | peak RSS MB | load (min-max) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var medians = new Dictionary<string, Result>();
+        foreach (var group in results.GroupBy(r => r.Row))
+        {
+            var g = group.ToList();
+            var m = new Result(group.Key, g[0].K, g[0].Messages, g[0].Mb, Median(g, r => r.Wall), Median(g, r => r.ConsoleCpu),
+                Median(g, r => r.SourceCpu), Median(g, r => r.DestinationCpu), Median(g, r => r.BaseRssMb), Median(g, r => r.PeakRssMb),
+                g.Min(r => Math.Min(r.LoadBefore, r.LoadAfter)), g.Max(r => Math.Max(r.LoadBefore, r.LoadAfter)));
+            medians[group.Key] = m;
+            Console.WriteLine($"| {m.Row} | {m.K} | {m.Messages} | {m.Mb:0} | {m.Wall:0.0} | {m.Messages / m.Wall:0} | {m.ConsoleCpu:0.00} | {m.ConsoleCpu / m.Messages * 1000:0.00} | "
+                + $"{m.ConsoleCpu / (m.Mb / 1024):0.0} | {m.Messages / m.ConsoleCpu:0} | {m.Mb / m.ConsoleCpu:0.0} | {m.SourceCpu:0.00} / {m.DestinationCpu:0.00} | {m.BaseRssMb:0} | {m.PeakRssMb:0} | {m.LoadBefore:0.0}-{m.LoadAfter:0.0} |");
+        }
+
+        if (medians.TryGetValue("cpu-small", out var cs) && medians.TryGetValue("cpu-large", out var cl))
+        {
+            // CPU = a x messages + b x GB, solved from the two CPU rows.
+            var (gs, gl) = (cs.Mb / 1024, cl.Mb / 1024);
+            var a = (cs.ConsoleCpu - cl.ConsoleCpu * gs / gl) / (cs.Messages - cl.Messages * gs / gl);
+            var b = (cl.ConsoleCpu - a * cl.Messages) / gl;
+            Console.WriteLine();
+            Console.WriteLine($"cpu: console CPU = {a * 1000:0.00} ms per message + {b:0.0} s per GB (solved from cpu-small and cpu-large)");
+        }
+
+        var mem = medians.Values.Where(m => m.Row.StartsWith("mem-", StringComparison.Ordinal)).OrderBy(m => m.K).ToList();
+        if (mem.Count >= 2)
+        {
+            // Least squares over the medians: peak RSS = intercept + slope x K.
+            var mk = mem.Average(m => (double)m.K);
+            var mp = mem.Average(m => m.PeakRssMb);
+            var slope = mem.Sum(m => (m.K - mk) * (m.PeakRssMb - mp)) / mem.Sum(m => (m.K - mk) * (m.K - mk));
+            Console.WriteLine();
+            Console.WriteLine($"memory: peak RSS = {mp - slope * mk:0} MB + {slope:0.0} MB x mailboxes at once (least squares over the medians of K = {string.Join(", ", mem.Select(m => m.K))}); "
+                + $"idle console after start-up (median base RSS): {Median(mem, m => m.BaseRssMb):0} MB");
+        }
+
+        return failures == 0 ? 0 : 2;
+    }
+
+    private static async Task<Result?> MeasureAsync(string dll, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
+        Dictionary<string, (int Messages, long Bytes)> sizes)
+    {
+        // The data directory inside a directory of its own: Development keeps its generated key-ring certificate
+        // next to the data directory ({data}/../keys), so that is removed with it too.
+        var workDir = Directory.CreateTempSubdirectory("ligbox-sizing-").FullName;
+        var dataDir = Path.Combine(workDir, "data");
+        var token = "lgbx_sizing_" + Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["Ligbox__DataDir"] = dataDir;
+        info.Environment["Ligbox__Admin__Email"] = "admin@sizing.local";
+        info.Environment["Ligbox__Admin__Password"] = "Sizing-Passw0rd!";
+        info.Environment["Ligbox__Bootstrap__ApiToken"] = token;
+        info.Environment["Ligbox__Runs__MaxConcurrentMailboxes"] = k.ToString(CultureInfo.InvariantCulture);
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var log = new StringBuilder();
+        using var console = Process.Start(info)!;
+        lock (Gate)
+        {
+            // A console started while the driver is being stopped is not left behind.
+            if (Stopping)
+            {
+                console.Kill(entireProcessTree: true);
+                console.WaitForExit(10_000);
+                Directory.Delete(workDir, recursive: true);
+                return null;
+            }
+
+            Cleanup = () =>
+            {
+                try
+                {
+                    console.Kill(entireProcessTree: true);
+                    console.WaitForExit(10_000);
+                    Directory.Delete(workDir, recursive: true);
+                }
+                catch (Exception)
+                {
+                }
+            };
+        }
+
+        console.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        console.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        console.BeginOutputReadLine();
+        console.BeginErrorReadLine();
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var ready = Stopwatch.StartNew();
+            while (true)
+            {
+                if (console.HasExited || ready.Elapsed > TimeSpan.FromSeconds(120))
+                {
+                    Console.WriteLine($"rep {rep} {row}: the console did not start; its log:\n{Tail(log)}");
+                    return null;
+                }
+
+                try
+                {
+                    using var response = await api.GetAsync("/api/migration/jobs");
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                await Task.Delay(250);
+            }
+
+            // Warm-up: one small run first (JIT, connection pools, first queries), as on a worker that has run before.
+            if (await WarmUpAsync(api, source, destination, $"r{rep}-{row}") is { } warmFailure)
+            {
+                Console.WriteLine($"rep {rep} {row}: the warm-up run failed: {warmFailure}");
+                return null;
+            }
+
+            using (var created = await api.PostAsJsonAsync("/api/migration/jobs", new
+            {
+                domain = $"sizing-{rep}-{row}.example",
+                source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
+                destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
+            }))
+            {
+                var text = await created.Content.ReadAsStringAsync();
+                if (created.StatusCode != HttpStatusCode.Created)
+                {
+                    Console.WriteLine($"rep {rep} {row}: creating the job failed: {(int)created.StatusCode} {text}");
+                    return null;
+                }
+
+                var jobId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+                var targets = new List<string>();
+                foreach (var user in users)
+                {
+                    var target = $"{user}-r{rep}-{row}@example.com";
+                    destination.AddUser(target, "dst-pw");
+                    targets.Add(target);
+                    using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
+                        new { sourceUser = $"{user}@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
+                    if (added.StatusCode != HttpStatusCode.Created)
+                    {
+                        Console.WriteLine($"rep {rep} {row}: adding a mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+                        return null;
+                    }
+                }
+
+                // Let start-up work settle, then the base figures.
+                await Task.Delay(3000);
+                var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
+                File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
+                var cpu0 = OwnCpu(console.Id);
+                var src0 = DovecotCpu(source);
+                var dst0 = DovecotCpu(destination);
+                var load0 = Load();
+                var clock = Stopwatch.StartNew();
+                using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
+                var startedText = await started.Content.ReadAsStringAsync();
+                if (started.StatusCode != HttpStatusCode.Accepted)
+                {
+                    Console.WriteLine($"rep {rep} {row}: starting the run failed: {(int)started.StatusCode} {startedText}");
+                    return null;
+                }
+
+                var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
+                string? status;
+                while (true)
+                {
+                    await Task.Delay(500);
+                    var run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
+                    status = run.GetProperty("status").GetString();
+                    if (status is not ("Queued" or "Running" or "Resuming"))
+                    {
+                        break;
+                    }
+
+                    if (clock.Elapsed > TimeSpan.FromMinutes(20))
+                    {
+                        Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
+                        return null;
+                    }
+                }
+
+                clock.Stop();
+                var wall = clock.Elapsed.TotalSeconds;
+                var cpu = OwnCpu(console.Id) - cpu0;
+                var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
+                // Dovecot's imap processes end shortly after the logout; give them a moment to be reaped.
+                await Task.Delay(1500);
+                var src = DovecotCpu(source) - src0;
+                var dst = DovecotCpu(destination) - dst0;
+                var load1 = Load();
+                if (status != "Succeeded")
+                {
+                    Console.WriteLine($"rep {rep} {row}: the run ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
+                    return null;
+                }
+
+                var expected = users.Sum(u => sizes[u].Messages);
+                var copied = 0;
+                foreach (var target in targets)
+                {
+                    copied += await CountAllAsync(destination, target);
+                }
+
+                if (copied != expected)
+                {
+                    Console.WriteLine($"rep {rep} {row}: {copied} messages on the destination, expected {expected}");
+                    return null;
+                }
+
+                return new Result(row, k, expected, users.Sum(u => sizes[u].Bytes) / 1048576.0, wall, cpu, src, dst, baseRss, peak, load0, load1);
+            }
+        }
+        finally
+        {
+            lock (Gate)
+            {
+                Cleanup = () => { };
+            }
+
+            if (!console.HasExited)
+            {
+                console.Kill(entireProcessTree: true);
+                await console.WaitForExitAsync();
+            }
+
+            try
+            {
+                Directory.Delete(workDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<string?> WarmUpAsync(HttpClient api, DovecotServer source, DovecotServer destination, string tag)
+    {
+        using var created = await api.PostAsJsonAsync("/api/migration/jobs", new
+        {
+            domain = $"warm-{tag}.example",
+            source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
+            destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
+        });
+        var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var target = $"warm-{tag}@example.com";
+        destination.AddUser(target, "dst-pw");
+        using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
+            new { sourceUser = "warm@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
+        using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
+        var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        while (true)
+        {
+            await Task.Delay(500);
+            var status = (await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}")).GetProperty("status").GetString();
+            if (status is not ("Queued" or "Running" or "Resuming"))
+            {
+                return status == "Succeeded" ? null : status;
+            }
+        }
+    }
+
+    private static async Task<int> CountAllAsync(DovecotServer server, string user)
+    {
+        var result = await server.DoveadmAsync(["-f", "flow", "mailbox", "status", "-u", user, "messages", "*"]);
+        return result.Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("messages=", StringComparison.Ordinal))
+            .Sum(l => int.Parse(l[(l.IndexOf("messages=", StringComparison.Ordinal) + 9)..].Split(' ')[0], CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<(int Messages, long Bytes)> SeedAsync(DovecotServer server, string user, Random random, int small, int folders, int large, int largeKb)
+    {
+        server.AddUser($"{user}@example.com", "src-pw");
+        long bytes = 0;
+        var perFolder = small / folders;
+        for (var f = 0; f < folders; f++)
+        {
+            var folder = f == 0 ? "INBOX" : $"Pasta {f:D2}";
+            var count = f == folders - 1 ? small - perFolder * (folders - 1) : perFolder;
+            var batch = new List<SeedRawMessage>();
+            for (var i = 0; i < count; i++)
+            {
+                var raw = Message(random, user, f, i, 4600, false);
+                bytes += raw.Length;
+                batch.Add(new SeedRawMessage(raw, DateTimeOffset.UtcNow.AddMinutes(-random.Next(1, 500_000)), i % 3 == 0 ? MessageFlags.None : MessageFlags.Seen));
+            }
+
+            if (f == 0)
+            {
+                for (var i = 0; i < large; i++)
+                {
+                    var raw = Message(random, user, f, count + i, largeKb * 1024, true);
+                    bytes += raw.Length;
+                    batch.Add(new SeedRawMessage(raw, DateTimeOffset.UtcNow.AddMinutes(-random.Next(1, 500_000)), MessageFlags.Seen));
+                }
+            }
+
+            Park();
+            await server.SeedMaildirAsync($"{user}@example.com", folder, batch);
+        }
+
+        return (small + large, bytes);
+    }
+
+    /// <summary>A ~5 KB text message, or a message of about <paramref name="size"/> bytes with a base64 attachment.</summary>
+    private static byte[] Message(Random random, string user, int folder, int index, int size, bool attachment)
+    {
+        var head = $"From: Cliente {folder} <cliente{folder}@example.com>\r\nTo: {user} <{user}@example.com>\r\n"
+            + $"Subject: Proposta {folder}-{index}\r\nMessage-ID: <sizing-{user}-{folder}-{index}@example.com>\r\n"
+            + $"Date: {DateTimeOffset.UtcNow.AddMinutes(-index):r}\r\nMIME-Version: 1.0\r\n";
+        if (!attachment)
+        {
+            var body = new StringBuilder();
+            while (body.Length < size)
+            {
+                body.Append(Words[random.Next(Words.Length)]).Append(body.Length % 72 < 8 ? "\r\n" : " ");
+            }
+
+            return Encoding.UTF8.GetBytes(head + $"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n");
+        }
+
+        var data = new byte[size * 3 / 4];
+        random.NextBytes(data);
+        var encoded = Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks);
+        return Encoding.ASCII.GetBytes(head + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSegue o anexo.\r\n"
+            + $"--b\r\nContent-Type: application/octet-stream; name=\"anexo.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--b--\r\n");
+    }
+
+    /// <summary>user+sys CPU seconds of one process.</summary>
+    private static double OwnCpu(int pid)
+    {
+        var f = StatFields(pid);
+        return f is null ? 0 : (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / Tick;
+    }
+
+    /// <summary>user+sys CPU seconds of a Dovecot instance: its master and every live descendant (own + reaped children's).</summary>
+    private static double DovecotCpu(DovecotServer server)
+    {
+        var pidFile = Path.Combine(server.BaseDir, "run", "master.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var master))
+        {
+            return 0;
+        }
+
+        var parents = new Dictionary<int, (int Parent, long Ticks)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && StatFields(pid) is { } f)
+            {
+                var ticks = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)
+                    + long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
+                parents[pid] = (int.Parse(f[1], CultureInfo.InvariantCulture), ticks);
+            }
+        }
+
+        long total = 0;
+        foreach (var (pid, (_, ticks)) in parents)
+        {
+            for (var p = pid; p > 1 && parents.ContainsKey(p); p = parents[p].Parent)
+            {
+                if (p == master)
+                {
+                    total += ticks;
+                    break;
+                }
+            }
+        }
+
+        return total / Tick;
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command name: [0] = state, [1] = ppid, [11] = utime, [12] = stime, [13] = cutime, [14] = cstime.</summary>
+    private static string[]? StatFields(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            return text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static long StatusKb(int pid, string key) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Select(l => long.Parse(l[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).FirstOrDefault();
+
+    private static double Load() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    private static double Median<T>(IEnumerable<T> items, Func<T, double> value)
+    {
+        var sorted = items.Select(value).OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static int Env(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var v) ? v : fallback;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Tail(StringBuilder log)
+    {
+        lock (log)
+        {
+            return string.Join('\n', log.ToString().Split('\n').TakeLast(30));
+        }
+    }
+
+    private static readonly string[] Words =
+    [
+        "proposta", "contrato", "reunião", "orçamento", "cliente", "entrega", "prazo", "equipe", "relatório", "migração",
+        "servidor", "caixa", "mensagem", "anexo", "pagamento", "fatura", "projeto", "cronograma", "aprovação", "revisão",
+    ];
+
+    private sealed record Result(string Row, int K, int Messages, double Mb, double Wall, double ConsoleCpu, double SourceCpu, double DestinationCpu,
+        double BaseRssMb, double PeakRssMb, double LoadBefore, double LoadAfter);
+}
