@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Ligbox.Console.Tests.Gate;
@@ -242,6 +243,27 @@ public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITe
         Assert.All(byTicket, t => Assert.True(t.Value == FailuresFirst + 1, $"{t.Key}: {t.Value} requests"));
         Assert.All(rows, d => Assert.Equal(FailuresFirst + 1, d.Attempts));
         AssertWorkersTookPart("Desk", rows.Select(d => d.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task APstUploadedThroughTheWebNode_IsImportedOnceByAWorker_FromTheSharedDataDirectory()
+    {
+        cluster.Output = output;
+        var api = cluster.Api;
+        var (jobId, mailboxId, user) = await Pst.PstUploads.CreateJobWithMailboxAsync(api, cluster.Destination, "pstnode");
+        // The web node receives the upload (tus) into the shared data directory; it executes no run.
+        var uploadId = await Pst.PstUploads.TusUploadAsync(api, await File.ReadAllBytesAsync(Pst.PstUploads.PstPath("Outlook_1.pst")), "Outlook_1.pst");
+        using var start = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/import", new { uploadId, rootFolder = "Imported PST" });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var runId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+
+        var run = await WaitForRunAsync(api, runId, TimeSpan.FromSeconds(120));
+        output.WriteLine($"import run on {run.GetProperty("nodeId")}: {run.GetProperty("status")} {run.GetProperty("message")}");
+        Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
+        Assert.StartsWith("worker-", run.GetProperty("nodeId").GetString(), StringComparison.Ordinal);
+        // Real readpst on the worker read the file the web node stored: every message once.
+        Assert.Equal(8, await cluster.Destination.CountMessagesAsync(user, "INBOX"));
+        Assert.Equal(6, await cluster.Destination.CountMessagesAsync(user, "Sent"));
     }
 
     private sealed record Pass(string Action, DateTime FiredFor, string Node, Guid? RunId);
