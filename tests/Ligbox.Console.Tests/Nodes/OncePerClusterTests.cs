@@ -28,8 +28,10 @@ namespace Ligbox.Console.Tests.Nodes;
 /// What must happen once however many nodes run (issue 17), on one real PostgreSQL with a web node (in process, role
 /// web) and two worker processes (the real console, out of process, role worker): a scheduled delta sync makes one pass
 /// per firing of its trigger, and every webhook event and helpdesk attachment reaches its receiver once per attempt,
-/// with the retries of a failing receiver not doubled, although the three nodes' delivery senders all poll the same rows.
+/// with the retries of a failing receiver not doubled, although the three nodes' delivery senders all poll the same rows;
+/// a PST uploaded through the web node is imported once by a worker from the shared data directory.
 /// </summary>
+[Collection(PostgreSqlNodesCollection.Name)]
 public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITestOutputHelper output) : IClassFixture<OncePerClusterTests.Cluster>
 {
     /// <summary>The receiver fails this many first attempts of each delivery, then accepts.</summary>
