@@ -13,7 +13,8 @@ namespace Ligbox.Core.Scheduling;
 /// same <see cref="RunService"/> as manual runs, or a recorded skip with its reason.
 /// </summary>
 public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    DeltaScheduleTriggers triggers, RunService runs, ILogger<DeltaScheduleService> logger, Microsoft.Extensions.Options.IOptions<DeltaScheduleLimits> limits)
+    DeltaScheduleTriggers triggers, RunService runs, ILogger<DeltaScheduleService> logger, Microsoft.Extensions.Options.IOptions<DeltaScheduleLimits> limits,
+    Nodes.NodeIdentity node)
 {
     /// <summary>Who scheduled runs are requested by (run history, audit trail).</summary>
     public const string Actor = "scheduler";
@@ -43,8 +44,12 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
         return await ToDtoAsync(job, ct);
     }
 
-    /// <summary>One pass fired by the trigger: starts a delta run, or records why it did not.</summary>
-    public async Task<ScheduledPassDto> RunScheduledPassAsync(Guid jobId, CancellationToken ct = default)
+    /// <summary>
+    /// One pass fired by the trigger: starts a delta run, or records why it did not. <paramref name="firedFor"/> is the
+    /// trigger's scheduled fire time: the audit entry names it and the node that made the pass, so with several nodes
+    /// (issue 17) each firing can be seen to have had exactly one pass.
+    /// </summary>
+    public async Task<ScheduledPassDto> RunScheduledPassAsync(Guid jobId, DateTimeOffset? firedFor = null, CancellationToken ct = default)
     {
         using var system = Security.CallerScope.BeginSystem(Actor); // issue 12: the scheduler acts for the console, not a person
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -75,7 +80,7 @@ public sealed class DeltaScheduleService(IDbContextFactory<LigboxDbContext> dbFa
         var outcome = skip is null ? ScheduledPassOutcome.Started : ScheduledPassOutcome.Skipped;
         var message = skip ?? "Delta sync started.";
         job.Schedule.RecordPass(now, outcome, runId, message);
-        audit.Add(db, Actor, skip is null ? "schedule.started" : "schedule.skipped", "job", job.Id, new { runId, reason = skip }, job.Id);
+        audit.Add(db, Actor, skip is null ? "schedule.started" : "schedule.skipped", "job", job.Id, new { runId, reason = skip, firedFor = firedFor?.UtcDateTime, node = node.Id }, job.Id);
         // Only the schedule's columns are written: the run start changed the job's phase in its own context.
         await db.SaveChangesAsync(ct);
         if (skip is null)

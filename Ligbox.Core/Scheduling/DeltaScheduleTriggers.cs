@@ -75,6 +75,6 @@ public sealed class ScheduledDeltaJob(IServiceScopeFactory scopes) : IJob
     {
         var jobId = Guid.Parse(context.MergedJobDataMap.GetString(DeltaScheduleTriggers.JobIdKey)!);
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<DeltaScheduleService>().RunScheduledPassAsync(jobId, cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<DeltaScheduleService>().RunScheduledPassAsync(jobId, context.ScheduledFireTimeUtc, cancellationToken);
     }
 }

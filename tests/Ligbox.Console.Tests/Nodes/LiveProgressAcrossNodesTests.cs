@@ -22,6 +22,7 @@ namespace Ligbox.Console.Tests.Nodes;
 /// source and destination: a SignalR client of the web node's <c>/hubs/runs</c> receives the run's figures and log lines
 /// while it runs and its final status, and the web node's job page shows the live progress table.
 /// </summary>
+[Collection(PostgreSqlNodesCollection.Name)]
 public sealed class LiveProgressAcrossNodesTests(PostgreSqlServer pg, ITestOutputHelper output) : IClassFixture<PostgreSqlServer>, IAsyncLifetime
 {
     private const int Messages = 1500;

@@ -21,6 +21,7 @@ namespace Ligbox.Console.Tests.Nodes;
 /// killed with SIGKILL mid-run has its runs taken over by the other after the heartbeat timeout, and every mailbox ends
 /// with exactly its messages on the destination.
 /// </summary>
+[Collection(PostgreSqlNodesCollection.Name)]
 public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputHelper output) : IClassFixture<PostgreSqlServer>, IAsyncLifetime
 {
     private const int Mailboxes = 6;

@@ -49,3 +49,15 @@ internal sealed class KestrelWebNode(string dataDir, Dictionary<string, string?>
 {
     protected override IDictionary<string, string?> Settings => NodeTestSupport.Merge(base.Settings, settings);
 }
+
+/// <summary>
+/// The test classes that start several nodes on PostgreSQL (a PostgreSQL server, worker processes, Dovecot) run one after
+/// another, not at once: together on a 2-core machine they starve each other's workers. The take-over test, which needs
+/// both workers running at once, failed here when it ran beside the others on a loaded machine (the second worker got no
+/// run in 240 s) and passed on its own.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PostgreSqlNodesCollection
+{
+    public const string Name = "Nodes on PostgreSQL";
+}
