@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ligbox.Console.Tests.Gate;
-using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core.Accounts;
 
 namespace Ligbox.Console.Tests.Desk;
 
@@ -16,33 +14,7 @@ public class DeskAdminApiTests(DeskAdminApiTests.Fixture fixture) : IClassFixtur
 {
     private const string Token = "desk-admin-token-51d0c2";
 
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public Dictionary<string, HttpClient> Callers { get; } = [];
-
-        protected override IDictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Ligbox:Desk:BaseDelay"] = "01:00:00";
-                settings["Ligbox:Desk:PollInterval"] = "00:00:00.200";
-                return settings;
-            }
-        }
-
-        public override async Task InitializeAsync()
-        {
-            await base.InitializeAsync();
-            foreach (var (name, client) in await CreatePeopleClientsAsync())
-            {
-                Callers[name] = client;
-            }
-
-            Callers["token:jobs:write"] = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-            Callers["token:all"] = await CreateTokenClientAsync([.. Scopes.All]);
-        }
-    }
+    public sealed class Fixture() : DeskAppFactory("01:00:00");
 
     private DeskReceiver _receiver = null!;
 

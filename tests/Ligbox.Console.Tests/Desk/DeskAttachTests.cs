@@ -3,9 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ligbox.Console.Tests.Gate;
-using Ligbox.Console.Tests.Infrastructure;
 using Ligbox.Console.Tests.Reports;
-using Ligbox.Core.Accounts;
 
 namespace Ligbox.Console.Tests.Desk;
 
@@ -17,33 +15,7 @@ public class DeskAttachTests(DeskAttachTests.Fixture fixture) : IClassFixture<De
 {
     private const string Token = "desk-token-7c1f0e5b9a";
 
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public Dictionary<string, HttpClient> Callers { get; } = [];
-
-        protected override IDictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Ligbox:Desk:BaseDelay"] = "00:00:00.300";
-                settings["Ligbox:Desk:PollInterval"] = "00:00:00.200";
-                return settings;
-            }
-        }
-
-        public override async Task InitializeAsync()
-        {
-            await base.InitializeAsync();
-            foreach (var (name, client) in await CreatePeopleClientsAsync())
-            {
-                Callers[name] = client;
-            }
-
-            Callers["token:jobs:write"] = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-            Callers["token:all"] = await CreateTokenClientAsync([.. Scopes.All]);
-        }
-    }
+    public sealed class Fixture() : DeskAppFactory("00:00:00.300");
 
     private DeskReceiver _receiver = null!;
 

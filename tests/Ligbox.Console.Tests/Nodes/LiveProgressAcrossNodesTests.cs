@@ -36,22 +36,21 @@ public sealed class LiveProgressAcrossNodesTests(PostgreSqlServer pg, ITestOutpu
 
     public async Task DisposeAsync()
     {
-        _worker?.Dispose();
-        if (_browser is not null)
-        {
-            // Stops the browser and the web node.
-            await _browser.DisposeAsync();
-        }
-
-        _source.Dispose();
-        _destination.Dispose();
         try
         {
-            Directory.Delete(_dataDir, recursive: true);
+            _worker?.Dispose();
+            if (_browser is not null)
+            {
+                // Stops the browser and the web node.
+                await _browser.DisposeAsync();
+            }
         }
-        catch (IOException)
+        finally
         {
-            // Cleaned with the temp directory eventually.
+            // Also when stopping a node throws: no Dovecot is left running.
+            _source.Dispose();
+            _destination.Dispose();
+            NodeTestSupport.DeleteDataDir(_dataDir);
         }
     }
 

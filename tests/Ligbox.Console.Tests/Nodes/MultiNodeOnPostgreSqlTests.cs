@@ -36,25 +36,24 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
 
     public async Task DisposeAsync()
     {
-        foreach (var worker in _workers)
-        {
-            worker.Dispose();
-        }
-
-        if (_web is not null)
-        {
-            await ((IAsyncLifetime)_web).DisposeAsync();
-        }
-
-        _source.Dispose();
-        _destination.Dispose();
         try
         {
-            Directory.Delete(_dataDir, recursive: true);
+            foreach (var worker in _workers)
+            {
+                worker.Dispose();
+            }
+
+            if (_web is not null)
+            {
+                await ((IAsyncLifetime)_web).DisposeAsync();
+            }
         }
-        catch (IOException)
+        finally
         {
-            // Cleaned with the temp directory eventually.
+            // Also when stopping a node throws: no Dovecot is left running.
+            _source.Dispose();
+            _destination.Dispose();
+            NodeTestSupport.DeleteDataDir(_dataDir);
         }
     }
 

@@ -27,6 +27,19 @@ internal static class NodeTestSupport
         return settings;
     }
 
+    /// <summary>Removes the nodes' shared data directory; one still in use is left to the temp directory's cleanup.</summary>
+    public static void DeleteDataDir(string dataDir)
+    {
+        try
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned with the temp directory eventually.
+        }
+    }
+
     public static IDictionary<string, string?> Merge(IDictionary<string, string?> settings, IDictionary<string, string?> node)
     {
         foreach (var (key, value) in node)

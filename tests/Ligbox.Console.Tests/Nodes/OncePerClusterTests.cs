@@ -101,27 +101,26 @@ public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITe
 
         public async Task DisposeAsync()
         {
-            foreach (var worker in _workers)
-            {
-                worker.Dispose();
-            }
-
-            Api?.Dispose();
-            if (Web is not null)
-            {
-                await ((IAsyncLifetime)Web).DisposeAsync();
-            }
-
-            Source.Dispose();
-            Destination.Dispose();
-            _pg.Dispose();
             try
             {
-                Directory.Delete(_dataDir, recursive: true);
+                foreach (var worker in _workers)
+                {
+                    worker.Dispose();
+                }
+
+                Api?.Dispose();
+                if (Web is not null)
+                {
+                    await ((IAsyncLifetime)Web).DisposeAsync();
+                }
             }
-            catch (IOException)
+            finally
             {
-                // Cleaned with the temp directory eventually.
+                // Also when stopping a node throws: no Dovecot or PostgreSQL is left running.
+                Source.Dispose();
+                Destination.Dispose();
+                _pg.Dispose();
+                NodeTestSupport.DeleteDataDir(_dataDir);
             }
         }
     }
