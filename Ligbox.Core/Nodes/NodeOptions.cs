@@ -37,6 +37,12 @@ public sealed class NodeOptions
     /// <summary>Runs this node executes at the same time (its scheduler's threads); mailboxes are capped by <c>Ligbox:Runs:MaxConcurrentMailboxes</c>.</summary>
     public int MaxConcurrentRuns { get; set; } = 4;
 
+    /// <summary>
+    /// On PostgreSQL, how often an idle node asks the clustered scheduler for queued runs: a run queued on a web node
+    /// starts on a worker within about this long (Quartz's own idle wait is 30 s). One small query per node and interval.
+    /// </summary>
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The failures of these settings in plain words (empty when they are fine).</summary>
     public IEnumerable<string> Problems(bool postgreSql)
     {
@@ -60,6 +66,11 @@ public sealed class NodeOptions
         {
             yield return "Ligbox:Node:HeartbeatTimeout must be at least three heartbeat intervals (default 00:00:30 for an interval of 00:00:05): " +
                 "a shorter one would take over runs of a node that is only slow.";
+        }
+
+        if (QueuePollInterval < TimeSpan.FromSeconds(1) || QueuePollInterval > TimeSpan.FromMinutes(1))
+        {
+            yield return "Ligbox:Node:QueuePollInterval must be between 00:00:01 and 00:01:00 (default 00:00:02).";
         }
 
         if (MaxConcurrentRuns is < 1 or > 64)

@@ -48,6 +48,8 @@ public static class RunsServiceCollectionExtensions
             {
                 ["quartz.scheduler.instanceName"] = "ligbox",
                 ["quartz.scheduler.instanceId"] = "AUTO",
+                // A run queued on another node cannot wake this node's scheduler: it finds it on its next poll.
+                ["quartz.scheduler.idleWaitTime"] = ((long)nodeOptions.QueuePollInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, q =>
             {
                 q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Clamp(nodeOptions.MaxConcurrentRuns, 1, 64));

@@ -78,8 +78,18 @@ public sealed class OAuthConsentBrowserTests(BrowserSession session) : IClassFix
         await BrowserSession.ScreenshotAsync(page, "oauth-02-not-authorized");
 
         // Authorize → the provider's consent page → Allow → back on the job page through the console's callback.
-        await row.GetByTestId("oauth-authorize").ClickAsync();
-        await page.WaitForURLAsync($"{_authServer.Issuer}connect/authorize**");
+        // The panel re-renders after the save (summary, rows): press only once the button has kept its place.
+        await BrowserSession.ClickWhenSettledAsync(row.GetByTestId("oauth-authorize"));
+        try
+        {
+            await page.WaitForURLAsync($"{_authServer.Issuer}connect/authorize**");
+        }
+        catch (TimeoutException ex)
+        {
+            await BrowserSession.ScreenshotAsync(page, "oauth-authorize-no-navigation");
+            var body = await page.Locator("body").InnerTextAsync();
+            throw new TimeoutException($"Authorize did not reach the provider; the browser is at {page.Url}: {body[..Math.Min(body.Length, 600)]}", ex);
+        }
         await Expect(page.Locator("body")).ToContainTextAsync($"Allow Ligbox to read and write the mail of {user}?");
         await BrowserSession.ScreenshotAsync(page, "oauth-03-provider-consent");
         await page.Locator("#allow").ClickAsync();

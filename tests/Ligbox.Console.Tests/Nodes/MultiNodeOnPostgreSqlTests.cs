@@ -79,7 +79,10 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
         // Two workers: the real console, out of process, on the same database and data directory.
         foreach (var id in new[] { "worker-1", "worker-2" })
         {
-            _workers.Add(OutOfProcessConsole.Start(_dataDir, output, NodeSettings(cs, id, "worker")));
+            // The engine's own throttle makes each run last several seconds (1500 messages at 250/s), so the kill lands
+            // mid-run on a fast machine too: unthrottled, a run could copy its whole mailbox between the look and the kill.
+            _workers.Add(OutOfProcessConsole.Start(_dataDir, output, NodeSettings(cs, id, "worker",
+                new Dictionary<string, string?> { ["Tools:NativeImap:MaxMessagesPerSecond"] = "250" })));
         }
 
         await Task.WhenAll(_workers.Select(w => w.WaitUntilListeningAsync()));
@@ -136,6 +139,9 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
         }
 
         output.WriteLine($"all runs ended after {sw.Elapsed.TotalSeconds:N1} s");
+        var firstStarts = ended.Values.Where(r => r.GetProperty("trigger").GetString() != "Recovery")
+            .Select(r => r.GetProperty("startedAtUtc").GetDateTime() - r.GetProperty("queuedAtUtc").GetDateTime()).Order().ToList();
+        output.WriteLine($"queued → started (pick-up by a worker, then waiting for a free slot): {string.Join(", ", firstStarts.Select(t => $"{t.TotalSeconds:N1} s"))}");
         foreach (var (runId, run) in ended)
         {
             Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
