@@ -216,6 +216,10 @@ public sealed partial class TusUploadStore
     private async Task<UploadInfo> AppendLockedAsync(
         string id, long offset, Stream body, UploadChecksum? checksum, CancellationToken cancellationToken)
     {
+        // The data file opened exclusively is the lock between processes: several web nodes share the uploads
+        // directory (issue 17), and the in-process lock above does not see the other nodes' writes.
+        await using var file = OpenExclusive(id);
+        // Read under that lock: another node may have moved the offset since this request arrived.
         var info = await GetAsync(id, cancellationToken) ?? throw new UploadNotFoundException(id);
         if (info.IsExpired(_time.GetUtcNow()))
         {
@@ -231,7 +235,6 @@ public sealed partial class TusUploadStore
         var written = 0L;
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.HashName);
-        await using var file = new FileStream(DataPath(id), FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
         try
         {
             // Bytes past the recorded offset were never acknowledged (a crash between write and metadata save).
@@ -280,6 +283,24 @@ public sealed partial class TusUploadStore
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Opens an upload's data file for writing, refusing while any process (another node) has it open.</summary>
+    private FileStream OpenExclusive(string id)
+    {
+        try
+        {
+            return new FileStream(DataPath(id), FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new UploadNotFoundException(id);
+        }
+        catch (IOException ex) when ((ex.HResult & 0xFFFF) is 11 or 32)
+        {
+            // EWOULDBLOCK from the file lock (Linux), or a sharing violation (Windows).
+            throw new UploadLockedException(id);
         }
     }
 

@@ -13,6 +13,7 @@ using Ligbox.Core.Scheduling;
 using Ligbox.Core.Webhooks;
 using Ligbox.Testing.Dovecot;
 using Ligbox.Testing.PostgreSql;
+using Ligbox.Testing.Zimbra;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -29,7 +30,7 @@ namespace Ligbox.Console.Tests.Nodes;
 /// web) and two worker processes (the real console, out of process, role worker): a scheduled delta sync makes one pass
 /// per firing of its trigger, and every webhook event and helpdesk attachment reaches its receiver once per attempt,
 /// with the retries of a failing receiver not doubled, although the three nodes' delivery senders all poll the same rows;
-/// a PST uploaded through the web node is imported once by a worker from the shared data directory.
+/// a PST or a Zimbra export uploaded through the web node is imported once by a worker from the shared data directory.
 /// </summary>
 [Collection(PostgreSqlNodesCollection.Name)]
 public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITestOutputHelper output) : IClassFixture<OncePerClusterTests.Cluster>
@@ -253,18 +254,53 @@ public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITe
         var api = cluster.Api;
         var (jobId, mailboxId, user) = await Pst.PstUploads.CreateJobWithMailboxAsync(api, cluster.Destination, "pstnode");
         // The web node receives the upload (tus) into the shared data directory; it executes no run.
-        var uploadId = await Pst.PstUploads.TusUploadAsync(api, await File.ReadAllBytesAsync(Pst.PstUploads.PstPath("Outlook_1.pst")), "Outlook_1.pst");
-        using var start = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/import", new { uploadId, rootFolder = "Imported PST" });
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        var runId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
-
-        var run = await WaitForRunAsync(api, runId, TimeSpan.FromSeconds(120));
-        output.WriteLine($"import run on {run.GetProperty("nodeId")}: {run.GetProperty("status")} {run.GetProperty("message")}");
-        Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
-        Assert.StartsWith("worker-", run.GetProperty("nodeId").GetString(), StringComparison.Ordinal);
+        await ImportOnAWorkerAsync(api, jobId, mailboxId, await File.ReadAllBytesAsync(Pst.PstUploads.PstPath("Outlook_1.pst")), "Outlook_1.pst", "Imported PST");
         // Real readpst on the worker read the file the web node stored: every message once.
         Assert.Equal(8, await cluster.Destination.CountMessagesAsync(user, "INBOX"));
         Assert.Equal(6, await cluster.Destination.CountMessagesAsync(user, "Sent"));
+    }
+
+    [Fact]
+    public async Task AZimbraExportUploadedThroughTheWebNode_IsImportedByAWorker_AndItsQuarantineAndContactsAreServedByTheWebNode()
+    {
+        cluster.Output = output;
+        var api = cluster.Api;
+        var (jobId, mailboxId, user) = await Pst.PstUploads.CreateJobWithMailboxAsync(api, cluster.Destination, "tgznode");
+        using var tgz = new MemoryStream();
+        ZimbraTgzGenerator.Write(tgz, new ZimbraTgzSpec
+        {
+            Folders = [new("Inbox", 40), new("Projetos", 12)], TruncatedMessage = 45, WithoutMessageId = 3, Contacts = 2,
+        });
+        var (runId, location) = await ImportOnAWorkerAsync(api, jobId, mailboxId, tgz.ToArray(), "ana.tgz", "");
+        Assert.Equal(40, await cluster.Destination.CountMessagesAsync(user, "INBOX"));
+        Assert.Equal(11, await cluster.Destination.CountMessagesAsync(user, "Projetos")); // one truncated: quarantined
+
+        // The worker wrote the quarantined message and the contacts into the shared data directory; the web node serves them.
+        var report = await api.GetFromJsonAsync<JsonElement>(location);
+        var quarantined = Assert.Single(report.GetProperty("quarantine").EnumerateArray());
+        Assert.StartsWith("truncated:", quarantined.GetProperty("reason").GetString());
+        using var eml = await api.GetAsync($"/api/migration/runs/{runId}/tgz/quarantine/{quarantined.GetProperty("number").GetInt32()}");
+        Assert.Equal(HttpStatusCode.OK, eml.StatusCode);
+        Assert.NotEmpty(await eml.Content.ReadAsByteArrayAsync());
+        using var items = await api.GetAsync($"/api/migration/runs/{runId}/tgz/items");
+        Assert.Equal(HttpStatusCode.OK, items.StatusCode);
+        using var zip = new System.IO.Compression.ZipArchive(await items.Content.ReadAsStreamAsync());
+        using var vcf = new StreamReader(zip.GetEntry("contacts.vcf")!.Open());
+        Assert.Equal(2, (await vcf.ReadToEndAsync()).Split("BEGIN:VCARD").Length - 1);
+    }
+
+    /// <summary>Uploads a file through the web node (tus), starts its import there and waits: a worker ran it, and it succeeded.</summary>
+    private async Task<(Guid RunId, string Location)> ImportOnAWorkerAsync(HttpClient api, string jobId, string mailboxId, byte[] file, string name, string rootFolder)
+    {
+        var uploadId = await Pst.PstUploads.TusUploadAsync(api, file, name);
+        using var start = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/import", new { uploadId, rootFolder });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var runId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+        var run = await WaitForRunAsync(api, runId, TimeSpan.FromSeconds(120));
+        output.WriteLine($"import of {name} on {run.GetProperty("nodeId")}: {run.GetProperty("status")} {run.GetProperty("message")}");
+        Assert.True(run.GetProperty("status").GetString() == "Succeeded", run.ToString());
+        Assert.StartsWith("worker-", run.GetProperty("nodeId").GetString(), StringComparison.Ordinal);
+        return (runId, start.Headers.Location!.ToString());
     }
 
     private sealed record Pass(string Action, DateTime FiredFor, string Node, Guid? RunId);

@@ -4,9 +4,6 @@ using System.Text.Json;
 using Bunit;
 using Ligbox.Console.Components.Pages.Jobs.Components;
 using Ligbox.Console.Tests.Components;
-using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core.Accounts;
-using Ligbox.Testing.Dovecot;
 using Ligbox.Testing.Zimbra;
 
 namespace Ligbox.Console.Tests.Zimbra;
@@ -19,28 +16,7 @@ namespace Ligbox.Console.Tests.Zimbra;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ZimbraExportAllTests(ZimbraExportAllTests.Fixture fixture) : IClassFixture<ZimbraExportAllTests.Fixture>
 {
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public DovecotServer Dovecot { get; } = new();
-        public OpenSshServer Sshd { get; } = new();
-        public HttpClient Api { get; private set; } = null!;
-
-        public override async Task InitializeAsync()
-        {
-            await Dovecot.StartAsync();
-            await Sshd.StartAsync();
-            ZimbraTgzGenerator.WriteFile(Sshd.ExportFile, new ZimbraTgzSpec { Folders = [new("Inbox", 25), new("Sent", 5)], TruncatedMessage = 0 });
-            await base.InitializeAsync();
-            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            Sshd.Dispose();
-            Dovecot.Dispose();
-        }
-    }
+    public sealed class Fixture() : ZimbraSshFixture(new ZimbraTgzSpec { Folders = [new("Inbox", 25), new("Sent", 5)], TruncatedMessage = 0 });
 
     private HttpClient Api => fixture.Api;
 

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core.Accounts;
-using Ligbox.Testing.Dovecot;
 using Ligbox.Testing.Zimbra;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,28 +14,7 @@ namespace Ligbox.Console.Tests.Zimbra;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ZimbraSshApiTests(ZimbraSshApiTests.Fixture fixture) : IClassFixture<ZimbraSshApiTests.Fixture>
 {
-    public sealed class Fixture : LigboxAppFactory
-    {
-        public DovecotServer Dovecot { get; } = new();
-        public OpenSshServer Sshd { get; } = new();
-        public HttpClient Api { get; private set; } = null!;
-
-        public override async Task InitializeAsync()
-        {
-            await Dovecot.StartAsync();
-            await Sshd.StartAsync();
-            ZimbraTgzGenerator.WriteFile(Sshd.ExportFile, new ZimbraTgzSpec { Folders = [new("Inbox", 550), new("Sent", 20)], TruncatedMessage = 0 });
-            await base.InitializeAsync();
-            Api = await CreateTokenClientAsync(Scopes.JobsRead, Scopes.JobsWrite);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            Sshd.Dispose();
-            Dovecot.Dispose();
-        }
-    }
+    public sealed class Fixture() : ZimbraSshFixture(new ZimbraTgzSpec { Folders = [new("Inbox", 550), new("Sent", 20)], TruncatedMessage = 0 });
 
     [Fact]
     public async Task The_host_key_is_probed_and_pinned_the_key_kept_secret_and_the_export_streamed_into_the_mailbox()

@@ -1,8 +1,6 @@
-using System.Text;
 using Ligbox.Core.Dashboard;
 using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
-using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Tests.Infrastructure;
@@ -30,37 +28,6 @@ public class DashboardServiceTests
     private static DashboardService Service(CoreHost host) => new(host.Services.GetRequiredService<IDbContextFactory<LigboxDbContext>>(),
         host.Services.GetRequiredService<RunProgressNotifier>(), new FixedClock(Now));
 
-    private static async Task<Guid> JobAsync(CoreHost host, string domain, int mailboxes)
-    {
-        await using var scope = host.Scope();
-        var job = await host.Get<JobService>(scope).CreateAsync(new CreateJobRequest
-        {
-            Domain = domain,
-            Source = new() { Host = "old.example.com" },
-            Destination = new() { Host = "new.example.com" },
-        }, "tech@test");
-        if (mailboxes > 0)
-        {
-            var csv = new StringBuilder("source_user,source_password,dest_user,dest_password\n");
-            for (var i = 0; i < mailboxes; i++)
-            {
-                csv.Append($"u{i:D5}@{domain},pw-{i},u{i:D5}@new.{domain},pw-{i}\n");
-            }
-
-            var result = await host.Get<MailboxService>(scope).ImportCsvAsync(job.Id, csv.ToString(), commit: true, "tech@test");
-            Assert.True(result.Committed, string.Join("; ", result.Errors.Select(e => e.Reason)));
-        }
-
-        return job.Id;
-    }
-
-    private static async Task WithDbAsync(CoreHost host, Func<LigboxDbContext, Task> change)
-    {
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LigboxDbContext>>().CreateDbContextAsync();
-        await change(db);
-        await db.SaveChangesAsync();
-    }
-
     private static Run Ended(Guid jobId, RunKind kind, DateTime endedAt, bool failed = false, long messages = 0, long bytes = 0, string? reason = null,
         bool dryRun = false)
     {
@@ -83,12 +50,12 @@ public class DashboardServiceTests
     public async Task Get_CountsJobsPerPhase_ListsReadyGates_AndPutsTheBiggestOpenJobsFirst()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var small = await JobAsync(host, "small.example", 2);
-        var big = await JobAsync(host, "big.example", 12);
-        var middle = await JobAsync(host, "middle.example", 6);
-        var done = await JobAsync(host, "done.example", 30);
-        var gated = await JobAsync(host, "gated.example", 3);
-        await WithDbAsync(host, async db =>
+        var small = await host.CreateJobWithMailboxesAsync("small.example", 2);
+        var big = await host.CreateJobWithMailboxesAsync("big.example", 12);
+        var middle = await host.CreateJobWithMailboxesAsync("middle.example", 6);
+        var done = await host.CreateJobWithMailboxesAsync("done.example", 30);
+        var gated = await host.CreateJobWithMailboxesAsync("gated.example", 3);
+        await host.WithDbAsync(async db =>
         {
             var jobs = await db.Jobs.ToDictionaryAsync(j => j.Id);
             jobs[big].MoveTo(MigrationPhase.Syncing, Now);
@@ -105,7 +72,7 @@ public class DashboardServiceTests
             boxes[5].Exclude("left the company", "tech@test", Now);
         });
         // Only a gate the calculator found ready waits for an ops lead (the others stay blocked).
-        await WithDbAsync(host, async db =>
+        await host.WithDbAsync(async db =>
         {
             foreach (var id in new[] { gated, middle })
             {
@@ -115,7 +82,7 @@ public class DashboardServiceTests
                 }
             }
         });
-        await WithDbAsync(host, async db => Assert.Equal(1, await db.Gates.Where(g => g.JobId == gated).ExecuteUpdateAsync(u => u.SetProperty(g => g.State, GateState.Ready))));
+        await host.WithDbAsync(async db => Assert.Equal(1, await db.Gates.Where(g => g.JobId == gated).ExecuteUpdateAsync(u => u.SetProperty(g => g.State, GateState.Ready))));
 
         var view = await Service(host).GetAsync();
 
@@ -140,8 +107,8 @@ public class DashboardServiceTests
     public async Task Get_SumsWhatRunsCopiedPerUtcDayOver30Days_WithDaysWithoutRunsAsZero()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var job = await JobAsync(host, "days.example", 1);
-        await WithDbAsync(host, db =>
+        var job = await host.CreateJobWithMailboxesAsync("days.example", 1);
+        await host.WithDbAsync(db =>
         {
             db.Runs.AddRange(
                 Ended(job, RunKind.Initial, Now.AddHours(-2), messages: 1000, bytes: 5_000_000),
@@ -177,10 +144,10 @@ public class DashboardServiceTests
     public async Task Get_ListsOnlyTheFailuresOfTheLast24Hours_NewestFirst_WithTheirReasonAndFailedMailboxes()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var job = await JobAsync(host, "fail.example", 3);
-        var other = await JobAsync(host, "other.example", 1);
+        var job = await host.CreateJobWithMailboxesAsync("fail.example", 3);
+        var other = await host.CreateJobWithMailboxesAsync("other.example", 1);
         Guid recent = default;
-        await WithDbAsync(host, async db =>
+        await host.WithDbAsync(async db =>
         {
             var boxes = await db.Mailboxes.Where(m => m.JobId == job).OrderBy(m => m.SourceLogin).ToListAsync();
             var run = Ended(job, RunKind.Initial, Now.AddHours(-1), failed: true, reason: "2 of 3 mailbox(es) failed: the source refused the password.");
@@ -213,9 +180,9 @@ public class DashboardServiceTests
     public async Task Get_ShowsRunsRunningNowWithTheLiveRatesOfTheirMailboxes()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var job = await JobAsync(host, "live.example", 2);
+        var job = await host.CreateJobWithMailboxesAsync("live.example", 2);
         var run = new Run(job, RunKind.Initial, RunTrigger.Manual, "tech@test", Now.AddMinutes(-5));
-        await WithDbAsync(host, async db =>
+        await host.WithDbAsync(async db =>
         {
             run.Start(Now.AddMinutes(-4), "/tmp/run.log");
             db.Runs.Add(run);

@@ -64,6 +64,39 @@ public sealed class CoreHost : IAsyncDisposable
 
     public T Get<T>(AsyncServiceScope scope) where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
 
+    /// <summary>A job for <paramref name="domain"/> with <paramref name="mailboxes"/> mailboxes imported from a CSV, as a technician makes it.</summary>
+    public async Task<Guid> CreateJobWithMailboxesAsync(string domain, int mailboxes)
+    {
+        await using var scope = Scope();
+        var job = await Get<Ligbox.Core.Jobs.JobService>(scope).CreateAsync(new Ligbox.Core.Jobs.CreateJobRequest
+        {
+            Domain = domain,
+            Source = new() { Host = "old.example.com" },
+            Destination = new() { Host = "new.example.com" },
+        }, "tech@test");
+        if (mailboxes > 0)
+        {
+            var csv = new System.Text.StringBuilder("source_user,source_password,dest_user,dest_password\n");
+            for (var i = 0; i < mailboxes; i++)
+            {
+                csv.Append(System.FormattableString.Invariant($"u{i:D5}@{domain},pw-{i},u{i:D5}@new.{domain},pw-{i}\n"));
+            }
+
+            var result = await Get<Ligbox.Core.Mailboxes.MailboxService>(scope).ImportCsvAsync(job.Id, csv.ToString(), commit: true, "tech@test");
+            Xunit.Assert.True(result.Committed, string.Join("; ", result.Errors.Select(e => e.Reason)));
+        }
+
+        return job.Id;
+    }
+
+    /// <summary>Changes rows directly (a state the services would take long to reach) and saves.</summary>
+    public async Task WithDbAsync(Func<Ligbox.Core.Persistence.LigboxDbContext, Task> change)
+    {
+        await using var db = await Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Ligbox.Core.Persistence.LigboxDbContext>>().CreateDbContextAsync();
+        await change(db);
+        await db.SaveChangesAsync();
+    }
+
     private bool _stopped;
 
     /// <summary>Stops the host (its hosted services' stop runs) and keeps its data directory until <see cref="DisposeAsync"/>.</summary>

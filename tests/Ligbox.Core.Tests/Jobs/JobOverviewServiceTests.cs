@@ -1,8 +1,6 @@
 using Ligbox.Testing.PostgreSql;
-using System.Text;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
-using Ligbox.Core.Persistence;
 using Ligbox.Core.Runs;
 using Ligbox.Core.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -15,43 +13,12 @@ public class JobOverviewServiceTests
     /// <summary>Null: SQLite (the default); the <c>OnPostgreSql</c> variant runs every test again on a real PostgreSQL.</summary>
     protected virtual PostgreSqlServer? Postgres => null;
 
-    private static async Task<Guid> JobWithMailboxesAsync(CoreHost host, string domain, int count)
-    {
-        await using var scope = host.Scope();
-        var job = await host.Get<JobService>(scope).CreateAsync(new CreateJobRequest
-        {
-            Domain = domain,
-            Source = new() { Host = "old.example.com" },
-            Destination = new() { Host = "new.example.com" },
-        }, "tech@test");
-        if (count > 0)
-        {
-            var csv = new StringBuilder("source_user,source_password,dest_user,dest_password\n");
-            for (var i = 0; i < count; i++)
-            {
-                csv.Append($"u{i:D5}@{domain},pw-{i},u{i:D5}@new.{domain},pw-{i}\n");
-            }
-
-            var result = await host.Get<MailboxService>(scope).ImportCsvAsync(job.Id, csv.ToString(), commit: true, "tech@test");
-            Assert.True(result.Committed, string.Join("; ", result.Errors.Select(e => e.Reason)));
-        }
-
-        return job.Id;
-    }
-
-    private static async Task WithDbAsync(CoreHost host, Func<LigboxDbContext, Task> change)
-    {
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LigboxDbContext>>().CreateDbContextAsync();
-        await change(db);
-        await db.SaveChangesAsync();
-    }
-
     [Fact]
     public async Task Summary_CountsSyncedAndFailedMailboxes_AndSaysWhatToFix()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var jobId = await JobWithMailboxesAsync(host, "summary.example", 4);
-        await WithDbAsync(host, async db =>
+        var jobId = await host.CreateJobWithMailboxesAsync("summary.example", 4);
+        await host.WithDbAsync(async db =>
         {
             var boxes = await db.Mailboxes.Where(m => m.JobId == jobId).OrderBy(m => m.SourceLogin).ToListAsync();
             boxes[0].RecordCounts(100, 100, DateTime.UtcNow);
@@ -78,7 +45,7 @@ public class JobOverviewServiceTests
     public async Task Summary_OfAnEmptyJob_AsksForMailboxes()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var jobId = await JobWithMailboxesAsync(host, "empty.example", 0);
+        var jobId = await host.CreateJobWithMailboxesAsync("empty.example", 0);
         await using var scope = host.Scope();
         var summary = await host.Get<JobOverviewService>(scope).GetSummaryAsync(jobId);
         Assert.Equal(0, summary.Progress.Percent);
@@ -90,8 +57,8 @@ public class JobOverviewServiceTests
     public async Task PageMailboxes_ReturnsOnePageOfTenThousand_WithTotal_SearchAndStatus()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var jobId = await JobWithMailboxesAsync(host, "big.example", 10_000);
-        await WithDbAsync(host, async db => (await db.Mailboxes.SingleAsync(m => m.SourceLogin == "u04242@big.example")).MarkFailed("wrong password"));
+        var jobId = await host.CreateJobWithMailboxesAsync("big.example", 10_000);
+        await host.WithDbAsync(async db => (await db.Mailboxes.SingleAsync(m => m.SourceLogin == "u04242@big.example")).MarkFailed("wrong password"));
         await using var scope = host.Scope();
         var overview = host.Get<JobOverviewService>(scope);
 
@@ -112,9 +79,9 @@ public class JobOverviewServiceTests
     public async Task ListStatus_MarksOnlyJobsThatNeedAttention()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var good = await JobWithMailboxesAsync(host, "good.example", 2);
-        var failedPreflight = await JobWithMailboxesAsync(host, "preflight.example", 2);
-        await WithDbAsync(host, async db =>
+        var good = await host.CreateJobWithMailboxesAsync("good.example", 2);
+        var failedPreflight = await host.CreateJobWithMailboxesAsync("preflight.example", 2);
+        await host.WithDbAsync(async db =>
         {
             foreach (var m in await db.Mailboxes.Where(m => m.JobId == good).ToListAsync())
             {
@@ -139,9 +106,9 @@ public class JobOverviewServiceTests
     public async Task MailboxDetail_HasLastPreflightLastSyncAndRuns()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var jobId = await JobWithMailboxesAsync(host, "detail.example", 1);
+        var jobId = await host.CreateJobWithMailboxesAsync("detail.example", 1);
         Guid mailboxId = default;
-        await WithDbAsync(host, async db =>
+        await host.WithDbAsync(async db =>
         {
             var m = await db.Mailboxes.SingleAsync(x => x.JobId == jobId);
             mailboxId = m.Id;
@@ -168,8 +135,8 @@ public class JobOverviewServiceTests
     public async Task JobChangeNotifier_IsToldAfterAMailboxIsAdded_OnlyForThatJob()
     {
         await using var host = await CoreHost.StartAsync(postgres: Postgres);
-        var jobId = await JobWithMailboxesAsync(host, "signal.example", 0);
-        var other = await JobWithMailboxesAsync(host, "other.example", 0);
+        var jobId = await host.CreateJobWithMailboxesAsync("signal.example", 0);
+        var other = await host.CreateJobWithMailboxesAsync("other.example", 0);
         await Task.Delay(JobChangeNotifier.Debounce * 2);
         var notifier = host.Services.GetRequiredService<JobChangeNotifier>();
         var told = new List<Guid>();

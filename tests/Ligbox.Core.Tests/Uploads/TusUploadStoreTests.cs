@@ -103,6 +103,31 @@ public sealed class TusUploadStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoNodesOnOneSharedDirectory_OneWriterAtATime_AndAnUploadStartedOnOneResumesOnTheOther()
+    {
+        // Two web nodes behind a load balancer: two stores (two processes) on the one shared uploads directory.
+        var web1 = CreateStore();
+        var web2 = CreateStore();
+        var info = await web1.CreateAsync("alice", 6, new Dictionary<string, string?> { ["filename"] = "a.pst" });
+        var slow = new GatedStream([1, 2, 3]);
+
+        var first = web1.AppendAsync(info.Id, 0, slow, null);
+        await slow.FirstReadStarted;
+        // While node 1 writes, node 2 refuses a write to the same upload (423, the client retries), and keeps nothing of it.
+        await Assert.ThrowsAsync<UploadLockedException>(() => web2.AppendAsync(info.Id, 0, new MemoryStream([9, 9, 9]), null));
+        slow.Release();
+        Assert.Equal(3, (await first).Offset);
+
+        // The client resumes through node 2 from the offset node 1 recorded; node 2 completes it.
+        Assert.Equal(3, (await web2.GetAsync(info.Id))!.Offset);
+        var done = await web2.AppendAsync(info.Id, 3, new MemoryStream([4, 5, 6]), null);
+        Assert.True(done.IsCompleted);
+        Assert.Equal([1, 2, 3, 4, 5, 6], await File.ReadAllBytesAsync(web1.GetDataFilePath(info.Id)));
+        // A stale request with the old offset is refused on either node.
+        await Assert.ThrowsAsync<UploadOffsetMismatchException>(() => web1.AppendAsync(info.Id, 3, new MemoryStream([7]), null));
+    }
+
+    [Fact]
     public async Task RefusesSecondConcurrentAppend_WithLocked()
     {
         var store = CreateStore();
