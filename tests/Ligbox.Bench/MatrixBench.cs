@@ -512,8 +512,14 @@ internal static class MatrixBench
 
         // Groups of 25 per (user, folder), as the engine's MULTIAPPEND; N connections (for many mailboxes, each
         // connection logs in to the mailbox of the group it takes).
-        var groups = new ConcurrentQueue<(string User, string Folder, string[] Paths)>(
-            work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(25).Select(c => (g.Key.User, g.Key.Folder, c))));
+        // With at least as many mailboxes as connections, a connection takes one mailbox at a time, all of it, as the
+        // engine does (one login per mailbox; N connections on one user would also race Dovecot's lazy creation of its
+        // auto folders); with fewer, every connection takes groups of the same mailboxes.
+        var allGroups = work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(25).Select(c => (g.Key.User, g.Key.Folder, Paths: c))).ToList();
+        var lanes = targets.Count >= Connections
+            ? allGroups.GroupBy(g => g.User).Select(g => g.ToList())
+            : allGroups.Select(g => new List<(string User, string Folder, string[] Paths)> { g });
+        var laneQueue = new ConcurrentQueue<List<(string User, string Folder, string[] Paths)>>(lanes);
         long count = 0;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(async () =>
@@ -523,10 +529,16 @@ internal static class MatrixBench
             var folders = new Dictionary<string, IMailFolder>();
             try
             {
-                while (groups.TryDequeue(out var group))
+                var mine = new Queue<(string User, string Folder, string[] Paths)>();
+                while (mine.TryDequeue(out var group) || (laneQueue.TryDequeue(out var lane) && EnqueueAll(mine, lane) && mine.TryDequeue(out group)))
                 {
                     if (loggedIn != group.User)
                     {
+                        if (client is { IsConnected: true })
+                        {
+                            await client.DisconnectAsync(true);
+                        }
+
                         client?.Dispose();
                         client = await bench.Destination.ConnectAsync(group.User, Password);
                         loggedIn = group.User;
@@ -546,7 +558,18 @@ internal static class MatrixBench
                             messages.Add(await MimeMessage.LoadAsync(File.OpenRead(path), persistent: true));
                         }
 
-                        await folder.AppendAsync(messages.Select(m => (IAppendRequest)new AppendRequest(m, MessageFlags.Seen)).ToList());
+                        var requests = messages.Select(m => (IAppendRequest)new AppendRequest(m, MessageFlags.Seen)).ToList();
+                        try
+                        {
+                            await folder.AppendAsync(requests);
+                        }
+                        catch (ImapCommandException ex) when (ex.Message.Contains("already exists", StringComparison.Ordinal))
+                        {
+                            // Dovecot's lazy creation of an auto folder (Sent) raced with another connection of the
+                            // same user: nothing was appended; once more.
+                            await folder.AppendAsync(requests);
+                        }
+
                         Interlocked.Add(ref count, messages.Count);
                     }
                     finally
@@ -564,6 +587,16 @@ internal static class MatrixBench
             }
         })));
         return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    private static bool EnqueueAll<T>(Queue<T> queue, IEnumerable<T> items)
+    {
+        foreach (var item in items)
+        {
+            queue.Enqueue(item);
+        }
+
+        return true;
     }
 
     private static async Task<List<IMailFolder>> ListAsync(ImapClient client)
