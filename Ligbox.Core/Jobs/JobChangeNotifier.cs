@@ -115,6 +115,9 @@ public sealed class JobChangeNotifier
         });
     }
 
+    /// <summary>Whether a change of the job waits for its debounce window to end (tests wait for earlier writes to be told).</summary>
+    internal bool HasPending(Guid jobId) => _pending.ContainsKey(jobId);
+
     /// <summary>Subscribers now (tests and the benchmark check that a closed page leaves none behind).</summary>
     public int SubscriberCount => _subscriptions.Count;
 

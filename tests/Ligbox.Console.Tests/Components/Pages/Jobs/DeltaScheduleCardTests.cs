@@ -37,7 +37,10 @@ public class DeltaScheduleCardTests(LigboxAppFactory app) : IClassFixture<Ligbox
             b.AddAttribute(3, nameof(DeltaScheduleCard.Job), job);
             b.CloseComponent();
         });
-        return host.FindComponent<DeltaScheduleCard>();
+        var cut = host.FindComponent<DeltaScheduleCard>();
+        // The card reads the schedule after its first render: wait for it, not for the machine to be quick.
+        cut.WaitForElement("[data-testid=schedule-next]", TimeSpan.FromSeconds(10));
+        return cut;
     }
 
     private static bool IsDisabled(IRenderedComponent<DeltaScheduleCard> cut, string testId) =>

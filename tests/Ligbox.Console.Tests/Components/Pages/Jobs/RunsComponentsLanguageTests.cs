@@ -313,6 +313,8 @@ public sealed class RunsComponentsLanguageTests(RunsLanguageData app) : IClassFi
         AssertNoEnglish(zone.Markup);
 
         var schedule = Show<DeltaScheduleCard>("Europe/Lisbon", p => p.Add(x => x.Job, job));
+        // The card reads the schedule after its first render (CI once looked before it had).
+        schedule.WaitForElement("[data-testid=schedule-last]", Patience);
         foreach (var pt in new[] { "Sincronização incremental agendada", "De N em N horas", "Expressão cron", "Guardar", "Próxima execução:", "nenhuma — o agendamento está desligado", "Última passagem agendada:" })
         {
             Assert.Contains(pt, schedule.Markup);
