@@ -93,6 +93,7 @@ public static class DependencyInjection
         services.AddScoped<OwnPreferencesService>();
 
         services.AddTusUploads(dataDir.Uploads);
+        services.AddSingleton<IUploadsInUse, ImportUploadsInUse>();
         // imapsync's own logs, and the private per-run directories with its passfiles and pidfile, go to
         // the data directory unless configured elsewhere (runs pass their own logs/imapsync/{job}/{run}).
         services.PostConfigure<ImapsyncSettings>(o =>

@@ -426,6 +426,36 @@ public sealed partial class TusUploadStore
         return removed;
     }
 
+    /// <summary>
+    /// Deletes finished uploads completed before <paramref name="completedBefore"/> whose data file is not in
+    /// <paramref name="inUse"/> (full paths). Uploads being written or deleted are skipped.
+    /// </summary>
+    /// <returns>The number of finished uploads removed.</returns>
+    public async Task<int> CleanupCompletedAsync(DateTimeOffset completedBefore, IReadOnlySet<string> inUse, CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        foreach (var info in await ListAsync(null, cancellationToken))
+        {
+            if (info.CompletedAt is not { } completed || completed >= completedBefore || inUse.Contains(DataPath(info.Id)) || !_busy.TryAdd(info.Id, 0))
+            {
+                continue;
+            }
+
+            try
+            {
+                DeleteFiles(info.Id);
+                removed++;
+                LogRetentionDeleted(info.Id, info.OwnerId, info.Length);
+            }
+            finally
+            {
+                _busy.TryRemove(info.Id, out _);
+            }
+        }
+
+        return removed;
+    }
+
     private async Task SaveAsync(UploadInfo info, CancellationToken cancellationToken)
     {
         // Write-then-rename so a reader (HEAD) never sees a half-written file.
@@ -482,6 +512,9 @@ public sealed partial class TusUploadStore
 
     [LoggerMessage(LogLevel.Information, "Upload {UploadId} of {OwnerId} expired at {Offset}/{Length} bytes and was removed")]
     private partial void LogExpired(string uploadId, string ownerId, long offset, long length);
+
+    [LoggerMessage(LogLevel.Information, "Upload {UploadId} of {OwnerId} ({Length} bytes) was finished longer ago than the retention and no unfinished import names it: removed")]
+    private partial void LogRetentionDeleted(string uploadId, string ownerId, long length);
 
     [LoggerMessage(LogLevel.Information, "Upload {UploadId}: request ended early ({Reason}); kept {Written} bytes for resuming")]
     private partial void LogPartialWrite(string uploadId, long written, string reason);

@@ -5,10 +5,15 @@ using Microsoft.Extensions.Options;
 namespace Ligbox.Core.Uploads;
 
 /// <summary>Runs <see cref="TusUploadStore.CleanupExpiredAsync"/> at start and every CleanupInterval.</summary>
+/// <remarks>
+/// Also deletes finished uploads older than <see cref="UploadOptions.CompletedRetention"/> that no unfinished import
+/// names, where an <see cref="IUploadsInUse"/> is registered (the console's; a bare tus host keeps finished uploads).
+/// </remarks>
 public sealed partial class UploadCleanupService(
     TusUploadStore store,
     IOptions<UploadOptions> options,
     TimeProvider time,
+    IEnumerable<IUploadsInUse> inUse,
     ILogger<UploadCleanupService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -23,6 +28,8 @@ public sealed partial class UploadCleanupService(
                 {
                     LogRemoved(removed);
                 }
+
+                await CleanupFinishedAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -30,6 +37,24 @@ public sealed partial class UploadCleanupService(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One round of the retention of finished uploads (none without an <see cref="IUploadsInUse"/>).</summary>
+    internal async Task<int> CleanupFinishedAsync(CancellationToken ct)
+    {
+        var providers = inUse.ToList();
+        if (providers.Count == 0)
+        {
+            return 0;
+        }
+
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var provider in providers)
+        {
+            keep.UnionWith(await provider.PathsAsync(ct));
+        }
+
+        return await store.CleanupCompletedAsync(time.GetUtcNow() - options.Value.CompletedRetention, keep, ct);
     }
 
     [LoggerMessage(LogLevel.Information, "Upload cleanup removed {Count} expired uploads")]

@@ -35,6 +35,14 @@ public sealed class UploadOptions
     [Range(16 * 1024, int.MaxValue)]
     public int BrowserChunkSize { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a finished upload (a PST, mbox or Zimbra export) is kept after it was completed, so it can be imported
+    /// again; then the cleanup deletes it, unless an import run that has not succeeded (queued, running, resuming,
+    /// interrupted or failed) still names it. Default 7 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan CompletedRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How often the background cleanup removes expired unfinished uploads.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
