@@ -529,8 +529,8 @@ internal static class MatrixBench
             var folders = new Dictionary<string, IMailFolder>();
             try
             {
-                var mine = new Queue<(string User, string Folder, string[] Paths)>();
-                while (mine.TryDequeue(out var group) || (laneQueue.TryDequeue(out var lane) && EnqueueAll(mine, lane) && mine.TryDequeue(out group)))
+                // Lazily: a connection takes the next lane only when it has appended all of its current one.
+                foreach (var group in Drain(laneQueue).SelectMany(lane => lane))
                 {
                     if (loggedIn != group.User)
                     {
@@ -589,14 +589,12 @@ internal static class MatrixBench
         return (count, clock.Elapsed.TotalSeconds);
     }
 
-    private static bool EnqueueAll<T>(Queue<T> queue, IEnumerable<T> items)
+    private static IEnumerable<T> Drain<T>(ConcurrentQueue<T> queue)
     {
-        foreach (var item in items)
+        while (queue.TryDequeue(out var item))
         {
-            queue.Enqueue(item);
+            yield return item;
         }
-
-        return true;
     }
 
     private static async Task<List<IMailFolder>> ListAsync(ImapClient client)

@@ -3,12 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Ligbox.Testing.Dovecot;
 using MailKit;
+using Ligbox.Testing.Processes;
 
 /// <summary>
 /// The sizing measurements of issue 17 (T036, scripts/bench-sizing.sh): the real console (the built
@@ -197,22 +197,10 @@ internal static class SizingBench
         var workDir = Directory.CreateTempSubdirectory("ligbox-sizing-").FullName;
         var dataDir = Path.Combine(workDir, "data");
         var token = "lgbx_sizing_" + Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["Ligbox__DataDir"] = dataDir;
-        info.Environment["Ligbox__Admin__Email"] = "admin@sizing.local";
-        info.Environment["Ligbox__Admin__Password"] = "Sizing-Passw0rd!";
+        var port = LoopbackPort.Free();
+        var info = ConsoleProcess.StartInfo(dll, port, dataDir, "admin@sizing.local", "Sizing-Passw0rd!");
         info.Environment["Ligbox__Bootstrap__ApiToken"] = token;
         info.Environment["Ligbox__Runs__MaxConcurrentMailboxes"] = k.ToString(CultureInfo.InvariantCulture);
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
         var log = new StringBuilder();
         using var console = Process.Start(info)!;
         lock (Gate)
@@ -565,13 +553,6 @@ internal static class SizingBench
 
     private static int Env(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var v) ? v : fallback;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Tail(StringBuilder log)
     {

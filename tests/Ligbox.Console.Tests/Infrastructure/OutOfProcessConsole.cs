@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Xunit.Abstractions;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Console.Tests.Infrastructure;
 
@@ -30,20 +30,8 @@ internal sealed class OutOfProcessConsole : IDisposable
     public static OutOfProcessConsole Start(string dataDir, ITestOutputHelper output, IDictionary<string, string?>? settings = null)
     {
         var dll = ConsoleDll();
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["Ligbox__DataDir"] = dataDir;
-        info.Environment["Ligbox__Admin__Email"] = LigboxAppFactory.AdminEmail;
-        info.Environment["Ligbox__Admin__Password"] = LigboxAppFactory.AdminPassword;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var port = LoopbackPort.Free();
+        var info = ConsoleProcess.StartInfo(dll, port, dataDir, LigboxAppFactory.AdminEmail, LigboxAppFactory.AdminPassword);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -194,12 +182,5 @@ internal sealed class OutOfProcessConsole : IDisposable
         }
 
         throw new InvalidOperationException("Ligbox.slnx not found.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

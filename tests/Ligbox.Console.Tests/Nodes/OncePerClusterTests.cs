@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Ligbox.Console.Tests.Gate;
 using Ligbox.Console.Tests.Infrastructure;
@@ -379,60 +378,29 @@ public sealed class OncePerClusterTests(OncePerClusterTests.Cluster cluster, ITe
     /// A real HTTP receiver on a free loopback port that counts requests per delivery (a webhook's event id header, else the
     /// path) and refuses the first <c>failuresFirst</c> of each with 503.
     /// </summary>
-    private sealed class CountingReceiver : IDisposable
+    private sealed class CountingReceiver : Webhooks.LoopbackHttpReceiver
     {
-        private readonly HttpListener _listener = new();
         private readonly ConcurrentDictionary<string, int> _counts = new();
         private readonly int _failuresFirst;
-        private readonly Task _loop;
 
         public CountingReceiver(int failuresFirst)
         {
             _failuresFirst = failuresFirst;
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            BaseUrl = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(BaseUrl + "/");
-            _listener.Start();
-            _loop = Task.Run(LoopAsync);
+            Start("/");
         }
-
-        public string BaseUrl { get; }
 
         public string Url => BaseUrl + "/hook";
 
         public Dictionary<string, int> Requests() => new(_counts);
 
-        public void Dispose()
+        protected override async Task<int> AnswerAsync(HttpListenerRequest request)
         {
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                await ctx.Request.InputStream.CopyToAsync(Stream.Null);
-                // A receiver that takes its time: a sender is busy with one delivery while the others take the next ones.
-                await Task.Delay(100);
-                var key = ctx.Request.Headers["X-Ligbox-Event-Id"] ?? ctx.Request.Url!.AbsolutePath;
-                var nth = _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
-                ctx.Response.StatusCode = nth <= _failuresFirst ? 503 : 201;
-                ctx.Response.Close();
-            }
+            await request.InputStream.CopyToAsync(Stream.Null);
+            // A receiver that takes its time: a sender is busy with one delivery while the others take the next ones.
+            await Task.Delay(100);
+            var key = request.Headers["X-Ligbox-Event-Id"] ?? request.Url!.AbsolutePath;
+            var nth = _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+            return nth <= _failuresFirst ? 503 : 201;
         }
     }
 

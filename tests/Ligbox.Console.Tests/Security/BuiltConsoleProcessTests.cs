@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Console.Tests.Security;
 
@@ -44,7 +44,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
             await File.WriteAllBytesAsync(pfx, cert.Export(X509ContentType.Pfx, "pfx-password"));
         }
 
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
@@ -98,12 +98,5 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

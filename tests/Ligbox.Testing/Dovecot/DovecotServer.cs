@@ -8,6 +8,7 @@ using MailKit.Net.Imap;
 using MailKit.Security;
 using MimeKit;
 using Xunit;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Testing.Dovecot;
 
@@ -100,8 +101,8 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             throw new InvalidOperationException("DovecotServer must run as root (Dovecot switches mail processes to nobody:nogroup).");
         }
 
-        Port = FreePort();
-        ImapsPort = _options.Tls is null ? 0 : FreePort();
+        Port = LoopbackPort.Free();
+        ImapsPort = _options.Tls is null ? 0 : LoopbackPort.Free();
         Directory.CreateDirectory(MailRoot);
         Directory.CreateDirectory(Path.Combine(BaseDir, "run"));
         Directory.CreateDirectory(Path.Combine(BaseDir, "state"));
@@ -528,15 +529,6 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         }
 
         throw new InvalidOperationException($"Dovecot on port {Port} gave no IMAP greeting within 15 s ({last?.Message}). Log: {ReadLogTail()}");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static void Chown(string path)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -13,6 +12,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Xunit;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Testing.OAuth;
 
@@ -54,7 +54,7 @@ public sealed class OAuthAuthorizationServer : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         Issuer = new Uri($"http://127.0.0.1:{port}/");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -208,13 +208,6 @@ public sealed class OAuthAuthorizationServer : IAsyncLifetime, IAsyncDisposable
         {
             throw new InvalidOperationException($"the device approval failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

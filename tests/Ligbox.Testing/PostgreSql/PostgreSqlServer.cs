@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using Xunit;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Testing.PostgreSql;
 
@@ -110,7 +109,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime, IDisposable
 
         await RunAsUserCheckedAsync(asRoot, Path.Combine(bin, "initdb"),
             ["-D", DataDir, "-U", SuperUser, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], cancellationToken);
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var serverOptions = string.Join(' ', "-p", Port.ToString(), "-k", SocketDir, "-c", "listen_addresses=127.0.0.1",
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
             "-c", "shared_buffers=32MB");
@@ -211,15 +210,6 @@ public sealed class PostgreSqlServer : IAsyncLifetime, IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private async Task RunAsUserCheckedAsync(bool asRoot, string file, IReadOnlyList<string> args, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Ligbox.Testing.Processes;
 
 namespace Ligbox.Testing.Zimbra;
 
@@ -88,7 +88,7 @@ public sealed class OpenSshServer : IAsyncDisposable, IDisposable
             """.Replace("\r\n", "\n"));
         File.SetUnixFileMode(Zmmailbox, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var config = Path.Combine(Directory, "sshd_config");
         await File.WriteAllTextAsync(config, $"""
             Port {Port}
@@ -194,12 +194,5 @@ public sealed class OpenSshServer : IAsyncDisposable, IDisposable
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {error}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
