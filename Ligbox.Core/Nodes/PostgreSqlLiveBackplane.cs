@@ -144,18 +144,10 @@ public sealed class PostgreSqlLiveBackplane : IHostedService, IAsyncDisposable, 
         _runs.LocalChange -= OnRunChange;
         _jobs.LocalChange -= OnJobChange;
         _outbox.Writer.TryComplete();
-        try
-        {
-            _stopSending.Cancel();
-            _stopListening.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed before.
-        }
-
-        _stopListening.Dispose();
-        _stopSending.Dispose();
+        // Cancelled, never disposed: a StopAsync still draining (the host stopping while the container is disposed)
+        // cancels them after this, and a disposed source would throw there. They hold no timer once cancelled.
+        _stopSending.Cancel();
+        _stopListening.Cancel();
     }
 
     /// <summary>

@@ -19,24 +19,34 @@ public sealed partial class UploadCleanupService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.CleanupInterval, time);
-        do
+        // The first round runs while the host starts, before the database initialiser has created the tables: the
+        // retention of finished uploads, which reads the runs, waits for the first tick.
+        await RoundAsync(withRetention: false, stoppingToken);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                var removed = await store.CleanupExpiredAsync(stoppingToken);
-                if (removed > 0)
-                {
-                    LogRemoved(removed);
-                }
+            await RoundAsync(withRetention: true, stoppingToken);
+        }
+    }
 
-                await CleanupFinishedAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+    private async Task RoundAsync(bool withRetention, CancellationToken ct)
+    {
+        try
+        {
+            var removed = await store.CleanupExpiredAsync(ct);
+            if (removed > 0)
             {
-                LogFailed(ex);
+                LogRemoved(removed);
+            }
+
+            if (withRetention)
+            {
+                await CleanupFinishedAsync(ct);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex);
+        }
     }
 
     /// <summary>One round of the retention of finished uploads (none without an <see cref="IUploadsInUse"/>).</summary>
