@@ -131,9 +131,10 @@ internal sealed partial class MailboxSyncRun
     private readonly record struct AppendOutcome(List<UidPair> Pairs, List<uint> Failed);
 
     /// <summary>
-    /// Appends a unit's messages over every destination connection of the mailbox in parallel, each taking
-    /// MULTIAPPEND groups from a shared queue. A rejected group is retried message by message so one bad
-    /// message (over quota, too big) becomes one counted error.
+    /// Appends a unit's messages on the lane's destination connection in MULTIAPPEND groups, one after the other: a
+    /// server serialises appends into one folder (Dovecot locks the folder's index for each), so parallel connections
+    /// into the same folder only wait on each other; the other lanes append into other folders meanwhile. A rejected
+    /// group is retried message by message so one bad message (over quota, too big) becomes one counted error.
     /// </summary>
     private async Task<AppendOutcome> AppendUnitAsync(FolderRun run, CopyUnit unit, string destination, CancellationToken ct)
     {
@@ -142,18 +143,15 @@ internal sealed partial class MailboxSyncRun
         // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
         var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
 
-        await EnsureAppendersAsync(ct);
-        var multi = Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? _options.MultiAppendSize : 1;
-        var groups = new ConcurrentQueue<PendingMessage[]>(ready.Chunk(multi));
-        var workers = _appenders.Select(connection => Task.Run(async () =>
+        RequestMoreLanes();
+        var connection = Destination;
+        var multi = connection.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? _options.MultiAppendSize : 1;
+        var folder = await GetOrCreateFolderAsync(connection, destination, ct);
+        foreach (var group in ready.Chunk(multi))
         {
-            var folder = await GetOrCreateFolderAsync(connection, destination, ct);
-            while (groups.TryDequeue(out var group))
-            {
-                await AppendGroupAsync(run, connection, folder, group, pairs, failed, ct);
-            }
-        }, ct)).ToList();
-        await Task.WhenAll(workers);
+            await AppendGroupAsync(run, connection, folder, group, pairs, failed, ct);
+        }
+
         return new AppendOutcome([.. pairs], [.. failed]);
     }
 
@@ -332,14 +330,17 @@ internal sealed partial class MailboxSyncRun
             {
                 missing++;
                 missingUids.Add(entry.Uid);
-                if (_missing.Count < _options.MaxMissingListed)
+                lock (_missing)
                 {
-                    _missing.Add(new MissingMessage(run.Mapping.Source, entry.MessageId, entry.Subject, entry.Date));
+                    if (_missing.Count < _options.MaxMissingListed)
+                    {
+                        _missing.Add(new MissingMessage(run.Mapping.Source, entry.MessageId, entry.Subject, entry.Date));
+                    }
                 }
             }
         }
 
-        _missingCount += missing;
+        Interlocked.Add(ref _missingCount, missing);
         run.DestinationMessages = destination.Total;
         if (missing > 0)
         {

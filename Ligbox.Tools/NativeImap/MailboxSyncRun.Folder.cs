@@ -23,7 +23,7 @@ internal sealed partial class MailboxSyncRun
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
-            destinationInfo = await StatusAsync(Destination, dst, ct);
+            destinationInfo = await StatusAsync(Destination, dst, ct, withSize: false);
         }
 
         run.Skipped = 0;
@@ -59,9 +59,9 @@ internal sealed partial class MailboxSyncRun
         }
 
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
-        await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here.
+        await Task.WhenAll(src.OpenAsync(FolderAccess.ReadOnly, ct), OpenReadWriteAsync(dst, ct));
         var inWindow = await WindowAsync(run, src, sourceInfo.Count, ct);
-        await OpenReadWriteAsync(dst, ct);
         // Pairs are tracked in memory only for the mirror; the store has them all.
         var pairs = Mirror ? mirrorPairs ?? [] : null;
         var copiedBefore = new HashSet<uint>();
@@ -300,7 +300,7 @@ internal sealed partial class MailboxSyncRun
         return result.DistinctBy(u => u.Id).OrderBy(u => u.Id).ToList();
     }
 
-    private static async Task<FolderInfo> StatusAsync(ImapConnection connection, IMailFolder folder, CancellationToken ct)
+    private static async Task<FolderInfo> StatusAsync(ImapConnection connection, IMailFolder folder, CancellationToken ct, bool withSize = true)
     {
         var items = FolderStatusItems;
         if (connection.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
@@ -308,7 +308,7 @@ internal sealed partial class MailboxSyncRun
             items |= StatusItems.HighestModSeq;
         }
 
-        if (connection.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
+        if (withSize && connection.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
         {
             items |= StatusItems.Size;
         }
@@ -364,6 +364,13 @@ internal sealed partial class MailboxSyncRun
                     }
                     catch (ImapCommandException ex)
                     {
+                        // Another lane may have created it (a shared parent) between our LIST and CREATE.
+                        if (await ExistsNowAsync(client, path, ct) is { } created)
+                        {
+                            parent = folder = created;
+                            continue;
+                        }
+
                         throw new ImapSyncException(new ImapFailure(ImapFailureKind.Folder, ImapSide.Destination,
                             $"could not create folder {path} for {connection.Endpoint.User} on the destination: {ex.ResponseText}", ex.Message), ex);
                     }
@@ -375,6 +382,18 @@ internal sealed partial class MailboxSyncRun
 
         connection.Folders[fullName] = folder;
         return folder;
+    }
+
+    private static async Task<IMailFolder?> ExistsNowAsync(ImapClient client, string path, CancellationToken ct)
+    {
+        try
+        {
+            return await client.GetFolderAsync(path, ct);
+        }
+        catch (FolderNotFoundException)
+        {
+            return null;
+        }
     }
 
     private async Task SyncFlagsAsync(

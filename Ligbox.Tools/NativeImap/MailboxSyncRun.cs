@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Ligbox.Tools.Statistics;
 using MailKit;
 using MailKit.Net.Imap;
@@ -20,9 +22,18 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly Stopwatch _clock = new();
     private readonly List<FolderRun> _folders = [];
     private readonly List<MissingMessage> _missing = [];
-    private ImapConnection? _source;
-    private readonly List<ImapConnection> _appenders = [];
-    private bool _appendersOpened;
+    // Lanes: each is one source and one destination connection working on one folder at a time. Lane 0 is opened
+    // at the start; the others the first time a folder has something to copy (a no-change delta never pays for
+    // them). Folder code reaches its lane's connections through Source/Destination, which read _lane (set by each
+    // lane's task, so it flows into everything that lane awaits).
+    private readonly List<Lane> _lanes = [];
+    private readonly AsyncLocal<Lane?> _lane = new();
+    private readonly Lock _lanesLock = new();
+    private readonly List<Task> _laneTasks = [];
+    private ConcurrentQueue<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)>? _work;
+    private CancellationTokenSource? _stopLanes;
+    private int _moreLanesRequested;
+    private ExceptionDispatchInfo? _laneFailure;
     private long _mailboxTotal;
     private long _mailboxDone;
     private long _bytes;
@@ -49,19 +60,25 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     private bool Verify => _request.Kind == SyncKind.Final || _request.Verify;
 
-    private ImapConnection Source => _source ?? throw new InvalidOperationException("not connected");
+    private Lane CurrentLane => _lane.Value ?? (_lanes.Count > 0 ? _lanes[0] : throw new InvalidOperationException("not connected"));
 
-    /// <summary>The destination connection used for folder management, flags and mirror (also appends).</summary>
-    private ImapConnection Destination => _appenders.Count > 0 ? _appenders[0] : throw new InvalidOperationException("not connected");
+    /// <summary>The current lane's source connection.</summary>
+    private ImapConnection Source => CurrentLane.Source ?? throw new InvalidOperationException("not connected");
+
+    /// <summary>The current lane's destination connection: folder management, appends, flags and mirror.</summary>
+    private ImapConnection Destination => CurrentLane.Destination ?? throw new InvalidOperationException("not connected");
 
     public async Task<SyncStatistics> RunAsync(CancellationToken cancellationToken)
     {
         _clock.Start();
         try
         {
-            await ConnectAsync(cancellationToken);
+            var first = new Lane(0);
+            _lanes.Add(first);
+            _lane.Value = first;
+            await ConnectAsync(first, cancellationToken);
             var sourceFolders = await ListFoldersAsync(Source, cancellationToken);
-            var destinationFolders = await ListFoldersAsync(Destination, cancellationToken);
+            var destinationFolders = await ListFoldersAsync(Destination, cancellationToken, withSize: false);
             var mapper = new FolderMapper(_request.Mapping);
             var mappings = mapper.Map(
                 sourceFolders.Values.Where(f => f.Selectable).Select(f => new SourceFolder(f.FullName, f.Separator, f.Role)),
@@ -71,15 +88,16 @@ internal sealed partial class MailboxSyncRun : IDisposable
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,
                 $"{_request.Source} → {_request.Destination}: {_request.Kind} pass over {mappings.Count} folders, {_mailboxTotal} messages");
 
+            _work = new();
             foreach (var mapping in mappings)
             {
                 var run = new FolderRun(mapping);
                 _folders.Add(run);
                 destinationFolders.TryGetValue(mapping.Destination, out var destinationInfo);
-                await WithReconnectAsync(
-                    (attempt, ct) => SyncFolderAsync(run, attempt == 0 ? sourceFolders[mapping.Source] : null, attempt == 0 ? destinationInfo : null, ct),
-                    cancellationToken);
+                _work.Enqueue((run, sourceFolders[mapping.Source], destinationInfo));
             }
+
+            await RunLanesAsync(first, cancellationToken);
 
             var statistics = BuildStatistics();
             Report(SyncProgressStage.MailboxCompleted, null, 0, 0,
@@ -96,27 +114,153 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     public void Dispose()
     {
-        _source?.Dispose();
-        _source = null;
-        foreach (var connection in _appenders)
+        lock (_lanesLock)
         {
-            connection.Dispose();
-        }
+            foreach (var lane in _lanes)
+            {
+                lane.Dispose();
+            }
 
-        _appenders.Clear();
+            _lanes.Clear();
+        }
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the folder queue on lane 0 and, once a folder has something to copy, on up to
+    /// <see cref="NativeImapOptions.AppendConnectionsPerMailbox"/> lanes. The first failure of any lane stops the others
+    /// and is the run's failure.
+    /// </summary>
+    private async Task RunLanesAsync(Lane first, CancellationToken cancellationToken)
     {
-        Dispose();
-        _appendersOpened = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _stopLanes = stop;
+        lock (_lanesLock)
+        {
+            _laneTasks.Add(LaneLoopAsync(first, stop.Token));
+        }
+
+        // An initial pass copies every folder: the other lanes open at once instead of after lane 0's first batch.
+        if (_request.Kind == SyncKind.Initial && _work!.Count > 1)
+        {
+            RequestMoreLanes();
+        }
+
+        while (true)
+        {
+            Task[] running;
+            lock (_lanesLock)
+            {
+                running = [.. _laneTasks];
+            }
+
+            // Lane loops record their failure instead of throwing; suppressing keeps it that way for a lane whose
+            // start was cancelled.
+            await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            lock (_lanesLock)
+            {
+                if (_laneTasks.Count == running.Length)
+                {
+                    break;
+                }
+            }
+        }
+
+        _laneFailure?.Throw();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Takes folders from the queue until it is empty; never throws (a failure is recorded and stops every lane).</summary>
+    private async Task LaneLoopAsync(Lane lane, CancellationToken ct)
+    {
+        _lane.Value = lane;
+        try
+        {
+            while (!ct.IsCancellationRequested && _work!.TryDequeue(out var item))
+            {
+                var (run, sourceInfo, destinationInfo) = item;
+                await WithReconnectAsync(
+                    (attempt, token) => SyncFolderAsync(run, attempt == 0 ? sourceInfo : null, attempt == 0 ? destinationInfo : null, token),
+                    ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped: by the caller (rethrown by RunLanesAsync) or by another lane's failure (recorded there).
+        }
+        catch (Exception ex)
+        {
+            lock (_lanesLock)
+            {
+                _laneFailure ??= ExceptionDispatchInfo.Capture(ex);
+            }
+
+            await _stopLanes!.CancelAsync();
+        }
+    }
+
+    /// <summary>
+    /// Called when a folder has something to copy: starts the other lanes (once), which take the next folders. Only
+    /// slots free right now are taken: waiting could deadlock mailboxes that each hold part of what they need.
+    /// </summary>
+    private void RequestMoreLanes()
+    {
+        if (Interlocked.Exchange(ref _moreLanesRequested, 1) == 1 || _work is null || _stopLanes is null)
+        {
+            return;
+        }
+
+        var token = _stopLanes.Token;
+        lock (_lanesLock)
+        {
+            for (var i = 1; i < _options.AppendConnectionsPerMailbox; i++)
+            {
+                var index = i;
+                _laneTasks.Add(Task.Run(async () =>
+                {
+                    if (_work.IsEmpty || token.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    var lane = new Lane(index);
+                    lock (_lanesLock)
+                    {
+                        _lanes.Add(lane);
+                    }
+
+                    try
+                    {
+                        lane.Source = await _connector.TryOpenAsync(_request.Source, ImapSide.Source, token);
+                        lane.Destination = lane.Source is null ? null : await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, token);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // An extra lane is an optimisation: the folders stay on the lanes already working.
+                        Log(LogLevel.Debug, $"extra connection not opened: {ex.Message}");
+                    }
+
+                    if (lane.Source is null || lane.Destination is null)
+                    {
+                        lane.Dispose();
+                        return;
+                    }
+
+                    await LaneLoopAsync(lane, token);
+                }, CancellationToken.None));
+            }
+        }
+    }
+
+    private async Task ConnectAsync(Lane lane, CancellationToken cancellationToken)
+    {
+        lane.Dispose();
         var sameServer = string.Equals($"{_request.Source.Host}:{_request.Source.Port}", $"{_request.Destination.Host}:{_request.Destination.Port}", StringComparison.OrdinalIgnoreCase);
         while (true)
         {
-            _source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
+            lane.Source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
             if (!sameServer)
             {
-                _appenders.Add(await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken));
+                lane.Destination = await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken);
                 return;
             }
 
@@ -124,38 +268,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
             // could deadlock parallel mailboxes, so give the first back and retry when the second is taken.
             if (await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, cancellationToken) is { } destination)
             {
-                _appenders.Add(destination);
+                lane.Destination = destination;
                 return;
             }
 
-            _source.Dispose();
-            _source = null;
+            lane.Dispose();
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 200)), cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// Opens the extra append connections the first time there is something to append (a no-change delta
-    /// never pays for them). Only slots free right now are taken: waiting could deadlock mailboxes that
-    /// each hold part of what they need.
-    /// </summary>
-    private async Task EnsureAppendersAsync(CancellationToken cancellationToken)
-    {
-        if (_appendersOpened)
-        {
-            return;
-        }
-
-        _appendersOpened = true;
-        for (var i = _appenders.Count; i < _options.AppendConnectionsPerMailbox; i++)
-        {
-            var extra = await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, cancellationToken);
-            if (extra is null)
-            {
-                break;
-            }
-
-            _appenders.Add(extra);
         }
     }
 
@@ -168,7 +286,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
             {
                 if (reconnect)
                 {
-                    await ConnectAsync(cancellationToken);
+                    await ConnectAsync(CurrentLane, cancellationToken);
                 }
 
                 await action(attempt, cancellationToken);
@@ -200,11 +318,13 @@ internal sealed partial class MailboxSyncRun : IDisposable
         || ex is ImapSyncException { Failure.Kind: ImapFailureKind.ConnectionRefused or ImapFailureKind.Timeout or ImapFailureKind.ConnectionLost };
 
     // Which connection died: the one no longer connected (the destination when unsure).
-    private ImapSide GuessSide() => _source is { Client.IsConnected: false } ? ImapSide.Source : ImapSide.Destination;
+    private ImapSide GuessSide() => CurrentLane.Source is { Client.IsConnected: false } ? ImapSide.Source : ImapSide.Destination;
 
     internal sealed record FolderInfo(string FullName, char Separator, FolderRole Role, bool Selectable, int Count, uint UidNext, uint UidValidity, ulong HighestModSeq, ulong Size);
 
-    internal static async Task<Dictionary<string, FolderInfo>> ListFoldersAsync(ImapConnection connection, CancellationToken cancellationToken)
+    // withSize: ask for STATUS SIZE (the source's byte totals for progress and plans). The destination's sizes are
+    // never used, and a server without a cached size reads every message to answer (Dovecot on a maildir it did not write).
+    internal static async Task<Dictionary<string, FolderInfo>> ListFoldersAsync(ImapConnection connection, CancellationToken cancellationToken, bool withSize = true)
     {
         var client = connection.Client;
         var items = StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity;
@@ -213,7 +333,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
             items |= StatusItems.HighestModSeq;
         }
 
-        if (client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
+        if (withSize && client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
         {
             items |= StatusItems.Size;
         }
@@ -320,6 +440,22 @@ internal sealed partial class MailboxSyncRun : IDisposable
         if (level >= LogLevel.Warning)
         {
             _progress?.Report(new SyncProgressEvent { MailboxKey = _key, Stage = SyncProgressStage.Log, Message = message, MailboxTotal = _mailboxTotal });
+        }
+    }
+
+    /// <summary>One source and one destination connection; a lane works on one folder at a time.</summary>
+    private sealed class Lane(int index) : IDisposable
+    {
+        public int Index { get; } = index;
+        public ImapConnection? Source { get; set; }
+        public ImapConnection? Destination { get; set; }
+
+        public void Dispose()
+        {
+            Source?.Dispose();
+            Source = null;
+            Destination?.Dispose();
+            Destination = null;
         }
     }
 

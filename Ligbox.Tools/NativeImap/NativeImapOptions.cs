@@ -9,7 +9,12 @@ public sealed class NativeImapOptions
     [Range(2, 1000)]
     public int MaxConnectionsPerServer { get; set; } = 16;
 
-    /// <summary>Destination connections one mailbox appends on in parallel (APPEND is the bottleneck).</summary>
+    /// <summary>
+    /// Lanes of one mailbox: folders copied at the same time, each lane with its own source and destination
+    /// connection (so up to this many connections to each server per mailbox). A folder's messages are appended on
+    /// one connection: servers serialise appends into one folder. The extra lanes open only when a folder has
+    /// something to copy and a connection slot is free.
+    /// </summary>
     [Range(1, 32)]
     public int AppendConnectionsPerMailbox { get; set; } = 4;
 

@@ -79,7 +79,7 @@ public sealed partial class NativeImapSyncEngine
         using var source = await _connector.OpenAsync(request.Source, ImapSide.Source, cancellationToken);
         using var destination = await _connector.OpenAsync(request.Destination, ImapSide.Destination, cancellationToken);
         var sourceFolders = await MailboxSyncRun.ListFoldersAsync(source, cancellationToken);
-        var destinationFolders = await MailboxSyncRun.ListFoldersAsync(destination, cancellationToken);
+        var destinationFolders = await MailboxSyncRun.ListFoldersAsync(destination, cancellationToken, withSize: false);
         var mappings = new FolderMapper(request.Mapping).Map(
             sourceFolders.Values.Where(f => f.Selectable).Select(f => new SourceFolder(f.FullName, f.Separator, f.Role)),
             destinationFolders.Values.Select(f => new DestinationFolder(f.FullName, f.Role)),

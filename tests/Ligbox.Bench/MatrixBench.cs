@@ -39,6 +39,13 @@ internal static class MatrixBench
     /// </summary>
     private static bool DeltasOnly { get; set; }
 
+    /// <summary>
+    /// Off with --no-shared-ceiling: the ceiling's MULTIAPPEND only with a folder per connection. For a full-size row 2:
+    /// four connections appending into the one folder wait on each other (Dovecot locks the folder for each append),
+    /// and at 300,000 messages that strategy alone would take most of an hour.
+    /// </summary>
+    private static bool SharedCeiling { get; set; } = true;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var rows = new HashSet<int> { 1, 2, 3, 4 };
@@ -61,6 +68,9 @@ internal static class MatrixBench
                 case "--no-ceiling":
                     Ceiling = false;
                     break;
+                case "--no-shared-ceiling":
+                    SharedCeiling = false;
+                    break;
                 case "--deltas-only":
                     DeltasOnly = true;
                     break;
@@ -71,7 +81,7 @@ internal static class MatrixBench
                     repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--deltas-only]");
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--no-shared-ceiling] [--deltas-only]");
                     return 64;
             }
         }
@@ -105,6 +115,11 @@ internal static class MatrixBench
             {
                 results.Add(await BigMessagesAsync(bench, Math.Max(4, (int)(40 * scale)), 25 * 1024 * 1024, repeat));
             }
+        }
+        catch (Exception)
+        {
+            Console.Error.WriteLine($"-- source dovecot log:\n{source.ReadLogTail(30)}\n-- destination dovecot log:\n{destination.ReadLogTail(30)}");
+            throw;
         }
         finally
         {
@@ -218,13 +233,14 @@ internal static class MatrixBench
 
         Console.WriteLine($"destination seeded and {pairs.Count} pairs committed in {clock.Elapsed.TotalSeconds:0.0} s; store: {state.Summary()}");
         state.Reset();
-        var engine = new NativeImapSyncEngine(new NativeImapOptions());
+        var engine = new NativeImapSyncEngine(EngineOptions());
         GC.Collect(2, GCCollectionMode.Aggressive, true, true);
         ResetPeakRss();
         clock.Restart();
         var delta = await engine.SyncAsync(request with { Kind = SyncKind.Delta }, state.Store);
         var noChange = clock.Elapsed.TotalMilliseconds;
-        Console.WriteLine($"  no-change delta: {noChange:0} ms, {delta.MessagesTransferred} copied, {delta.MessagesSkipped} skipped, FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}");
+        Console.WriteLine($"  no-change delta: {noChange:0} ms, {delta.MessagesTransferred} copied, {delta.MessagesSkipped} skipped; store: {state.Summary()}");
+        Console.WriteLine($"    wire: {engine.Commands.Describe()}");
         var ok = delta.MessagesTransferred == 0 && delta.MessagesSkipped == messages;
         state.Reset();
         await ChangeSourceAsync(bench.Source, user, folder, 100, 500);
@@ -236,19 +252,47 @@ internal static class MatrixBench
         var count = await bench.Destination.CountMessagesAsync(target, folder);
         var peak = PeakRssKb() / 1024.0;
         Console.WriteLine($"  delta 100 new + 500 flag changes: {change:0} ms, {delta.MessagesTransferred} copied, {delta.FlagsUpdated} flag updates; "
-            + $"destination {count} messages, {flagged} flagged; FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}; peak RSS {peak:0} MB");
+            + $"destination {count} messages, {flagged} flagged; store: {state.Summary()}; peak RSS {peak:0} MB");
+        Console.WriteLine($"    wire: {engine.Commands.Describe()}");
         ok &= delta.MessagesTransferred == 100 && flagged == 500 && count == messages + 100;
         return new RowResult("2 (deltas only)", $"{messages:N0} × ~5 KB, 1 folder", "msg/s", double.NaN, double.NaN, double.NaN, double.NaN,
             $"no-change delta {noChange:0} ms; 100 new + 500 flag changes {change:0} ms; peak RSS {peak:0} MB; {state.Summary()}", ok);
+    }
+
+    /// <summary>The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH override them for experiments.</summary>
+    private static NativeImapOptions EngineOptions()
+    {
+        var options = new NativeImapOptions();
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_APPENDERS"), out var appenders))
+        {
+            options.AppendConnectionsPerMailbox = appenders;
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_MULTIAPPEND"), out var multi))
+        {
+            options.MultiAppendSize = multi;
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_BATCH"), out var batch))
+        {
+            options.BatchSize = batch;
+        }
+
+        return options;
     }
 
     private static async Task<(IMailFolder Status, IList<UniqueId> Uids)> StatusAndUidsAsync(DovecotServer server, string user, string folderName)
     {
         using var client = await server.ConnectAsync(user, Password);
         var folder = await client.GetFolderAsync(folderName);
-        await folder.StatusAsync(StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq);
+        // SELECT first: Dovecot settles a freshly indexed maildir's modseqs when it is opened, so a HIGHESTMODSEQ
+        // read by STATUS before that is older than every message and CHANGEDSINCE would return the whole folder.
         await folder.OpenAsync(FolderAccess.ReadOnly);
         var uids = (await folder.SearchAsync(SearchQuery.All)).OrderBy(u => u.Id).ToList();
+        await folder.CloseAsync();
+        // With SIZE, as the initial pass's LIST-STATUS would have asked: Dovecot computes the folder's virtual size
+        // once (reading every file it has no size for) and keeps it in its index.
+        await folder.StatusAsync(StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq | StatusItems.Size);
         await client.DisconnectAsync(true);
         return (folder, uids);
     }
@@ -326,9 +370,27 @@ internal static class MatrixBench
                 bench.Destination.AddUser(u, Password);
             }
 
-            var (appended, appendSeconds) = Ceiling ? await AppendCeilingAsync(bench, users, ceilUsers) : (0, double.NaN);
-            append.Add(appended / appendSeconds);
+            var shared = Ceiling && (SharedCeiling || users.Count >= Connections);
+            var (appended, appendSeconds) = shared ? await AppendCeilingAsync(bench, users, ceilUsers, byFolder: false) : (0, double.NaN);
+            var appendRate = shared ? appended / appendSeconds : 0;
             bench.RemoveDestinationUsers(ceilUsers);
+            if (Ceiling && users.Count < Connections)
+            {
+                // The other way to spread N connections: each takes whole folders (a server serialises appends into
+                // one folder). The ceiling is the better of the two.
+                var folderUsers = users.Select(u => $"ceilf{rep}-{u}").ToList();
+                foreach (var u in folderUsers)
+                {
+                    bench.Destination.AddUser(u, Password);
+                }
+
+                var (byFolder, byFolderSeconds) = await AppendCeilingAsync(bench, users, folderUsers, byFolder: true);
+                Console.WriteLine($"  ceiling append: {appendRate:0}/s with groups shared by the connections, {byFolder / byFolderSeconds:0}/s with a folder per connection");
+                appendRate = Math.Max(appendRate, byFolder / byFolderSeconds);
+                bench.RemoveDestinationUsers(folderUsers);
+            }
+
+            append.Add(appendRate);
 
             // doveadm backup -R through imapc, one mailbox at a time per process, as many at once as our concurrency.
             var doveUsers = users.Select(u => $"dove{rep}-{u}").ToList();
@@ -363,12 +425,15 @@ internal static class MatrixBench
                 Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, p.Second, Password),
             }).ToList();
             var state = bench.NewStore($"{tag}-{rep}");
-            var engine = new NativeImapSyncEngine(new NativeImapOptions());
+            var engine = new NativeImapSyncEngine(EngineOptions());
             GC.Collect(2, GCCollectionMode.Aggressive, true, true);
             ResetPeakRss();
+            var panicsBefore = Panics(bench.Destination);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var results = await engine.SyncManyAsync(requests, RunsDefaults.MaxConcurrentMailboxes, state.Store);
             clock.Stop();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             peak.Add(PeakRssKb() / 1024.0);
             var failed = results.Where(r => r.Failure is not null).ToList();
             var transferred = results.Sum(r => r.Statistics?.MessagesTransferred ?? 0);
@@ -382,6 +447,9 @@ internal static class MatrixBench
             oursSeconds.Add(clock.Elapsed.TotalSeconds);
             Console.WriteLine($"  rep {rep}: fetch {fetch[^1]:0}/s, append {append[^1]:0}/s, doveadm {doveadm[^1]:0}/s, ours {ours[^1]:0}/s "
                 + $"({clock.Elapsed.TotalSeconds:0.0} s, peak RSS {peak[^1]:0} MB; store: {state.Summary()}; load {File.ReadAllText("/proc/loadavg").Trim()})");
+            Console.WriteLine($"    our process: {cpu.TotalSeconds:0.0} s CPU in {clock.Elapsed.TotalSeconds:0.0} s ({cpu.TotalSeconds / clock.Elapsed.TotalSeconds / Environment.ProcessorCount:P0} of the machine); "
+                + $"destination imap processes that panicked (reconnected): {Panics(bench.Destination) - panicsBefore}");
+            Console.WriteLine($"    wire: {engine.Commands.Describe()}");
             state.Reset();
 
             if (last && withDelta)
@@ -394,6 +462,7 @@ internal static class MatrixBench
                 noChange = clock.Elapsed.TotalMilliseconds;
                 var deltaCopied = delta.Sum(r => r.Statistics?.MessagesTransferred ?? 0);
                 Console.WriteLine($"  no-change delta: {noChange:0} ms, {deltaCopied} copied, FETCH {engine.Commands.Count("FETCH")}, SELECT/EXAMINE {engine.Commands.Count("SELECT") + engine.Commands.Count("EXAMINE")}; store: {state.Summary()}");
+                Console.WriteLine($"    wire: {engine.Commands.Describe()}");
                 ok &= deltaCopied == 0 && delta.All(r => r.Failure is null);
                 state.Reset();
                 if (changeDelta is { } cd)
@@ -408,6 +477,7 @@ internal static class MatrixBench
                     var count = await bench.Destination.CountMessagesAsync(ourUsers[0], cd.Folder);
                     Console.WriteLine($"  delta {cd.New} new + {cd.Flags} flag changes: {change:0} ms, {stats?.MessagesTransferred} copied, {stats?.FlagsUpdated} flag updates; "
                         + $"destination {count} messages, {flagged} flagged; FETCH {engine.Commands.Count("FETCH")}; store: {state.Summary()}");
+                    Console.WriteLine($"    wire: {engine.Commands.Describe()}");
                     ok &= stats?.MessagesTransferred == cd.New && flagged == cd.Flags && count == messages + cd.New;
                 }
 
@@ -480,7 +550,7 @@ internal static class MatrixBench
         return (count, clock.Elapsed.TotalSeconds);
     }
 
-    private static async Task<(long Messages, double Seconds)> AppendCeilingAsync(Context bench, IReadOnlyList<string> users, IReadOnlyList<string> targets)
+    private static async Task<(long Messages, double Seconds)> AppendCeilingAsync(Context bench, IReadOnlyList<string> users, IReadOnlyList<string> targets, bool byFolder)
     {
         // The same messages, read from the source's maildir files (page cache): cur/ and new/ of every folder directory.
         var work = new List<(string User, string Folder, string Path)>();
@@ -516,9 +586,12 @@ internal static class MatrixBench
         // engine does (one login per mailbox; N connections on one user would also race Dovecot's lazy creation of its
         // auto folders); with fewer, every connection takes groups of the same mailboxes.
         var allGroups = work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(25).Select(c => (g.Key.User, g.Key.Folder, Paths: c))).ToList();
-        var lanes = targets.Count >= Connections
-            ? allGroups.GroupBy(g => g.User).Select(g => g.ToList())
-            : allGroups.Select(g => new List<(string User, string Folder, string[] Paths)> { g });
+        // byFolder: a connection takes a whole folder at a time (one folder: one connection).
+        var lanes = byFolder
+            ? allGroups.GroupBy(g => (g.User, g.Folder)).Select(g => g.ToList())
+            : targets.Count >= Connections
+                ? allGroups.GroupBy(g => g.User).Select(g => g.ToList())
+                : allGroups.Select(g => new List<(string User, string Folder, string[] Paths)> { g });
         var laneQueue = new ConcurrentQueue<List<(string User, string Folder, string[] Paths)>>(lanes);
         long count = 0;
         var clock = Stopwatch.StartNew();
@@ -530,7 +603,9 @@ internal static class MatrixBench
             try
             {
                 // Lazily: a connection takes the next lane only when it has appended all of its current one.
-                foreach (var group in Drain(laneQueue).SelectMany(lane => lane))
+                // The next group's files are read and parsed while this one is appended (as the engine fetches the
+                // next batch while it appends): the client's own work must not be what limits the ceiling.
+                await foreach (var (group, messages) in Prefetched(Drain(laneQueue).SelectMany(lane => lane)))
                 {
                     if (loggedIn != group.User)
                     {
@@ -550,14 +625,8 @@ internal static class MatrixBench
                         folders[group.Folder] = folder = await client!.GetFolderAsync(group.Folder);
                     }
 
-                    var messages = new List<MimeMessage>();
                     try
                     {
-                        foreach (var path in group.Paths)
-                        {
-                            messages.Add(await MimeMessage.LoadAsync(File.OpenRead(path), persistent: true));
-                        }
-
                         var requests = messages.Select(m => (IAppendRequest)new AppendRequest(m, MessageFlags.Seen)).ToList();
                         try
                         {
@@ -567,6 +636,17 @@ internal static class MatrixBench
                         {
                             // Dovecot's lazy creation of an auto folder (Sent) raced with another connection of the
                             // same user: nothing was appended; once more.
+                            await folder.AppendAsync(requests);
+                        }
+                        catch (Exception ex) when (ex is IOException or ImapProtocolException)
+                        {
+                            // Dovecot 2.3 can panic on an fcntl EDEADLK between processes of one user appending to
+                            // different folders (dovecot.list.index.log): the process dies, nothing was committed.
+                            // Log in again and append once more, as the engine's reconnect does.
+                            client!.Dispose();
+                            client = await bench.Destination.ConnectAsync(group.User, Password);
+                            folders.Clear();
+                            folders[group.Folder] = folder = await client.GetFolderAsync(group.Folder);
                             await folder.AppendAsync(requests);
                         }
 
@@ -587,6 +667,62 @@ internal static class MatrixBench
             }
         })));
         return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async IAsyncEnumerable<((string User, string Folder, string[] Paths) Group, List<MimeMessage> Messages)> Prefetched(
+        IEnumerable<(string User, string Folder, string[] Paths)> groups)
+    {
+        static Task<List<MimeMessage>> Load(string[] paths) => Task.Run(async () =>
+        {
+            var messages = new List<MimeMessage>(paths.Length);
+            foreach (var path in paths)
+            {
+                // In memory, as the engine holds fetched bodies: the file is not read again while the APPEND is written.
+                var bytes = await File.ReadAllBytesAsync(path);
+                messages.Add(await MimeMessage.LoadAsync(new MemoryStream(bytes, writable: false), persistent: true));
+            }
+
+            return messages;
+        });
+
+        using var e = groups.GetEnumerator();
+        if (!e.MoveNext())
+        {
+            yield break;
+        }
+
+        var current = e.Current;
+        var loading = Load(current.Paths);
+        while (true)
+        {
+            var messages = await loading;
+            var hasNext = e.MoveNext();
+            var next = hasNext ? e.Current : default;
+            if (hasNext)
+            {
+                loading = Load(next.Paths);
+            }
+
+            yield return (current, messages);
+            if (!hasNext)
+            {
+                yield break;
+            }
+
+            current = next;
+        }
+    }
+
+    private static int Panics(DovecotServer server)
+    {
+        try
+        {
+            return File.ReadLines(server.LogPath).Count(l => l.Contains(": Panic: ", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static IEnumerable<T> Drain<T>(ConcurrentQueue<T> queue)

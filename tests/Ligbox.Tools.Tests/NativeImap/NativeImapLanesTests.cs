@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using Ligbox.Tools.NativeImap;
+using MailKit;
+
+namespace Ligbox.Tools.Tests.NativeImap;
+
+/// <summary>
+/// Issue 18: a mailbox's folders are copied on several lanes (a source and a destination connection each), every
+/// folder's appends on one connection: the server serialises appends into one folder, so connections appending into
+/// the same folder only waited on each other. Checked on the engine's own protocol logs (one file per connection).
+/// </summary>
+[Collection(ImapServersCollection.Name)]
+public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
+{
+    [GeneratedRegex(@"^C: \S+ APPEND (""[^""]+""|\S+)", RegexOptions.Multiline)]
+    private static partial Regex AppendCommand();
+
+    private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial, string? prefix = null) =>
+        new() { Source = source, Destination = destination, Kind = kind, Mapping = new FolderMappingOptions { DestinationPrefix = prefix } };
+
+    private async Task<(ImapEndpoint Source, ImapEndpoint Destination)> SeedFoldersAsync(int folders, int perFolder)
+    {
+        var source = servers.NewAccount(servers.Source, "lanes-src");
+        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
+        for (var f = 0; f < folders; f++)
+        {
+            await Mailbox.SeedAsync(servers.Source, source, $"Pasta{f}",
+                Enumerable.Range(0, perFolder).Select(i => Mailbox.Message($"pasta {f} mensagem {i}", MessageFlags.Seen, day: i + 1)).ToArray());
+        }
+
+        return (source, destination);
+    }
+
+    private static Dictionary<string, HashSet<string>> AppendFoldersByConnection(string dir) =>
+        Directory.GetFiles(dir, "destination-*.log").ToDictionary(
+            f => Path.GetFileName(f)!,
+            f => AppendCommand().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Trim('"')).ToHashSet(StringComparer.Ordinal));
+
+    [Fact]
+    public async Task EachFolderIsAppendedOnOneConnection_AndFoldersRunOnSeveralLanes()
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 12);
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3 });
+
+            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(72, stats.MessagesTransferred);
+            Assert.Equal(0, stats.Errors);
+            for (var f = 0; f < 6; f++)
+            {
+                Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, $"Pasta{f}"), await Mailbox.SnapshotAsync(servers.Destination, destination, $"Pasta{f}"));
+            }
+
+            var byConnection = AppendFoldersByConnection(dir);
+            var appending = byConnection.Where(c => c.Value.Count > 0).ToList();
+            // Several lanes took folders (at most the 3 allowed)...
+            Assert.InRange(appending.Count, 2, 3);
+            Assert.InRange(Directory.GetFiles(dir, "source-*.log").Length, 2, 3);
+            // ...and no folder was appended on two connections.
+            var folders = appending.SelectMany(c => c.Value).ToList();
+            Assert.Equal(6, folders.Count);
+            Assert.Equal(6, folders.Distinct(StringComparer.Ordinal).Count());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task NoChangeDelta_OpensOneLaneOnly_AndAsksTheDestinationForNoSizes()
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 4, perFolder: 3);
+        var state = new InMemorySyncStateStore();
+        await new NativeImapSyncEngine(new NativeImapOptions()).SyncAsync(Request(source, destination), state);
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir });
+
+            var stats = await engine.SyncAsync(Request(source, destination, SyncKind.Delta), state);
+
+            Assert.Equal(0, stats.MessagesTransferred);
+            Assert.Single(Directory.GetFiles(dir, "source-*.log"));
+            var destinationLog = Assert.Single(Directory.GetFiles(dir, "destination-*.log"));
+            var sourceLog = Directory.GetFiles(dir, "source-*.log")[0];
+            // STATUS SIZE makes a server read every message it has no size for: only the source's sizes are used.
+            Assert.Contains("SIZE", ListStatusLine(File.ReadAllText(sourceLog)), StringComparison.Ordinal);
+            Assert.DoesNotContain("SIZE", ListStatusLine(File.ReadAllText(destinationLog)), StringComparison.Ordinal);
+            Assert.Equal(0, engine.Commands.Count("FETCH"));
+            Assert.True(engine.Commands.Elapsed("LIST") > TimeSpan.Zero, engine.Commands.Describe());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static string ListStatusLine(string log) =>
+        log.Split('\n').FirstOrDefault(l => l.StartsWith("C: ", StringComparison.Ordinal) && l.Contains("LIST", StringComparison.Ordinal) && l.Contains("STATUS (", StringComparison.Ordinal))
+        ?? throw new Xunit.Sdk.XunitException("no LIST ... RETURN (STATUS ...) in the log:\n" + log);
+
+    [Fact]
+    public async Task LanesCreatingTheSameNewParent_AllSucceed()
+    {
+        // Every folder goes under one prefix the destination does not have yet: the lanes race to create it.
+        var (source, destination) = await SeedFoldersAsync(folders: 8, perFolder: 2);
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { AppendConnectionsPerMailbox = 4 });
+
+        var stats = await engine.SyncAsync(Request(source, destination, prefix: "Importado"), new InMemorySyncStateStore());
+
+        Assert.Equal(16, stats.MessagesTransferred);
+        Assert.Equal(0, stats.Errors);
+        for (var f = 0; f < 8; f++)
+        {
+            Assert.Equal(2, (await Mailbox.SnapshotAsync(servers.Destination, destination, $"Importado/Pasta{f}")).Count);
+        }
+    }
+
+    [Fact]
+    public async Task AFolderFailing_OnOneLane_FailsTheRun_AndStopsTheOthers()
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 5, perFolder: 4);
+        var state = new FailingStore(new InMemorySyncStateStore(), "Pasta2");
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { AppendConnectionsPerMailbox = 3 });
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => engine.SyncAsync(Request(source, destination), state).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("Pasta2", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FailingStore(ISyncStateStore inner, string folder) : ISyncStateStore
+    {
+        public Task<FolderSyncState?> GetFolderAsync(string mailboxKey, string sourceFolder, CancellationToken cancellationToken = default) =>
+            inner.GetFolderAsync(mailboxKey, sourceFolder, cancellationToken);
+
+        public Task CommitAsync(string mailboxKey, FolderSyncCommit commit, CancellationToken cancellationToken = default) =>
+            commit.Checkpoint.SourceFolder == folder
+                ? throw new InvalidOperationException($"state store refused {folder}")
+                : inner.CommitAsync(mailboxKey, commit, cancellationToken);
+    }
+}
