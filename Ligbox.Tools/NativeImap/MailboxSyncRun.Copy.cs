@@ -119,9 +119,16 @@ internal sealed partial class MailboxSyncRun
                 file.Position = 0;
                 pending.File = file;
             }
+            else if (stream.CanSeek)
+            {
+                // One copy, straight into the array kept until the append (not a growing buffer copied again).
+                var bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
+                await stream.ReadExactlyAsync(bytes, token);
+                pending.Bytes = bytes;
+            }
             else
             {
-                using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 8192);
+                using var buffer = new MemoryStream(8192);
                 await stream.CopyToAsync(buffer, token);
                 pending.Bytes = buffer.ToArray();
             }

@@ -77,8 +77,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
             _lanes.Add(first);
             _lane.Value = first;
             await ConnectAsync(first, cancellationToken);
-            var sourceFolders = await ListFoldersAsync(Source, cancellationToken);
-            var destinationFolders = await ListFoldersAsync(Destination, cancellationToken, withSize: false);
+            // Both sides at once (two connections): on a big folder each server may re-read its directory to answer.
+            var sourceList = ListFoldersAsync(Source, cancellationToken);
+            var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false);
+            await Task.WhenAll(sourceList, destinationList);
+            var sourceFolders = await sourceList;
+            var destinationFolders = await destinationList;
             var mapper = new FolderMapper(_request.Mapping);
             var mappings = mapper.Map(
                 sourceFolders.Values.Where(f => f.Selectable).Select(f => new SourceFolder(f.FullName, f.Separator, f.Role)),

@@ -26,9 +26,14 @@ public sealed class NativeImapOptions
     [Range(1024, long.MaxValue)]
     public long BatchBytes { get; set; } = 32L * 1024 * 1024;
 
-    /// <summary>Messages per MULTIAPPEND command when the server supports it (1 disables it).</summary>
+    /// <summary>
+    /// Most messages per MULTIAPPEND command when the server supports it (1 disables it); a command never holds more
+    /// than one batch (<see cref="BatchSize"/>, <see cref="BatchBytes"/>). Large by default: a server commits each
+    /// command as one transaction whose cost grows with the folder (Dovecot maildir, 100,000 messages in one folder:
+    /// 1,429 msg/s with 25 per command, 2,269 msg/s with 100, 2,112 msg/s with 500 and ~15 MB more peak memory).
+    /// </summary>
     [Range(1, 1000)]
-    public int MultiAppendSize { get; set; } = 25;
+    public int MultiAppendSize { get; set; } = 100;
 
     /// <summary>Messages larger than this are spooled to a temp file instead of memory.</summary>
     [Range(1024, long.MaxValue)]
