@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using MailKit;
 using MailKit.Net.Imap;
@@ -145,8 +144,8 @@ internal sealed partial class MailboxSyncRun
     /// </summary>
     private async Task<AppendOutcome> AppendUnitAsync(FolderRun run, CopyUnit unit, string destination, CancellationToken ct)
     {
-        var pairs = new ConcurrentBag<UidPair>();
-        var failed = new ConcurrentBag<uint>();
+        var pairs = new List<UidPair>();
+        var failed = new List<uint>();
         // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
         var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
 
@@ -159,12 +158,12 @@ internal sealed partial class MailboxSyncRun
             await AppendGroupAsync(run, connection, folder, group, pairs, failed, ct);
         }
 
-        return new AppendOutcome([.. pairs], [.. failed]);
+        return new AppendOutcome(pairs, failed);
     }
 
     private async Task AppendGroupAsync(
         FolderRun run, ImapConnection connection, IMailFolder folder, PendingMessage[] group,
-        ConcurrentBag<UidPair> pairs, ConcurrentBag<uint> failed, CancellationToken ct)
+        List<UidPair> pairs, List<uint> failed, CancellationToken ct)
     {
         var bytes = group.Sum(m => (long)(m.Summary.Size ?? 0));
         await _throttle.WaitAsync(group.Length, bytes, ct);
@@ -228,7 +227,7 @@ internal sealed partial class MailboxSyncRun
         }
     }
 
-    private void Record(FolderRun run, PendingMessage pending, UniqueId? destinationUid, ConcurrentBag<UidPair> pairs)
+    private void Record(FolderRun run, PendingMessage pending, UniqueId? destinationUid, List<UidPair> pairs)
     {
         pairs.Add(new UidPair(pending.Summary.UniqueId.Id, destinationUid?.Id ?? 0, CopiedByUs: true));
         var size = (long)(pending.Summary.Size ?? 0);
@@ -238,7 +237,7 @@ internal sealed partial class MailboxSyncRun
         Interlocked.Add(ref _bytes, size);
     }
 
-    private void RecordError(FolderRun run, PendingMessage pending, ImapCommandException ex, ConcurrentBag<uint> failed)
+    private void RecordError(FolderRun run, PendingMessage pending, ImapCommandException ex, List<uint> failed)
     {
         failed.Add(pending.Summary.UniqueId.Id);
         Interlocked.Increment(ref run.Errors);

@@ -7,8 +7,6 @@ namespace Ligbox.Tools.NativeImap;
 
 internal sealed partial class MailboxSyncRun
 {
-    private static readonly StatusItems FolderStatusItems = StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity;
-
     /// <summary>
     /// Syncs one folder. Fast path: when the source's UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ
     /// (from LIST-STATUS) equal the last complete checkpoint, nothing is selected or fetched. Otherwise
@@ -302,17 +300,7 @@ internal sealed partial class MailboxSyncRun
 
     private static async Task<FolderInfo> StatusAsync(ImapConnection connection, IMailFolder folder, CancellationToken ct, bool withSize = true)
     {
-        var items = FolderStatusItems;
-        if (connection.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
-        {
-            items |= StatusItems.HighestModSeq;
-        }
-
-        if (withSize && connection.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
-        {
-            items |= StatusItems.Size;
-        }
-
+        var items = StatusItemsFor(connection.Client, withSize);
         await folder.StatusAsync(items, ct);
         return ToInfo(folder);
     }
@@ -334,54 +322,42 @@ internal sealed partial class MailboxSyncRun
         }
 
         var client = connection.Client;
-        IMailFolder folder;
-        try
-        {
-            folder = await client.GetFolderAsync(fullName, ct);
-        }
-        catch (FolderNotFoundException)
+        var folder = await ExistsNowAsync(client, fullName, ct);
+        if (folder is null)
         {
             var ns = client.PersonalNamespaces[0];
             var separator = ns.DirectorySeparator;
-            IMailFolder parent = await client.GetFolderAsync(ns.Path, ct);
+            var parent = await client.GetFolderAsync(ns.Path, ct);
             var parts = fullName.Split(separator);
-            folder = parent;
             for (var i = 0; i < parts.Length; i++)
             {
                 var path = string.Join(separator, parts[..(i + 1)]);
-                try
-                {
-                    folder = await client.GetFolderAsync(path, ct);
-                }
-                catch (FolderNotFoundException)
-                {
-                    try
-                    {
-                        folder = await parent.CreateAsync(parts[i], true, ct)
-                            ?? throw new ImapProtocolException($"CREATE {path} returned no folder");
-                        await folder.SubscribeAsync(ct);
-                        Log(Microsoft.Extensions.Logging.LogLevel.Information, $"created folder {path} on the destination");
-                    }
-                    catch (ImapCommandException ex)
-                    {
-                        // Another lane may have created it (a shared parent) between our LIST and CREATE.
-                        if (await ExistsNowAsync(client, path, ct) is { } created)
-                        {
-                            parent = folder = created;
-                            continue;
-                        }
-
-                        throw new ImapSyncException(new ImapFailure(ImapFailureKind.Folder, ImapSide.Destination,
-                            $"could not create folder {path} for {connection.Endpoint.User} on the destination: {ex.ResponseText}", ex.Message), ex);
-                    }
-                }
-
-                parent = folder;
+                parent = await ExistsNowAsync(client, path, ct) ?? await CreateFolderAsync(connection, parent, parts[i], path, ct);
             }
+
+            folder = parent;
         }
 
         connection.Folders[fullName] = folder;
         return folder;
+    }
+
+    private async Task<IMailFolder> CreateFolderAsync(ImapConnection connection, IMailFolder parent, string name, string path, CancellationToken ct)
+    {
+        try
+        {
+            var folder = await parent.CreateAsync(name, true, ct) ?? throw new ImapProtocolException($"CREATE {path} returned no folder");
+            await folder.SubscribeAsync(ct);
+            Log(Microsoft.Extensions.Logging.LogLevel.Information, $"created folder {path} on the destination");
+            return folder;
+        }
+        catch (ImapCommandException ex)
+        {
+            // Another lane may have created it (a shared parent) between our LIST and CREATE.
+            return await ExistsNowAsync(connection.Client, path, ct)
+                ?? throw new ImapSyncException(new ImapFailure(ImapFailureKind.Folder, ImapSide.Destination,
+                    $"could not create folder {path} for {connection.Endpoint.User} on the destination: {ex.ResponseText}", ex.Message), ex);
+        }
     }
 
     private static async Task<IMailFolder?> ExistsNowAsync(ImapClient client, string path, CancellationToken ct)

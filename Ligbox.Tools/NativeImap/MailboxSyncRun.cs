@@ -73,7 +73,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _clock.Start();
         try
         {
-            var first = new Lane(0);
+            var first = new Lane();
             _lanes.Add(first);
             _lane.Value = first;
             await ConnectAsync(first, cancellationToken);
@@ -218,7 +218,6 @@ internal sealed partial class MailboxSyncRun : IDisposable
         {
             for (var i = 1; i < _options.AppendConnectionsPerMailbox; i++)
             {
-                var index = i;
                 _laneTasks.Add(Task.Run(async () =>
                 {
                     if (_work.IsEmpty || token.IsCancellationRequested)
@@ -226,7 +225,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
                         return;
                     }
 
-                    var lane = new Lane(index);
+                    var lane = new Lane();
                     lock (_lanesLock)
                     {
                         _lanes.Add(lane);
@@ -331,16 +330,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     internal static async Task<Dictionary<string, FolderInfo>> ListFoldersAsync(ImapConnection connection, CancellationToken cancellationToken, bool withSize = true)
     {
         var client = connection.Client;
-        var items = StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity;
-        if (client.Capabilities.HasFlag(ImapCapabilities.CondStore))
-        {
-            items |= StatusItems.HighestModSeq;
-        }
-
-        if (withSize && client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
-        {
-            items |= StatusItems.Size;
-        }
+        var items = StatusItemsFor(client, withSize);
 
         // With LIST-STATUS this is one round trip for every folder's counters: a no-change delta needs nothing else.
         var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], items, false, cancellationToken);
@@ -357,6 +347,23 @@ internal sealed partial class MailboxSyncRun : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>The STATUS items a folder's counters need, as far as the server has them.</summary>
+    internal static StatusItems StatusItemsFor(ImapClient client, bool withSize)
+    {
+        var items = StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity;
+        if (client.Capabilities.HasFlag(ImapCapabilities.CondStore))
+        {
+            items |= StatusItems.HighestModSeq;
+        }
+
+        if (withSize && client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
+        {
+            items |= StatusItems.Size;
+        }
+
+        return items;
     }
 
     private static FolderInfo ToInfo(IMailFolder folder, bool selectable = true) => new(
@@ -448,9 +455,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
     }
 
     /// <summary>One source and one destination connection; a lane works on one folder at a time.</summary>
-    private sealed class Lane(int index) : IDisposable
+    private sealed class Lane : IDisposable
     {
-        public int Index { get; } = index;
         public ImapConnection? Source { get; set; }
         public ImapConnection? Destination { get; set; }
 

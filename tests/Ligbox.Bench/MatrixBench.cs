@@ -587,7 +587,8 @@ internal static class MatrixBench
         // With at least as many mailboxes as connections, a connection takes one mailbox at a time, all of it, as the
         // engine does (one login per mailbox; N connections on one user would also race Dovecot's lazy creation of its
         // auto folders); with fewer, every connection takes groups of the same mailboxes.
-        var allGroups = work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(EngineOptions().MultiAppendSize).Select(c => (g.Key.User, g.Key.Folder, Paths: c))).ToList();
+        var groupSize = EngineOptions().MultiAppendSize;
+        var allGroups = work.GroupBy(w => (w.User, w.Folder)).SelectMany(g => g.Select(x => x.Path).Chunk(groupSize).Select(c => (g.Key.User, g.Key.Folder, Paths: c))).ToList();
         // byFolder: a connection takes a whole folder at a time (one folder: one connection).
         var lanes = byFolder
             ? allGroups.GroupBy(g => (g.User, g.Folder)).Select(g => g.ToList())
