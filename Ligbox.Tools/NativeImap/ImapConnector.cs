@@ -216,13 +216,99 @@ internal sealed class SpoolingImapClient(IProtocolLogger logger, long largeMessa
 internal sealed class SpoolingImapFolder(ImapFolderConstructorArgs args, long largeMessageBytes) : ImapFolder(args)
 {
     protected override Stream CreateStream(UniqueId? uid, string section, int offset, int length) =>
-        length > largeMessageBytes ? TempFile.Create() : base.CreateStream(uid, section, offset, length);
+        length > largeMessageBytes ? new SpoolFile() : base.CreateStream(uid, section, offset, length);
 }
 
-internal static class TempFile
+/// <summary>
+/// The temp file a large fetched body is spooled to. It counts the bare line feeds as they are written (for
+/// <see cref="RawMessage"/>), and the engine can <see cref="Keep"/> it: MailKit's dispose after the fetch callback
+/// then leaves it open, and the engine appends from it without copying 25 MB into a second file.
+/// </summary>
+internal sealed class SpoolFile : Stream
 {
-    /// <summary>A read/write temp file deleted when the stream is closed (or the process dies, on Linux once closed).</summary>
-    public static FileStream Create() =>
-        new(Path.Combine(Path.GetTempPath(), $"ligbox-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+    private readonly FileStream _file = new(
+        Path.Combine(Path.GetTempPath(), $"ligbox-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+        FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+    private bool _kept;
+    private byte _previous;
+
+    /// <summary>Line feeds written without a carriage return before them.</summary>
+    public long BareLineFeeds { get; private set; }
+
+    /// <summary>The file's handle, for reads at an offset (<see cref="RandomAccess"/>).</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => _file.SafeFileHandle;
+
+    /// <summary>Takes the file over: the next dispose is ignored; <see cref="Release"/> closes (and deletes) it.</summary>
+    public SpoolFile Keep()
+    {
+        _kept = true;
+        return this;
+    }
+
+    public void Release()
+    {
+        _kept = false;
+        Dispose();
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => true;
+    public override long Length => _file.Length;
+
+    public override long Position
+    {
+        get => _file.Position;
+        set => _file.Position = value;
+    }
+
+    public override void Flush() => _file.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _file.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => _file.Read(buffer, offset, count);
+
+    public override int Read(Span<byte> buffer) => _file.Read(buffer);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _file.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _file.ReadAsync(buffer, cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => _file.Seek(offset, origin);
+
+    public override void SetLength(long value) => _file.SetLength(value);
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        BareLineFeeds += RawMessage.CountBareLineFeeds(buffer, ref _previous);
+        _file.Write(buffer);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        BareLineFeeds += RawMessage.CountBareLineFeeds(buffer.Span, ref _previous);
+        return _file.WriteAsync(buffer, cancellationToken);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_kept)
+        {
+            _file.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Dispose(true);
+        return ValueTask.CompletedTask;
+    }
 }

@@ -106,30 +106,41 @@ internal sealed partial class MailboxSyncRun
         }
 
         var byUid = unit.ToCopy.ToDictionary(m => m.Summary.UniqueId.Id);
-        // One FETCH BODY.PEEK[] for the whole unit; big bodies are spooled to disk by SpoolingImapFolder
-        // and copied to our own temp file, small ones kept as byte arrays.
+        // One FETCH BODY.PEEK[] for the whole unit; big bodies are spooled to disk by SpoolingImapFolder and the
+        // spool file is kept (not copied) until the append; small ones are kept as byte arrays.
         await src.GetStreamsAsync(unit.ToCopy.Select(m => m.Summary.UniqueId).ToList(), async (_, _, uid, stream, token) =>
         {
             var pending = byUid[uid.Id];
-            if (stream.CanSeek && stream.Length > _options.LargeMessageBytes)
+            if (stream is SpoolFile spool)
             {
-                var file = TempFile.Create();
-                await stream.CopyToAsync(file, token);
-                file.Position = 0;
-                pending.File = file;
+                spool.Position = 0;
+                pending.File = spool.Keep();
             }
-            else if (stream.CanSeek)
+            else if (stream.CanSeek && stream.Length > _options.LargeMessageBytes)
             {
-                // One copy, straight into the array kept until the append (not a growing buffer copied again).
-                var bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
-                await stream.ReadExactlyAsync(bytes, token);
-                pending.Bytes = bytes;
+                var file = new SpoolFile();
+                await stream.CopyToAsync(file, token);
+                pending.File = file;
             }
             else
             {
-                using var buffer = new MemoryStream(8192);
-                await stream.CopyToAsync(buffer, token);
-                pending.Bytes = buffer.ToArray();
+                byte[] bytes;
+                if (stream.CanSeek)
+                {
+                    // One copy, straight into the array kept until the append (not a growing buffer copied again).
+                    bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
+                    await stream.ReadExactlyAsync(bytes, token);
+                }
+                else
+                {
+                    using var buffer = new MemoryStream(8192);
+                    await stream.CopyToAsync(buffer, token);
+                    bytes = buffer.ToArray();
+                }
+
+                byte previous = 0;
+                pending.BareLineFeeds = RawMessage.CountBareLineFeeds(bytes, ref previous);
+                pending.Bytes = bytes;
             }
         }, ct);
     }
@@ -173,7 +184,8 @@ internal sealed partial class MailboxSyncRun
             var requests = new List<IAppendRequest>(group.Length);
             foreach (var pending in group)
             {
-                var message = await MimeMessage.LoadAsync(pending.Open(), persistent: true, ct);
+                // The fetched bytes as they are: no parse, no re-serialisation (RawMessage).
+                var message = RawMessage.Create(pending.Bytes, pending.File, pending.File?.BareLineFeeds ?? pending.BareLineFeeds);
                 messages.Add(message);
                 requests.Add(new AppendRequest(message, CleanFlags(pending.Summary.Flags))
                 {
@@ -404,18 +416,9 @@ internal sealed partial class MailboxSyncRun
     {
         public IMessageSummary Summary { get; } = summary;
         public byte[]? Bytes { get; set; }
-        public FileStream? File { get; set; }
-
-        public Stream Open()
-        {
-            if (File is not null)
-            {
-                File.Position = 0;
-                return File;
-            }
-
-            return new MemoryStream(Bytes ?? [], writable: false);
-        }
+        public SpoolFile? File { get; set; }
+        /// <summary>Line feeds in <see cref="Bytes"/> without a CR before them (a spool file counts its own).</summary>
+        public long BareLineFeeds { get; set; }
     }
 
     /// <summary>A batch handed from the reader to the appenders, committed as one.</summary>
@@ -431,7 +434,7 @@ internal sealed partial class MailboxSyncRun
         {
             foreach (var message in ToCopy)
             {
-                message.File?.Dispose();
+                message.File?.Release();
                 message.File = null;
                 message.Bytes = null;
             }
