@@ -92,14 +92,18 @@ internal sealed partial class MailboxSyncRun : IDisposable
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,
                 $"{_request.Source} → {_request.Destination}: {_request.Kind} pass over {mappings.Count} folders, {_mailboxTotal} messages");
 
-            _work = new();
+            var work = new List<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)>(mappings.Count);
             foreach (var mapping in mappings)
             {
                 var run = new FolderRun(mapping);
                 _folders.Add(run);
                 destinationFolders.TryGetValue(mapping.Destination, out var destinationInfo);
-                _work.Enqueue((run, sourceFolders[mapping.Source], destinationInfo));
+                work.Add((run, sourceFolders[mapping.Source], destinationInfo));
             }
+
+            // The biggest folders first: a folder's appends go over one connection, so a big folder taken last would
+            // copy alone at the end while the other lanes have nothing left to do.
+            _work = new(work.OrderByDescending(w => w.Source.Count).ThenByDescending(w => w.Source.Size));
 
             await RunLanesAsync(first, cancellationToken);
 

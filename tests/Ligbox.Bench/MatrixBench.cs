@@ -176,7 +176,7 @@ internal static class MatrixBench
         Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
         var m = await MeasureAsync(bench, "row1", [user], messages, repeat, withDelta: true);
         return new RowResult("1", $"{messages:N0} × ~5 KB, {folderCount} folders", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
-            $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB; {m.Store}", m.Ok);
+            $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
     }
 
     private static async Task<RowResult> BigFolderAsync(Context bench, int messages, int repeat)
@@ -196,7 +196,7 @@ internal static class MatrixBench
 
         var m = await MeasureAsync(bench, "row2", [user], messages, repeat, withDelta: true, changeDelta: (folder, 100, 500));
         return new RowResult("2", $"{messages:N0} × ~5 KB, 1 folder", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
-            $"no-change delta {m.NoChangeMs:0} ms; 100 new + 500 flag changes {m.ChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB; {m.Store}", m.Ok);
+            $"no-change delta {m.NoChangeMs:0} ms; 100 new + 500 flag changes {m.ChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
     }
 
     private static async Task<RowResult> BigFolderDeltasAsync(Context bench, string user, string folder, int messages)
@@ -314,7 +314,7 @@ internal static class MatrixBench
         var m = await MeasureAsync(bench, "row3", users, mailboxes * perMailbox, repeat, withDelta: true);
         var perMailboxMs = m.OursSeconds * 1000 * RunsDefaults.MaxConcurrentMailboxes / mailboxes;
         return new RowResult("3", $"{mailboxes} mailboxes × {perMailbox}", "msg/s", m.Fetch, m.Append, m.Doveadm, m.Ours,
-            $"{perMailboxMs:0} ms per mailbox ({RunsDefaults.MaxConcurrentMailboxes} at a time); no-change delta of the job {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB", m.Ok);
+            $"{perMailboxMs:0} ms per mailbox ({RunsDefaults.MaxConcurrentMailboxes} at a time); no-change delta of the job {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass)", m.Ok);
     }
 
     private static async Task<RowResult> BigMessagesAsync(Context bench, int count, int size, int repeat)
@@ -333,12 +333,12 @@ internal static class MatrixBench
         var m = await MeasureAsync(bench, "row4", [user], count, repeat, withDelta: false);
         var mb = count * (double)size / 1048576;
         return new RowResult("4", $"{count} × {size / 1048576} MB", "MB/s", m.Fetch * mb / count, m.Append * mb / count, m.Doveadm * mb / count, m.Ours * mb / count,
-            $"peak RSS {m.PeakRssMb:0} MB", m.Ok);
+            $"peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass)", m.Ok);
     }
 
     // ---------------------------------------------------------------- one row's measures
 
-    private sealed record Measures(double Fetch, double Append, double Doveadm, double Ours, double OursSeconds, double NoChangeMs, double ChangeMs, double PeakRssMb, string Store, bool Ok);
+    private sealed record Measures(double Fetch, double Append, double Doveadm, double Ours, double OursSeconds, double NoChangeMs, double ChangeMs, double PeakRssMb, double RssBeforeMb, string Store, bool Ok);
 
     /// <summary>
     /// Repeats (ceiling fetch, ceiling append, doveadm, ours initial) and takes medians, then our deltas once on the
@@ -354,6 +354,7 @@ internal static class MatrixBench
         var ours = new List<double>();
         var oursSeconds = new List<double>();
         var peak = new List<double>();
+        var rssBefore = new List<double>();
         double noChange = 0, change = 0;
         var store = "";
         var ok = true;
@@ -428,6 +429,9 @@ internal static class MatrixBench
             var engine = new NativeImapSyncEngine(EngineOptions());
             GC.Collect(2, GCCollectionMode.Aggressive, true, true);
             ResetPeakRss();
+            // What the process holds before our pass (runtime, loaded assemblies, the bench's own data): the pass's
+            // growth is the peak minus this.
+            rssBefore.Add(PeakRssKb() / 1024.0);
             var panicsBefore = Panics(bench.Destination);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
@@ -446,7 +450,7 @@ internal static class MatrixBench
             ours.Add(transferred / clock.Elapsed.TotalSeconds);
             oursSeconds.Add(clock.Elapsed.TotalSeconds);
             Console.WriteLine($"  rep {rep}: fetch {fetch[^1]:0}/s, append {append[^1]:0}/s, doveadm {doveadm[^1]:0}/s, ours {ours[^1]:0}/s "
-                + $"({clock.Elapsed.TotalSeconds:0.0} s, peak RSS {peak[^1]:0} MB; store: {state.Summary()}; load {File.ReadAllText("/proc/loadavg").Trim()})");
+                + $"({clock.Elapsed.TotalSeconds:0.0} s, peak RSS {peak[^1]:0} MB, {rssBefore[^1]:0} MB before the pass; store: {state.Summary()}; load {File.ReadAllText("/proc/loadavg").Trim()})");
             Console.WriteLine($"    our process: {cpu.TotalSeconds:0.0} s CPU in {clock.Elapsed.TotalSeconds:0.0} s ({cpu.TotalSeconds / clock.Elapsed.TotalSeconds / Environment.ProcessorCount:P0} of the machine); "
                 + $"destination imap processes that panicked (reconnected): {Panics(bench.Destination) - panicsBefore}");
             Console.WriteLine($"    wire: {engine.Commands.Describe()}");
@@ -491,7 +495,7 @@ internal static class MatrixBench
             }
         }
 
-        return new Measures(Median(fetch), Median(append), Median(doveadm), Median(ours), Median(oursSeconds), noChange, change, peak.Max(), store, ok);
+        return new Measures(Median(fetch), Median(append), Median(doveadm), Median(ours), Median(oursSeconds), noChange, change, peak.Max(), Median(rssBefore), store, ok);
     }
 
     private static async Task<(long Messages, double Seconds)> FetchCeilingAsync(DovecotServer server, IReadOnlyList<string> users)
@@ -694,8 +698,10 @@ internal static class MatrixBench
             foreach (var path in paths)
             {
                 // In memory, as the engine holds fetched bodies: the file is not read again while the APPEND is written.
+                // Appended as they are, as the engine appends what it fetched (RawMessage): not parsed and re-written.
                 var bytes = await File.ReadAllBytesAsync(path);
-                messages.Add(await MimeMessage.LoadAsync(new MemoryStream(bytes, writable: false), persistent: true));
+                byte previous = 0;
+                messages.Add(RawMessage.Create(bytes, null, RawMessage.CountBareLineFeeds(bytes, ref previous)));
             }
 
             return messages;

@@ -15,6 +15,9 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     [GeneratedRegex(@"^C: \S+ APPEND (""[^""]+""|\S+)", RegexOptions.Multiline)]
     private static partial Regex AppendCommand();
 
+    [GeneratedRegex(@"^C: \S+ EXAMINE (""[^""]+""|\S+)", RegexOptions.Multiline)]
+    private static partial Regex ExamineCommand();
+
     private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial, string? prefix = null) =>
         new() { Source = source, Destination = destination, Kind = kind, Mapping = new FolderMappingOptions { DestinationPrefix = prefix } };
 
@@ -141,5 +144,35 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             commit.Checkpoint.SourceFolder == folder
                 ? throw new InvalidOperationException($"state store refused {folder}")
                 : inner.CommitAsync(mailboxKey, commit, cancellationToken);
+    }
+
+    [Fact]
+    public async Task TheBiggestFoldersAreCopiedFirst()
+    {
+        // Listed (and mapped) A, B, C; by size B, C, A. Taken in list order, B would start last and copy alone at the end.
+        var source = servers.NewAccount(servers.Source, "lanes-src");
+        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
+        foreach (var (folder, count) in new[] { ("A", 2), ("B", 20), ("C", 7) })
+        {
+            await Mailbox.SeedAsync(servers.Source, source, folder,
+                Enumerable.Range(0, count).Select(i => Mailbox.Message($"{folder} {i}", day: i % 28 + 1)).ToArray());
+        }
+
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 1 });
+
+            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(29, stats.MessagesTransferred);
+            var log = File.ReadAllText(Assert.Single(Directory.GetFiles(dir, "source-*.log")));
+            var examined = ExamineCommand().Matches(log).Select(m => m.Groups[1].Value.Trim('"')).Where(f => f is "A" or "B" or "C").ToList();
+            Assert.Equal(["B", "C", "A"], examined);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
