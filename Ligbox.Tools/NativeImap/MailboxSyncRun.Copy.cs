@@ -27,6 +27,8 @@ internal sealed partial class MailboxSyncRun
             {
                 Headers = IdentityHeaders,
             };
+            // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one.
+            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
             {
                 var summaries = (await src.FetchAsync(chunk, request, ct)).OrderBy(s => s.UniqueId.Id).ToList();
@@ -49,7 +51,7 @@ internal sealed partial class MailboxSyncRun
                     else
                     {
                         var size = (long)(summary.Size ?? 0);
-                        if (unit.ToCopy.Count > 0 && (unitBytes + size > _options.BatchBytes || size > _options.LargeMessageBytes))
+                        if (unit.ToCopy.Count > 0 && (unitBytes + size > unitBudget || size > _options.LargeMessageBytes))
                         {
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
                             await FetchBodiesAsync(src, unit, ct);

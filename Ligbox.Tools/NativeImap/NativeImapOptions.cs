@@ -22,7 +22,12 @@ public sealed class NativeImapOptions
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 500;
 
-    /// <summary>Most bytes of message data held per batch (bounds memory with large messages).</summary>
+    /// <summary>
+    /// Most bytes of message data a mailbox holds per batch (bounds memory with large messages). Its lanes share it:
+    /// each lane's batches hold at most BatchBytes / <see cref="AppendConnectionsPerMailbox"/>, and a lane holds up to
+    /// three batches (being fetched, waiting, being appended), so a mailbox holds about 3 × BatchBytes at most, with
+    /// one lane or four.
+    /// </summary>
     [Range(1024, long.MaxValue)]
     public long BatchBytes { get; set; } = 32L * 1024 * 1024;
 

@@ -175,4 +175,32 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task TheLanesShareTheMailboxsBatchBudget()
+    {
+        // 16 messages of ~5.3 KB, BatchBytes 24,000 over 4 lanes: each lane's batch holds at most 6,000 bytes, so every
+        // message is a batch of its own (one body FETCH each). With the whole budget per lane, 4 lanes could hold 4 ×
+        // 3 batches of 24,000 bytes: four times the memory the setting promises.
+        var source = servers.NewAccount(servers.Source, "lanes-src");
+        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX",
+            Enumerable.Range(0, 16).Select(i => Mailbox.Message($"budget {i}", day: i + 1, body: new string('x', 5000))).ToArray());
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, BatchBytes = 24_000, AppendConnectionsPerMailbox = 4 });
+
+            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(16, stats.MessagesTransferred);
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+            var bodyFetches = Directory.GetFiles(dir, "source-*.log").Sum(f => Regex.Matches(File.ReadAllText(f), @"BODY\.PEEK\[\]").Count);
+            Assert.Equal(16, bodyFetches);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
