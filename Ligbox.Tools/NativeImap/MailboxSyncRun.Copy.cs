@@ -23,9 +23,11 @@ internal sealed partial class MailboxSyncRun
     {
         try
         {
+            // Identity headers only when there is something to match them against (not for an empty destination folder).
+            var matching = index is { IsEmpty: false };
             var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size)
             {
-                Headers = IdentityHeaders,
+                Headers = matching ? IdentityHeaders : null,
             };
             // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one.
             var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
@@ -37,7 +39,7 @@ internal sealed partial class MailboxSyncRun
                 var returned = new HashSet<uint>(summaries.Select(s => s.UniqueId.Id));
                 foreach (var summary in summaries)
                 {
-                    var match = index is { IsEmpty: false } ? await MatchAsync(src, summary, index, ct) : null;
+                    var match = matching ? await MatchAsync(src, summary, index!, ct) : null;
                     if (match is { } destination)
                     {
                         unit.Matched.Add(new UidPair(summary.UniqueId.Id, destination.Uid, copiedBefore.Contains(destination.Uid)));

@@ -203,4 +203,31 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task IdentityHeadersAreFetchedOnlyWhenTheDestinationHasMessagesToMatch()
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 1, perFolder: 6);
+        var first = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        var second = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            // Into an empty folder: nothing to match, so no Message-ID is asked of the source.
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = first }).SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            Assert.Equal(6, stats.MessagesTransferred);
+            Assert.DoesNotContain("HEADER.FIELDS", string.Concat(Directory.GetFiles(first, "source-*.log").Select(File.ReadAllText)));
+
+            // Without sync state, into the now full folder: matched by identity, nothing copied twice.
+            stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = second }).SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            Assert.Equal(0, stats.MessagesTransferred);
+            Assert.Equal(6, stats.MessagesSkipped);
+            Assert.Contains("HEADER.FIELDS (MESSAGE-ID)", string.Concat(Directory.GetFiles(second, "source-*.log").Select(File.ReadAllText)));
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "Pasta0"), await Mailbox.SnapshotAsync(servers.Destination, destination, "Pasta0"));
+        }
+        finally
+        {
+            Directory.Delete(first, recursive: true);
+            Directory.Delete(second, recursive: true);
+        }
+    }
 }
