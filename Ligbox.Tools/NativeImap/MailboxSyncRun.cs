@@ -218,9 +218,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
         }
 
         var token = _stopLanes.Token;
+        // No more lanes than folders waiting: with the biggest folder first, one small folder left behind it would
+        // otherwise open every lane, and all but one would log in only to find the queue empty.
+        var extra = Math.Min(_options.AppendConnectionsPerMailbox - 1, _work.Count);
         lock (_lanesLock)
         {
-            for (var i = 1; i < _options.AppendConnectionsPerMailbox; i++)
+            for (var i = 0; i < extra; i++)
             {
                 _laneTasks.Add(Task.Run(async () =>
                 {

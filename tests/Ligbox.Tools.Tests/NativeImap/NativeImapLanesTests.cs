@@ -230,4 +230,30 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             Directory.Delete(second, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task NoMoreLanesOpenThanFoldersAreWaiting()
+    {
+        // Two folders, four lanes allowed: lane 0 takes the big one, one more lane the small one; two more would only
+        // log in and find nothing left to do.
+        var source = servers.NewAccount(servers.Source, "lanes-src");
+        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "Grande", Enumerable.Range(0, 20).Select(i => Mailbox.Message($"grande {i}", day: i + 1)).ToArray());
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", Mailbox.Message("pequena"));
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 4 });
+
+            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(21, stats.MessagesTransferred);
+            Assert.Equal(2, Directory.GetFiles(dir, "source-*.log").Length);
+            Assert.Equal(2, Directory.GetFiles(dir, "destination-*.log").Length);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
