@@ -305,10 +305,4 @@ internal sealed class SpoolFile : Stream
 
         base.Dispose(disposing);
     }
-
-    public override ValueTask DisposeAsync()
-    {
-        Dispose(true);
-        return ValueTask.CompletedTask;
-    }
 }

@@ -117,34 +117,21 @@ internal sealed partial class MailboxSyncRun
             var pending = byUid[uid.Id];
             if (stream is SpoolFile spool)
             {
-                spool.Position = 0;
+                // SpoolingImapFolder spools every body over LargeMessageBytes: the file is kept, not copied.
                 pending.File = spool.Keep();
             }
-            else if (stream.CanSeek && stream.Length > _options.LargeMessageBytes)
+            else if (stream.CanSeek)
             {
-                var file = new SpoolFile();
-                await stream.CopyToAsync(file, token);
-                pending.File = file;
+                // One copy, straight into the array kept until the append (not a growing buffer copied again).
+                var bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
+                await stream.ReadExactlyAsync(bytes, token);
+                pending.Bytes = bytes;
             }
             else
             {
-                byte[] bytes;
-                if (stream.CanSeek)
-                {
-                    // One copy, straight into the array kept until the append (not a growing buffer copied again).
-                    bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
-                    await stream.ReadExactlyAsync(bytes, token);
-                }
-                else
-                {
-                    using var buffer = new MemoryStream(8192);
-                    await stream.CopyToAsync(buffer, token);
-                    bytes = buffer.ToArray();
-                }
-
-                byte previous = 0;
-                pending.BareLineFeeds = RawMessage.CountBareLineFeeds(bytes, ref previous);
-                pending.Bytes = bytes;
+                using var buffer = new MemoryStream(8192);
+                await stream.CopyToAsync(buffer, token);
+                pending.Bytes = buffer.ToArray();
             }
         }, ct);
     }
@@ -189,7 +176,7 @@ internal sealed partial class MailboxSyncRun
             foreach (var pending in group)
             {
                 // The fetched bytes as they are: no parse, no re-serialisation (RawMessage).
-                var message = RawMessage.Create(pending.Bytes, pending.File, pending.File?.BareLineFeeds ?? pending.BareLineFeeds);
+                var message = pending.File is not null ? RawMessage.Create(pending.File) : RawMessage.Create(pending.Bytes!);
                 messages.Add(message);
                 requests.Add(new AppendRequest(message, CleanFlags(pending.Summary.Flags))
                 {
@@ -421,8 +408,6 @@ internal sealed partial class MailboxSyncRun
         public IMessageSummary Summary { get; } = summary;
         public byte[]? Bytes { get; set; }
         public SpoolFile? File { get; set; }
-        /// <summary>Line feeds in <see cref="Bytes"/> without a CR before them (a spool file counts its own).</summary>
-        public long BareLineFeeds { get; set; }
     }
 
     /// <summary>A batch handed from the reader to the appenders, committed as one.</summary>

@@ -19,19 +19,24 @@ internal static class RawMessage
 {
     // MimeMessage.WriteTo writes a blank line before the body unless the message was parsed ("loose") and its body
     // had no blank line before it (only ExperimentalMimeParser records that). So a template of one header and no
-    // blank line is parsed, with parser options that make its (text/plain) body a RawPart; the template's header is then removed and the message writes exactly
-    // what RawPart writes. RawMessageTests pins this down against the MimeKit in use.
+    // blank line is parsed, with parser options that make its (text/plain) body a RawPart; the template's header is
+    // then removed and the message writes exactly what RawPart writes. RawMessageTests pins this down against the
+    // MimeKit in use.
     private static readonly byte[] Template = "X-Raw: 1\r\n"u8.ToArray();
     private static readonly ParserOptions TemplateOptions = CreateTemplateOptions();
 
-    /// <summary>A message that writes <paramref name="bytes"/> (or the whole of <paramref name="file"/>); the caller keeps ownership of both.</summary>
-    public static MimeMessage Create(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
+    /// <summary>A message that writes <paramref name="bytes"/>; the caller keeps them.</summary>
+    public static MimeMessage Create(byte[] bytes)
     {
-        if ((bytes is null) == (file is null))
-        {
-            throw new ArgumentException("Give either the bytes or the file of the message.");
-        }
+        byte previous = 0;
+        return Create(bytes, null, CountBareLineFeeds(bytes, ref previous));
+    }
 
+    /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
+    public static MimeMessage Create(SpoolFile file) => Create(null, file, file.BareLineFeeds);
+
+    private static MimeMessage Create(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
+    {
         using var template = new MemoryStream(Template, writable: false);
         var message = new ExperimentalMimeParser(TemplateOptions, template).ParseMessage();
         message.Headers.Clear();
@@ -77,7 +82,7 @@ internal static class RawMessage
         return count;
     }
 
-    /// <summary>The body of a <see cref="Create"/>d message: no headers, writes the raw bytes.</summary>
+    /// <summary>The body of a message made by <see cref="RawMessage"/>: no headers, writes the raw bytes.</summary>
     internal sealed class RawPart : MimePart
     {
         private const int ChunkSize = 81920;
@@ -110,9 +115,10 @@ internal static class RawMessage
                 return;
             }
 
+            byte previous = 0;
             if (_bytes is not null)
             {
-                Write(stream, _bytes, first: true, cancellationToken);
+                Write(stream, _bytes, ref previous, cancellationToken);
                 return;
             }
 
@@ -123,7 +129,7 @@ internal static class RawMessage
                 int read;
                 while ((read = RandomAccess.Read(_file!.Handle, buffer.AsSpan(0, ChunkSize), offset)) > 0)
                 {
-                    Write(stream, buffer.AsSpan(0, read), offset == 0, cancellationToken);
+                    Write(stream, buffer.AsSpan(0, read), ref previous, cancellationToken);
                     offset += read;
                 }
             }
@@ -164,17 +170,13 @@ internal static class RawMessage
             }
         }
 
-        private byte _last;
-
-        /// <summary>Writes a chunk, putting a CR before each bare LF (rare: only for a server that sends bare LFs).</summary>
-        private void Write(Stream stream, ReadOnlySpan<byte> chunk, bool first, CancellationToken cancellationToken)
+        /// <summary>
+        /// Writes a chunk, putting a CR before each bare LF (rare: only for a server that sends bare LFs);
+        /// <paramref name="previous"/> is the byte before the chunk and becomes its last.
+        /// </summary>
+        private void Write(Stream stream, ReadOnlySpan<byte> chunk, ref byte previous, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (first)
-            {
-                _last = 0;
-            }
-
             if (_bareLineFeeds == 0)
             {
                 stream.Write(chunk);
@@ -184,7 +186,7 @@ internal static class RawMessage
             var start = 0;
             for (var i = 0; i < chunk.Length; i++)
             {
-                if (chunk[i] == (byte)'\n' && (i == 0 ? _last : chunk[i - 1]) != (byte)'\r')
+                if (chunk[i] == (byte)'\n' && (i == 0 ? previous : chunk[i - 1]) != (byte)'\r')
                 {
                     stream.Write(chunk[start..i]);
                     stream.Write("\r"u8);
@@ -195,7 +197,7 @@ internal static class RawMessage
             stream.Write(chunk[start..]);
             if (chunk.Length > 0)
             {
-                _last = chunk[^1];
+                previous = chunk[^1];
             }
         }
     }

@@ -700,8 +700,7 @@ internal static class MatrixBench
                 // In memory, as the engine holds fetched bodies: the file is not read again while the APPEND is written.
                 // Appended as they are, as the engine appends what it fetched (RawMessage): not parsed and re-written.
                 var bytes = await File.ReadAllBytesAsync(path);
-                byte previous = 0;
-                messages.Add(RawMessage.Create(bytes, null, RawMessage.CountBareLineFeeds(bytes, ref previous)));
+                messages.Add(RawMessage.Create(bytes));
             }
 
             return messages;
