@@ -55,6 +55,48 @@ public sealed class LargeMessageMemoryTests : IClassFixture<ImapServersFixture>
         Assert.True(growth < MessageBytes, $"working set grew by {growth / 1048576} MB while copying a {MessageBytes / 1048576} MB message");
     }
 
+    [Fact]
+    public async Task MessagesWithAttachmentsWaitInTempFilesNotTheHeap_WithTheDefaults()
+    {
+        // 16 messages of ~1 MB (a mail with an attachment). With the defaults each waits for its APPEND in a spool
+        // file; held in memory, each would be a 1 MB large-object-heap array that lives until a full GC.
+        const int Count = 16;
+        const int Lines = 13_500;
+        var source = _servers.NewAccount(_servers.Source);
+        var destination = _servers.NewAccount(_servers.Destination);
+        for (var i = 0; i < Count; i++)
+        {
+            var n = i;
+            await _servers.Source.WriteMaildirMessageAsync(source.User, "INBOX", stream => WriteAttachmentMessageAsync(stream, n, Lines),
+                new DateTimeOffset(2023, 5, 1, 12, 0, 0, TimeSpan.Zero).AddMinutes(i));
+        }
+
+        var engine = new NativeImapSyncEngine();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var stats = await engine.SyncAsync(new SyncRequest { Source = source, Destination = destination }, new InMemorySyncStateStore());
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(Count, stats.MessagesTransferred);
+        Assert.Equal(await Mailbox.SnapshotAsync(_servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(_servers.Destination, destination, "INBOX"));
+        // The whole copy allocates about half the messages' size (8.5 of 16.1 MB when measured); with the bodies in
+        // memory (the defaults before 512 KiB) it allocated twice their size (33.4 MB).
+        Assert.True(allocated < stats.BytesTransferred,
+            $"allocated {allocated / 1048576.0:0.0} MB while copying {stats.BytesTransferred / 1048576.0:0.0} MB");
+    }
+
+    private static async Task WriteAttachmentMessageAsync(Stream stream, int n, int lines)
+    {
+        var header = $"From: Ana <ana@example.com>\r\nTo: Bruno <bruno@example.com>\r\nSubject: report {n}\r\n"
+            + $"Message-ID: <report-{n}@test.ligbox>\r\nDate: Mon, 1 May 2023 12:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(header));
+        var line = Encoding.ASCII.GetBytes(new string((char)('A' + n), 76) + "\r\n");
+        for (var i = 0; i < lines; i++)
+        {
+            await stream.WriteAsync(line);
+        }
+    }
+
     private static async Task WriteHugeMessageAsync(Stream stream)
     {
         var header = "From: Ana <ana@example.com>\r\nTo: Bruno <bruno@example.com>\r\nSubject: huge attachment\r\n"
