@@ -259,7 +259,10 @@ internal static class MatrixBench
             $"no-change delta {noChange:0} ms; 100 new + 500 flag changes {change:0} ms; peak RSS {peak:0} MB; {state.Summary()}", ok);
     }
 
-    /// <summary>The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH override them for experiments.</summary>
+    /// <summary>
+    /// The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH /
+    /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES override them for experiments.
+    /// </summary>
     private static NativeImapOptions EngineOptions()
     {
         var options = new NativeImapOptions();
@@ -276,6 +279,16 @@ internal static class MatrixBench
         if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_BATCH"), out var batch))
         {
             options.BatchSize = batch;
+        }
+
+        if (long.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_BATCH_BYTES"), out var batchBytes))
+        {
+            options.BatchBytes = batchBytes;
+        }
+
+        if (long.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_LARGE_BYTES"), out var largeBytes))
+        {
+            options.LargeMessageBytes = largeBytes;
         }
 
         return options;
