@@ -176,7 +176,7 @@ internal sealed partial class MailboxSyncRun
             foreach (var pending in group)
             {
                 // The fetched bytes as they are: no parse, no re-serialisation (RawMessage).
-                var message = pending.File is not null ? RawMessage.Create(pending.File) : RawMessage.Create(pending.Bytes!);
+                var message = pending.File is not null ? _rawMessages.Rent(pending.File) : _rawMessages.Rent(pending.Bytes!);
                 messages.Add(message);
                 requests.Add(new AppendRequest(message, CleanFlags(pending.Summary.Flags))
                 {
@@ -225,7 +225,7 @@ internal sealed partial class MailboxSyncRun
         {
             foreach (var message in messages)
             {
-                message.Dispose();
+                _rawMessages.Return(message);
             }
         }
     }

@@ -19,6 +19,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly ILogger _logger;
     private readonly string _key;
     private readonly Throttle _throttle;
+    // The APPEND's messages, reused: each lane appends one group (at most MultiAppendSize) at a time.
+    private readonly RawMessage.Pool _rawMessages;
     private readonly Stopwatch _clock = new();
     private readonly List<FolderRun> _folders = [];
     private readonly List<MissingMessage> _missing = [];
@@ -53,6 +55,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _progress = progress;
         _logger = logger;
         _key = request.EffectiveMailboxKey;
+        _rawMessages = new RawMessage.Pool(options.AppendConnectionsPerMailbox * options.MultiAppendSize);
         _throttle = new Throttle(request.MaxMessagesPerSecond ?? options.MaxMessagesPerSecond, request.MaxBytesPerSecond ?? options.MaxBytesPerSecond);
     }
 

@@ -26,22 +26,92 @@ internal static class RawMessage
     private static readonly ParserOptions TemplateOptions = CreateTemplateOptions();
 
     /// <summary>A message that writes <paramref name="bytes"/>; the caller keeps them.</summary>
-    public static MimeMessage Create(byte[] bytes)
-    {
-        byte previous = 0;
-        return Create(bytes, null, CountBareLineFeeds(bytes, ref previous));
-    }
+    public static MimeMessage Create(byte[] bytes) => Create(bytes, null, BareLineFeedsIn(bytes));
 
     /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
     public static MimeMessage Create(SpoolFile file) => Create(null, file, file.BareLineFeeds);
 
     private static MimeMessage Create(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
     {
+        var message = CreateEmpty();
+        Attach(message, bytes, file, bareLineFeeds);
+        return message;
+    }
+
+    private static MimeMessage CreateEmpty()
+    {
         using var template = new MemoryStream(Template, writable: false);
         var message = new ExperimentalMimeParser(TemplateOptions, template).ParseMessage();
         message.Headers.Clear();
-        ((RawPart)message.Body!).Attach(bytes, file, bareLineFeeds);
         return message;
+    }
+
+    private static long BareLineFeedsIn(byte[] bytes)
+    {
+        byte previous = 0;
+        return CountBareLineFeeds(bytes, ref previous);
+    }
+
+    private static void Attach(MimeMessage message, byte[]? bytes, SpoolFile? file, long bareLineFeeds) =>
+        ((RawPart)message.Body!).Attach(bytes, file, bareLineFeeds);
+
+    /// <summary>
+    /// Messages made by <see cref="RawMessage"/>, kept for the next APPEND instead of made again: a
+    /// <see cref="MimeMessage"/> with its parser costs ~10 KB of allocations (address lists, header tables, the
+    /// parser's buffer), twice the body of a typical 5 KB message, and that churn is what the GC's budget grows on.
+    /// Thread-safe; keeps at most <paramref name="capacity"/> messages (the rest are disposed).
+    /// </summary>
+    internal sealed class Pool(int capacity)
+    {
+        private readonly Stack<MimeMessage> _free = new();
+        private readonly Lock _lock = new();
+
+        /// <summary>Messages waiting for reuse.</summary>
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _free.Count;
+                }
+            }
+        }
+
+        /// <summary>A message that writes <paramref name="bytes"/>; <see cref="Return"/> it after the APPEND.</summary>
+        public MimeMessage Rent(byte[] bytes) => Rent(bytes, null, BareLineFeedsIn(bytes));
+
+        /// <summary>A message that writes the whole of <paramref name="file"/>; <see cref="Return"/> it after the APPEND.</summary>
+        public MimeMessage Rent(SpoolFile file) => Rent(null, file, file.BareLineFeeds);
+
+        /// <summary>Takes a message back; it lets go of its bytes or file (the caller still owns them).</summary>
+        public void Return(MimeMessage message)
+        {
+            Attach(message, null, null, 0);
+            lock (_lock)
+            {
+                if (_free.Count < capacity)
+                {
+                    _free.Push(message);
+                    return;
+                }
+            }
+
+            message.Dispose();
+        }
+
+        private MimeMessage Rent(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
+        {
+            MimeMessage? message = null;
+            lock (_lock)
+            {
+                _free.TryPop(out message);
+            }
+
+            message ??= CreateEmpty();
+            Attach(message, bytes, file, bareLineFeeds);
+            return message;
+        }
     }
 
     private static ParserOptions CreateTemplateOptions()
@@ -96,6 +166,9 @@ internal static class RawMessage
         }
 
         public void Attach(byte[]? bytes, SpoolFile? file, long bareLineFeeds) => (_bytes, _file, _bareLineFeeds) = (bytes, file, bareLineFeeds);
+
+        /// <summary>Whether the part has bytes or a file to write (a message back in its pool has neither).</summary>
+        public bool IsAttached => _bytes is not null || _file is not null;
 
         /// <summary>The literal's length: the bytes plus a CR for every bare LF.</summary>
         public long Length => (_bytes?.LongLength ?? _file!.Length) + _bareLineFeeds;

@@ -113,11 +113,66 @@ public sealed class RawMessageTests
         Assert.Equal(Encoding.ASCII.GetString(sourceBytes).Replace("\r\n", "\n").Replace("\n", "\r\n"), text);
         spool.Release();
     }
+
+    [Fact]
+    public async Task APooledMessageWritesTheBytesItWasRentedFor_AndIsReusedAfterItsReturn()
+    {
+        var pool = new RawMessage.Pool(capacity: 1);
+        var first = "Subject: first\r\n\r\none\r\n"u8.ToArray();
+        var second = "Subject: second\nbare line feed\n"u8.ToArray();
+
+        var message = pool.Rent(first);
+        Assert.Equal(first, (await WriteAsMailKitDoesAsync(message)).Written);
+        pool.Return(message);
+        Assert.Equal(1, pool.Count);
+
+        var again = pool.Rent(second);
+        Assert.Same(message, again);
+        Assert.Equal(0, pool.Count);
+        var (measured, written) = await WriteAsMailKitDoesAsync(again);
+        Assert.Equal("Subject: second\r\nbare line feed\r\n"u8.ToArray(), written);
+        Assert.Equal(written.Length, measured);
+    }
+
+    [Fact]
+    public void ThePoolKeepsNoMoreThanItsCapacity_AndReturnedMessagesLetGoOfTheirBytes()
+    {
+        var pool = new RawMessage.Pool(capacity: 2);
+        var rented = Enumerable.Range(0, 3).Select(i => pool.Rent(Encoding.ASCII.GetBytes($"Subject: {i}\r\n\r\n"))).ToList();
+        foreach (var message in rented)
+        {
+            pool.Return(message);
+        }
+
+        Assert.Equal(2, pool.Count);
+        // A returned message holds no reference to the caller's bytes (or spool file) until it is rented again.
+        Assert.All(rented, m => Assert.False(((RawMessage.RawPart)m.Body!).IsAttached));
+    }
 }
 
 [Collection(ImapServersCollection.Name)]
 public sealed class RawAppendTests(ImapServersFixture servers)
 {
+    [Fact]
+    public async Task CopiesEveryMessageByteExact_WhenTheAppendMessagesAreReusedAcrossGroups()
+    {
+        // Groups of 2 on one lane: the pool holds 2 messages, so every group after the first reuses them.
+        var source = servers.NewAccount(servers.Source);
+        var destination = servers.NewAccount(servers.Destination);
+        for (var i = 0; i < 9; i++)
+        {
+            var text = $"From: ana@example.com\r\nMessage-ID: <reuse-{i}@example.com>\r\nSubject: {i}\r\n\r\n{new string((char)('a' + i), 100 * (i + 1))}\r\n";
+            await servers.Source.WriteMaildirMessageAsync(source.User, "INBOX", s => s.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask(),
+                new DateTimeOffset(2022, 4, 1, 9, 0, 0, TimeSpan.Zero).AddHours(i));
+        }
+
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { MultiAppendSize = 2, AppendConnectionsPerMailbox = 1 });
+        var stats = await engine.SyncAsync(new SyncRequest { Source = source, Destination = destination }, new InMemorySyncStateStore());
+
+        Assert.Equal(9, stats.MessagesTransferred);
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+    }
+
     [Fact]
     public async Task CopiesMessagesByteExact_WhenMimeKitWouldRewriteThem()
     {
