@@ -125,7 +125,18 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
                     ImapSecurity.Ssl => SecureSocketOptions.SslOnConnect,
                     _ => SecureSocketOptions.None,
                 };
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, security, timeout.Token);
+                // Over our own socket stream: MailKit's allocates a timer, two token sources and a task per read/write.
+                var stream = await WatchdogStream.ConnectAsync(endpoint.Host, endpoint.Port, options.Timeout, timeout.Token);
+                try
+                {
+                    await client.ConnectAsync(stream, endpoint.Host, endpoint.Port, security, timeout.Token);
+                }
+                catch
+                {
+                    await stream.DisposeAsync();
+                    throw;
+                }
+
                 await AuthenticateAsync(client, endpoint, timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
