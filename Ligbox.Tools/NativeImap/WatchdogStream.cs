@@ -82,13 +82,8 @@ internal sealed class WatchdogStream : Stream
         {
             return await _inner.ReadAsync(buffer, cancellationToken);
         }
-        catch (Exception ex) when (Failed(ex, _readTimeout) is var failure)
+        catch (Exception ex) when (Failed(ex, _readTimeout) is { } failure)
         {
-            if (ReferenceEquals(failure, ex))
-            {
-                throw;
-            }
-
             throw failure;
         }
         finally
@@ -108,13 +103,8 @@ internal sealed class WatchdogStream : Stream
         {
             await _inner.WriteAsync(buffer, cancellationToken);
         }
-        catch (Exception ex) when (Failed(ex, _writeTimeout) is var failure)
+        catch (Exception ex) when (Failed(ex, _writeTimeout) is { } failure)
         {
-            if (ReferenceEquals(failure, ex))
-            {
-                throw;
-            }
-
             throw failure;
         }
         finally
@@ -148,17 +138,19 @@ internal sealed class WatchdogStream : Stream
         base.Dispose(disposing);
     }
 
-    private Exception Failed(Exception ex, int timeout)
+    /// <summary>
+    /// Closes the connection (the protocol state is unknown after a failed or cancelled operation, as with MailKit's
+    /// own stream) and says what to throw instead of <paramref name="ex"/>, or <c>null</c> to let it through.
+    /// </summary>
+    private Exception? Failed(Exception ex, int timeout)
     {
-        // The protocol state is unknown after a failed or cancelled operation: the connection is closed, as MailKit's
-        // own stream does.
         _inner.Dispose();
         if (_timedOut)
         {
             return new TimeoutException($"Operation timed out after {timeout} milliseconds", ex);
         }
 
-        return ex is SocketException ? new IOException(ex.Message, ex) : ex;
+        return ex is SocketException ? new IOException(ex.Message, ex) : null;
     }
 
     private void Check()

@@ -10,11 +10,8 @@ public sealed class WatchdogStreamTests
     [Fact]
     public async Task CarriesBytesBothWays()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(5), CancellationToken.None);
-        using var peer = await listener.AcceptTcpClientAsync();
+        await using var pair = await ConnectAsync(TimeSpan.FromSeconds(5));
+        var (stream, peer) = pair;
         var peerStream = peer.GetStream();
 
         await stream.WriteAsync("A001 NOOP\r\n"u8.ToArray());
@@ -31,11 +28,8 @@ public sealed class WatchdogStreamTests
     [Fact]
     public async Task AReadThatWaitsLongerThanTheTimeout_FailsWithATimeout_AndClosesTheConnection()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, TimeSpan.FromMilliseconds(400), CancellationToken.None);
-        using var peer = await listener.AcceptTcpClientAsync();
+        await using var pair = await ConnectAsync(TimeSpan.FromMilliseconds(400));
+        var (stream, peer) = pair;
         var clock = Stopwatch.StartNew();
 
         var ex = await Assert.ThrowsAsync<TimeoutException>(() => stream.ReadAsync(new byte[16], 0, 16, CancellationToken.None));
@@ -49,11 +43,8 @@ public sealed class WatchdogStreamTests
     [Fact]
     public async Task AWriteThePeerNeverReads_FailsWithATimeout()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, TimeSpan.FromMilliseconds(400), CancellationToken.None);
-        using var peer = await listener.AcceptTcpClientAsync();
+        await using var pair = await ConnectAsync(TimeSpan.FromMilliseconds(400));
+        var (stream, peer) = pair;
         var chunk = new byte[1024 * 1024];
 
         // Loopback buffers hold a few MB; the peer reads nothing, so a write soon waits for good.
@@ -69,11 +60,8 @@ public sealed class WatchdogStreamTests
     [Fact]
     public async Task AnIdleConnectionDoesNotTimeOut()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, TimeSpan.FromMilliseconds(200), CancellationToken.None);
-        using var peer = await listener.AcceptTcpClientAsync();
+        await using var pair = await ConnectAsync(TimeSpan.FromMilliseconds(200));
+        var (stream, peer) = pair;
 
         // Longer than the timeout with no operation pending (a lane waiting for its next batch), then a read.
         await Task.Delay(700);
@@ -87,14 +75,30 @@ public sealed class WatchdogStreamTests
     [Fact]
     public async Task ACancelledReadIsCancelled_NotATimeout()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        await using var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(30), CancellationToken.None);
-        using var peer = await listener.AcceptTcpClientAsync();
+        await using var pair = await ConnectAsync(TimeSpan.FromSeconds(30));
+        var (stream, peer) = pair;
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[16], 0, 16, cancel.Token));
+    }
+
+    /// <summary>A WatchdogStream connected to a loopback peer that does only what the test tells it to.</summary>
+    private static async Task<Pair> ConnectAsync(TimeSpan timeout)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var stream = await WatchdogStream.ConnectAsync("127.0.0.1", port, timeout, CancellationToken.None);
+        return new Pair(stream, await listener.AcceptTcpClientAsync());
+    }
+
+    private sealed record Pair(WatchdogStream Stream, TcpClient Peer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Stream.DisposeAsync();
+            Peer.Dispose();
+        }
     }
 
     private static async Task<bool> ClosedAsync(TcpClient peer)
