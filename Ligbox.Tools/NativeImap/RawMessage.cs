@@ -26,17 +26,10 @@ internal static class RawMessage
     private static readonly ParserOptions TemplateOptions = CreateTemplateOptions();
 
     /// <summary>A message that writes <paramref name="bytes"/>; the caller keeps them.</summary>
-    public static MimeMessage Create(byte[] bytes) => Create(bytes, null, BareLineFeedsIn(bytes));
+    public static MimeMessage Create(byte[] bytes) => Attach(CreateEmpty(), bytes);
 
     /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
-    public static MimeMessage Create(SpoolFile file) => Create(null, file, file.BareLineFeeds);
-
-    private static MimeMessage Create(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
-    {
-        var message = CreateEmpty();
-        Attach(message, bytes, file, bareLineFeeds);
-        return message;
-    }
+    public static MimeMessage Create(SpoolFile file) => Attach(CreateEmpty(), file);
 
     private static MimeMessage CreateEmpty()
     {
@@ -46,14 +39,20 @@ internal static class RawMessage
         return message;
     }
 
-    private static long BareLineFeedsIn(byte[] bytes)
+    private static MimeMessage Attach(MimeMessage message, byte[] bytes)
     {
         byte previous = 0;
-        return CountBareLineFeeds(bytes, ref previous);
+        Part(message).Attach(bytes, null, CountBareLineFeeds(bytes, ref previous));
+        return message;
     }
 
-    private static void Attach(MimeMessage message, byte[]? bytes, SpoolFile? file, long bareLineFeeds) =>
-        ((RawPart)message.Body!).Attach(bytes, file, bareLineFeeds);
+    private static MimeMessage Attach(MimeMessage message, SpoolFile file)
+    {
+        Part(message).Attach(null, file, file.BareLineFeeds);
+        return message;
+    }
+
+    private static RawPart Part(MimeMessage message) => (RawPart)message.Body!;
 
     /// <summary>
     /// Messages made by <see cref="RawMessage"/>, kept for the next APPEND instead of made again: a
@@ -79,15 +78,15 @@ internal static class RawMessage
         }
 
         /// <summary>A message that writes <paramref name="bytes"/>; <see cref="Return"/> it after the APPEND.</summary>
-        public MimeMessage Rent(byte[] bytes) => Rent(bytes, null, BareLineFeedsIn(bytes));
+        public MimeMessage Rent(byte[] bytes) => Attach(Take(), bytes);
 
         /// <summary>A message that writes the whole of <paramref name="file"/>; <see cref="Return"/> it after the APPEND.</summary>
-        public MimeMessage Rent(SpoolFile file) => Rent(null, file, file.BareLineFeeds);
+        public MimeMessage Rent(SpoolFile file) => Attach(Take(), file);
 
         /// <summary>Takes a message back; it lets go of its bytes or file (the caller still owns them).</summary>
         public void Return(MimeMessage message)
         {
-            Attach(message, null, null, 0);
+            Part(message).Attach(null, null, 0);
             lock (_lock)
             {
                 if (_free.Count < capacity)
@@ -100,17 +99,17 @@ internal static class RawMessage
             message.Dispose();
         }
 
-        private MimeMessage Rent(byte[]? bytes, SpoolFile? file, long bareLineFeeds)
+        private MimeMessage Take()
         {
-            MimeMessage? message = null;
             lock (_lock)
             {
-                _free.TryPop(out message);
+                if (_free.TryPop(out var message))
+                {
+                    return message;
+                }
             }
 
-            message ??= CreateEmpty();
-            Attach(message, bytes, file, bareLineFeeds);
-            return message;
+            return CreateEmpty();
         }
     }
 

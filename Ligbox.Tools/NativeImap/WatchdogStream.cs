@@ -17,7 +17,6 @@ namespace Ligbox.Tools.NativeImap;
 /// </remarks>
 internal sealed class WatchdogStream : Stream
 {
-    private readonly Socket _socket;
     private readonly NetworkStream _inner;
     private readonly Timer _watchdog;
     private long _readSince;
@@ -28,7 +27,6 @@ internal sealed class WatchdogStream : Stream
 
     public WatchdogStream(Socket socket, TimeSpan timeout)
     {
-        _socket = socket;
         _inner = new NetworkStream(socket, ownsSocket: true);
         _readTimeout = _writeTimeout = (int)timeout.TotalMilliseconds;
         // Checked four times per timeout (at most every 5 s): an operation fails between 1 and 1.25 timeouts late.
@@ -159,7 +157,7 @@ internal sealed class WatchdogStream : Stream
         if (Waited(Volatile.Read(ref _readSince), now, _readTimeout) || Waited(Volatile.Read(ref _writeSince), now, _writeTimeout))
         {
             _timedOut = true;
-            _socket.Dispose();
+            _inner.Dispose();
         }
     }
 
