@@ -26,12 +26,26 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
 {
     private const string DovecotBinary = "/usr/sbin/dovecot";
     private const string DoveadmBinary = "/usr/bin/doveadm";
+    // Servers started and not yet disposed. xunit does not dispose a fixture whose InitializeAsync threw, so when
+    // one of a pair fails to start, the other would outlive the test run: the process's exit stops what is left.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<DovecotServer, byte> Running = new();
     private readonly DovecotServerOptions _options;
     private bool _started;
     private bool _disposed;
 
     public DovecotServer() : this(new DovecotServerOptions())
     {
+    }
+
+    static DovecotServer()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var server in Running.Keys)
+            {
+                server.Dispose();
+            }
+        };
     }
 
     public DovecotServer(DovecotServerOptions options)
@@ -101,8 +115,6 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             throw new InvalidOperationException("DovecotServer must run as root (Dovecot switches mail processes to nobody:nogroup).");
         }
 
-        Port = LoopbackPort.Free();
-        ImapsPort = _options.Tls is null ? 0 : LoopbackPort.Free();
         Directory.CreateDirectory(MailRoot);
         Directory.CreateDirectory(Path.Combine(BaseDir, "run"));
         Directory.CreateDirectory(Path.Combine(BaseDir, "state"));
@@ -114,11 +126,29 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             await File.WriteAllTextAsync(Path.Combine(BaseDir, "masters"), $"{master.Name}:{{PLAIN}}{master.Password}\n", cancellationToken);
         }
 
-        await File.WriteAllTextAsync(ConfigPath, BuildConfig(), cancellationToken);
-        var (exit, output) = await RunAsync(DovecotBinary, ["-c", ConfigPath], cancellationToken);
-        if (exit != 0)
+        Running[this] = 0;
+        // A port that was free when chosen can be taken before Dovecot binds it: choose again, a few times.
+        for (var attempt = 1; ; attempt++)
         {
-            throw new InvalidOperationException($"dovecot exited with {exit}: {output} {ReadLogTail()}");
+            var choose = _options.ChoosePort ?? LoopbackPort.Free;
+            Port = choose();
+            ImapsPort = _options.Tls is null ? 0 : choose();
+            await File.WriteAllTextAsync(ConfigPath, BuildConfig(), cancellationToken);
+            var (exit, output) = await RunAsync(DovecotBinary, ["-c", ConfigPath], cancellationToken);
+            if (exit == 0)
+            {
+                break;
+            }
+
+            var log = ReadLogTail();
+            StopMaster();
+            if (attempt < 5 && (output + log).Contains("Address already in use", StringComparison.Ordinal))
+            {
+                File.Delete(LogPath);
+                continue;
+            }
+
+            throw new InvalidOperationException($"dovecot exited with {exit}: {output} {log}");
         }
 
         _started = true;
@@ -364,17 +394,8 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         }
 
         _disposed = true;
-        var pidFile = Path.Combine(BaseDir, "run", "master.pid");
-        if (_started && File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
-        {
-            _ = Kill(pid, 15);
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (DateTime.UtcNow < deadline && IsAlive(pid))
-            {
-                Thread.Sleep(50);
-            }
-        }
-
+        Running.TryRemove(this, out _);
+        StopMaster();
         try
         {
             Directory.Delete(BaseDir, recursive: true);
@@ -385,6 +406,30 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>SIGTERM to the master in master.pid, if one ever wrote it (even after a start that failed), and waits for it.</summary>
+    private void StopMaster()
+    {
+        var pidFile = Path.Combine(BaseDir, "run", "master.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) || !IsOurs(pid))
+        {
+            return;
+        }
+
+        _ = Kill(pid, 15);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline && IsAlive(pid))
+        {
+            Thread.Sleep(50);
+        }
+
+        if (IsAlive(pid))
+        {
+            _ = Kill(pid, 9);
+        }
+
+        File.Delete(pidFile);
     }
 
     private string BuildConfig()
@@ -563,6 +608,19 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         return (process.ExitCode, output.IsCompletedSuccessfully ? stdout.Result + stderr.Result : "");
     }
 
+    // A master that died leaves its pid file behind, and the number may belong to another process by now.
+    private bool IsOurs(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(ConfigPath, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     // The daemonized master is not our child; where nobody reaps it, it lingers as a zombie after exiting.
     private static bool IsAlive(int pid)
     {
@@ -615,6 +673,9 @@ public sealed record DovecotServerOptions
     /// logins checked by a <c>passdb oauth2</c> against it. <c>null</c> (the default): passwords only.
     /// </summary>
     public string? OAuth2IntrospectionUrl { get; init; }
+
+    /// <summary>Where the listening ports come from (default <see cref="Processes.LoopbackPort.Free"/>); a test of the fixture can hand out a taken one.</summary>
+    public Func<int>? ChoosePort { get; init; }
 }
 
 /// <summary>A Dovecot master user's name and password.</summary>
