@@ -1,8 +1,12 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Ligbox.Console.Tests.Infrastructure;
+using Ligbox.Core;
+using Ligbox.Tools;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace Ligbox.Console.Tests.Security;
 
@@ -30,6 +34,39 @@ public class SecurityAppFactory(IDictionary<string, string?> extra, string? envi
         {
             builder.UseEnvironment(environment);
         }
+    }
+
+    /// <summary>
+    /// Builds and starts the console as <c>Program</c> does, with this factory's settings and environment, and
+    /// returns the error that stopped it (the test fails if it starts). WebApplicationFactory is not used for
+    /// this: when the app's own start fails fast, the factory can reach the app's services after the app has
+    /// disposed them, and reports an ObjectDisposedException in place of the error.
+    /// </summary>
+    public async Task<Exception> StartFailureAsync()
+    {
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+            {
+                EnvironmentName = environment ?? "Development",
+                ApplicationName = typeof(Program).Assembly.GetName().Name,
+            });
+            builder.Configuration.AddInMemoryCollection(Settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.AddLigboxCore();
+            builder.Services.AddLigboxTools();
+            builder.AddLigboxConsole();
+            await using var app = builder.Build();
+            app.UseLigboxConsole();
+            await app.StartAsync();
+            await app.StopAsync();
+        }
+        catch (Exception error)
+        {
+            return error;
+        }
+
+        throw new Xunit.Sdk.XunitException("The console started; it should have refused.");
     }
 
     /// <summary>One request as if it came from <paramref name="remote"/> (TestServer lets the test set the connection).</summary>

@@ -70,25 +70,28 @@ public class SignInTests
         var client = Browser(app);
         await PostLoginAsync(client, "warm@ligbox.test", "x"); // JIT and first hash out of the measurement
 
-        async Task<double> MedianAsync(string email)
+        async Task<double> TimeAsync(string email, int i)
         {
-            var times = new List<double>();
-            for (var i = 0; i < 5; i++)
+            var token = SecurityAppFactory.AntiforgeryToken(await client.GetStringAsync("/account/login"));
+            var watch = Stopwatch.StartNew();
+            using var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                var token = SecurityAppFactory.AntiforgeryToken(await client.GetStringAsync("/account/login"));
-                var watch = Stopwatch.StartNew();
-                using var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["email"] = email, ["password"] = "Wrong-Password-" + i, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
-                }));
-                times.Add(watch.Elapsed.TotalMilliseconds);
-            }
-
-            return times.Order().ElementAt(2);
+                ["email"] = email, ["password"] = "Wrong-Password-" + i, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+            }));
+            return watch.Elapsed.TotalMilliseconds;
         }
 
-        var unknown = await MedianAsync("nobody.timing@ligbox.test");
-        var known = await MedianAsync(LigboxAppFactory.AdminEmail);
+        // Alternate the two, so that a burst of load from the rest of the suite falls on both alike.
+        var unknownTimes = new List<double>();
+        var knownTimes = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            unknownTimes.Add(await TimeAsync("nobody.timing@ligbox.test", i));
+            knownTimes.Add(await TimeAsync(LigboxAppFactory.AdminEmail, i));
+        }
+
+        var unknown = unknownTimes.Order().ElementAt(3);
+        var known = knownTimes.Order().ElementAt(3);
 
         // Before the fix: ~3 ms against ~55 ms. The password hash dominates both now.
         Assert.True(unknown > known * 0.5, $"unknown account {unknown:0} ms, wrong password {known:0} ms");
