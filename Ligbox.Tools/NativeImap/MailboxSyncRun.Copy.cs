@@ -34,7 +34,7 @@ internal sealed partial class MailboxSyncRun
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
             {
                 var summaries = (await src.FetchAsync(chunk, request, ct)).OrderBy(s => s.UniqueId.Id).ToList();
-                var unit = new CopyUnit();
+                var unit = new CopyUnit(_bodies.NewBatch());
                 long unitBytes = 0;
                 var returned = new HashSet<uint>(summaries.Select(s => s.UniqueId.Id));
                 foreach (var summary in summaries)
@@ -58,7 +58,7 @@ internal sealed partial class MailboxSyncRun
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
                             await FetchBodiesAsync(src, unit, ct);
                             await writer.WriteAsync(unit, ct);
-                            unit = new CopyUnit();
+                            unit = new CopyUnit(_bodies.NewBatch());
                             unitBytes = 0;
                         }
 
@@ -122,8 +122,8 @@ internal sealed partial class MailboxSyncRun
             }
             else if (stream.CanSeek)
             {
-                // One copy, straight into the array kept until the append (not a growing buffer copied again).
-                var bytes = GC.AllocateUninitializedArray<byte>((int)(stream.Length - stream.Position));
+                // One copy, straight into the batch's slab (BodySlabs), kept until the append.
+                var bytes = unit.Bodies.Reserve((int)(stream.Length - stream.Position));
                 await stream.ReadExactlyAsync(bytes, token);
                 pending.Bytes = bytes;
             }
@@ -149,7 +149,7 @@ internal sealed partial class MailboxSyncRun
         var pairs = new List<UidPair>();
         var failed = new List<uint>();
         // A message whose body the source did not return was expunged meanwhile: nothing to copy or retry.
-        var ready = unit.ToCopy.Where(m => m.Bytes is not null || m.File is not null).ToList();
+        var ready = unit.ToCopy.Where(m => m.Bytes.HasValue || m.File is not null).ToList();
 
         RequestMoreLanes();
         var connection = Destination;
@@ -176,7 +176,7 @@ internal sealed partial class MailboxSyncRun
             foreach (var pending in group)
             {
                 // The fetched bytes as they are: no parse, no re-serialisation (RawMessage).
-                var message = pending.File is not null ? _rawMessages.Rent(pending.File) : _rawMessages.Rent(pending.Bytes!);
+                var message = pending.File is not null ? _rawMessages.Rent(pending.File) : _rawMessages.Rent(pending.Bytes!.Value);
                 messages.Add(message);
                 requests.Add(new AppendRequest(message, CleanFlags(pending.Summary.Flags))
                 {
@@ -406,13 +406,16 @@ internal sealed partial class MailboxSyncRun
     private sealed class PendingMessage(IMessageSummary summary)
     {
         public IMessageSummary Summary { get; } = summary;
-        public byte[]? Bytes { get; set; }
+        public ReadOnlyMemory<byte>? Bytes { get; set; }
         public SpoolFile? File { get; set; }
     }
 
     /// <summary>A batch handed from the reader to the appenders, committed as one.</summary>
-    private sealed class CopyUnit : IDisposable
+    private sealed class CopyUnit(BodySlabs.Batch bodies) : IDisposable
     {
+        /// <summary>Where the bodies of the small messages are kept until the append.</summary>
+        public BodySlabs.Batch Bodies { get; } = bodies;
+
         public List<PendingMessage> ToCopy { get; } = [];
         public List<UidPair> Matched { get; } = [];
         public List<FlagFix> FlagFixes { get; } = [];
@@ -427,6 +430,8 @@ internal sealed partial class MailboxSyncRun
                 message.File = null;
                 message.Bytes = null;
             }
+
+            Bodies.Dispose();
         }
     }
 }

@@ -21,6 +21,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly Throttle _throttle;
     // The APPEND's messages, reused: each lane appends one group (at most MultiAppendSize) at a time.
     private readonly RawMessage.Pool _rawMessages;
+    // The small messages' bodies between FETCH and APPEND, in slabs reused from batch to batch.
+    private readonly BodySlabs _bodies;
     private readonly Stopwatch _clock = new();
     private readonly List<FolderRun> _folders = [];
     private readonly List<MissingMessage> _missing = [];
@@ -56,6 +58,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _logger = logger;
         _key = request.EffectiveMailboxKey;
         _rawMessages = new RawMessage.Pool(options.AppendConnectionsPerMailbox * options.MultiAppendSize);
+        // The batches in flight hold at most three times the mailbox's batch budget (each lane: one filling, one
+        // waiting, one appending); keep that many slabs, plus the part-filled last slab of each batch.
+        _bodies = new BodySlabs((int)Math.Min(4096, (3L * options.BatchBytes / BodySlabs.SlabBytes) + (3L * options.AppendConnectionsPerMailbox)));
         _throttle = new Throttle(request.MaxMessagesPerSecond ?? options.MaxMessagesPerSecond, request.MaxBytesPerSecond ?? options.MaxBytesPerSecond);
     }
 

@@ -26,7 +26,7 @@ internal static class RawMessage
     private static readonly ParserOptions TemplateOptions = CreateTemplateOptions();
 
     /// <summary>A message that writes <paramref name="bytes"/>; the caller keeps them.</summary>
-    public static MimeMessage Create(byte[] bytes) => Attach(CreateEmpty(), bytes);
+    public static MimeMessage Create(ReadOnlyMemory<byte> bytes) => Attach(CreateEmpty(), bytes);
 
     /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
     public static MimeMessage Create(SpoolFile file) => Attach(CreateEmpty(), file);
@@ -39,10 +39,10 @@ internal static class RawMessage
         return message;
     }
 
-    private static MimeMessage Attach(MimeMessage message, byte[] bytes)
+    private static MimeMessage Attach(MimeMessage message, ReadOnlyMemory<byte> bytes)
     {
         byte previous = 0;
-        Part(message).Attach(bytes, null, CountBareLineFeeds(bytes, ref previous));
+        Part(message).Attach(bytes, null, CountBareLineFeeds(bytes.Span, ref previous));
         return message;
     }
 
@@ -78,7 +78,7 @@ internal static class RawMessage
         }
 
         /// <summary>A message that writes <paramref name="bytes"/>; <see cref="Return"/> it after the APPEND.</summary>
-        public MimeMessage Rent(byte[] bytes) => Attach(Take(), bytes);
+        public MimeMessage Rent(ReadOnlyMemory<byte> bytes) => Attach(Take(), bytes);
 
         /// <summary>A message that writes the whole of <paramref name="file"/>; <see cref="Return"/> it after the APPEND.</summary>
         public MimeMessage Rent(SpoolFile file) => Attach(Take(), file);
@@ -155,7 +155,7 @@ internal static class RawMessage
     internal sealed class RawPart : MimePart
     {
         private const int ChunkSize = 81920;
-        private byte[]? _bytes;
+        private ReadOnlyMemory<byte>? _bytes;
         private SpoolFile? _file;
         private long _bareLineFeeds;
 
@@ -164,13 +164,13 @@ internal static class RawMessage
         {
         }
 
-        public void Attach(byte[]? bytes, SpoolFile? file, long bareLineFeeds) => (_bytes, _file, _bareLineFeeds) = (bytes, file, bareLineFeeds);
+        public void Attach(ReadOnlyMemory<byte>? bytes, SpoolFile? file, long bareLineFeeds) => (_bytes, _file, _bareLineFeeds) = (bytes, file, bareLineFeeds);
 
         /// <summary>Whether the part has bytes or a file to write (a message back in its pool has neither).</summary>
-        public bool IsAttached => _bytes is not null || _file is not null;
+        public bool IsAttached => _bytes.HasValue || _file is not null;
 
         /// <summary>The literal's length: the bytes plus a CR for every bare LF.</summary>
-        public long Length => (_bytes?.LongLength ?? _file!.Length) + _bareLineFeeds;
+        public long Length => (_bytes?.Length ?? _file!.Length) + _bareLineFeeds;
 
         public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
         {
@@ -188,9 +188,9 @@ internal static class RawMessage
             }
 
             byte previous = 0;
-            if (_bytes is not null)
+            if (_bytes is { } bytes)
             {
-                Write(stream, _bytes, ref previous, cancellationToken);
+                Write(stream, bytes.Span, ref previous, cancellationToken);
                 return;
             }
 
@@ -219,9 +219,9 @@ internal static class RawMessage
                 return;
             }
 
-            if (_bytes is not null)
+            if (_bytes is { } bytes)
             {
-                await stream.WriteAsync(_bytes, cancellationToken);
+                await stream.WriteAsync(bytes, cancellationToken);
                 return;
             }
 

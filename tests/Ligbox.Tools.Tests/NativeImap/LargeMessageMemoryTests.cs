@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Ligbox.Testing.Dovecot;
 using Ligbox.Tools.NativeImap;
 
 namespace Ligbox.Tools.Tests.NativeImap;
@@ -81,6 +82,32 @@ public sealed class LargeMessageMemoryTests : IClassFixture<ImapServersFixture>
         // The whole copy allocates about half the messages' size (8.5 of 16.1 MB when measured); with the bodies in
         // memory (the defaults before 512 KiB) it allocated twice their size (33.4 MB).
         Assert.True(allocated < stats.BytesTransferred,
+            $"allocated {allocated / 1048576.0:0.0} MB while copying {stats.BytesTransferred / 1048576.0:0.0} MB");
+    }
+
+    [Fact]
+    public async Task SmallBodiesWaitInReusedSlabs_NotInAnArrayEach()
+    {
+        // 400 messages of ~40 KB in batches of 1 MiB: each body waits for its APPEND in a slab that the next batch
+        // reuses (BodySlabs). Measured: 5.0 MB allocated for 15.5 MB copied; with an array per body, 19.8 MB.
+        const int Count = 400;
+        var source = _servers.NewAccount(_servers.Source);
+        var destination = _servers.NewAccount(_servers.Destination);
+        var line = new string('q', 76) + "\r\n";
+        var body = string.Concat(Enumerable.Repeat(line, 520));
+        await _servers.Source.SeedMaildirAsync(source.User, "INBOX", Enumerable.Range(0, Count).Select(i => new SeedRawMessage(
+            Encoding.ASCII.GetBytes($"From: Ana <ana@example.com>\r\nTo: Bruno <bruno@example.com>\r\nSubject: note {i}\r\n"
+                + $"Message-ID: <note-{i}@test.ligbox>\r\nDate: Mon, 1 May 2023 12:00:00 +0000\r\n\r\n{i}\r\n{body}"),
+            new DateTimeOffset(2023, 5, 1, 12, 0, 0, TimeSpan.Zero).AddMinutes(i))));
+
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { BatchBytes = 1024 * 1024 });
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var stats = await engine.SyncAsync(new SyncRequest { Source = source, Destination = destination }, new InMemorySyncStateStore());
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(Count, stats.MessagesTransferred);
+        Assert.Equal(await Mailbox.SnapshotAsync(_servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(_servers.Destination, destination, "INBOX"));
+        Assert.True(allocated < stats.BytesTransferred / 2,
             $"allocated {allocated / 1048576.0:0.0} MB while copying {stats.BytesTransferred / 1048576.0:0.0} MB");
     }
 
