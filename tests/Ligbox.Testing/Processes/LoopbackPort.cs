@@ -15,7 +15,7 @@ public static class LoopbackPort
 {
     private const int Lowest = 10_000;
     private static readonly int Highest = EphemeralStart() - 1;
-    private static int _next = Lowest + (Environment.ProcessId * 7919 % Math.Max(1, Highest - Lowest));
+    private static int _next = StartFor(Environment.ProcessId);
     private static readonly object Gate = new();
 
     /// <summary>A port free on 127.0.0.1 a moment ago, outside the range outgoing connections use.</summary>
@@ -36,6 +36,9 @@ public static class LoopbackPort
 
         throw new InvalidOperationException($"No free port on 127.0.0.1 between {Lowest} and {Highest}.");
     }
+
+    /// <summary>Where a process with this id starts looking (in 64 bits: pids go up to 4,194,304).</summary>
+    public static int StartFor(int processId) => Lowest + (int)((long)processId * 7919 % Math.Max(1, Highest - Lowest));
 
     private static bool CanListen(int port)
     {

@@ -24,6 +24,17 @@ public sealed class TestServerPortTests
         listener.Start();
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(32_768)]
+    [InlineData(4_194_304)]
+    public void EveryProcessId_StartsInsideTheRange(int processId)
+    {
+        var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0]);
+
+        Assert.InRange(LoopbackPort.StartFor(processId), 10_000, ephemeralStart - 1);
+    }
+
     [Fact]
     public async Task Dovecot_WhosePortIsTakenBeforeItBinds_StartsOnAnother_AndLeavesNoMasterBehind()
     {
