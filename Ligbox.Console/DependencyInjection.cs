@@ -5,7 +5,9 @@ using Ligbox.Console.Localization;
 using Ligbox.Console.Operations;
 using Ligbox.Console.Realtime;
 using Ligbox.Console.Security;
+using Ligbox.Core;
 using Ligbox.Core.Accounts;
+using Ligbox.Tools;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -16,6 +18,20 @@ namespace Ligbox.Console;
 public static class DependencyInjection
 {
     private const string SmartScheme = "Ligbox";
+
+    /// <summary>
+    /// The whole console on <paramref name="builder"/>: Core, the tools and the console's own services, built, with
+    /// its request pipeline. <c>Program</c> runs it; the start-up tests start it to see what stops it.
+    /// </summary>
+    public static WebApplication BuildLigboxConsole(this WebApplicationBuilder builder)
+    {
+        builder.AddLigboxCore();
+        builder.Services.AddLigboxTools();
+        builder.AddLigboxConsole();
+        var app = builder.Build();
+        app.UseLigboxConsole();
+        return app;
+    }
 
     public static WebApplicationBuilder AddLigboxConsole(this WebApplicationBuilder builder)
     {

@@ -1,14 +1,6 @@
 using Ligbox.Console;
-using Ligbox.Core;
-using Ligbox.Tools;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddLigboxCore();
-builder.Services.AddLigboxTools();
-builder.AddLigboxConsole();
-
-var app = builder.Build();
-app.UseLigboxConsole();
+var app = WebApplication.CreateBuilder(args).BuildLigboxConsole();
 app.Run();
 
 /// <summary>Entry point, public so WebApplicationFactory can reach it in tests.</summary>

@@ -18,39 +18,31 @@ internal sealed class BodySlabs(int keep)
     /// <summary>Bodies over this get an array of their own: packed, they could leave up to this much of a slab unused.</summary>
     public const int MaxPackedBytes = SlabBytes / 4;
 
-    private readonly Stack<byte[]> _free = new();
-    private readonly Lock _lock = new();
+    private readonly FreeList<byte[]> _free = new(keep);
     private int _made;
 
     /// <summary>Slabs made so far (a slab given back and taken again is not made again).</summary>
     public int Made => Volatile.Read(ref _made);
+
+    /// <summary>
+    /// The slabs of one mailbox's run: its batches in flight hold at most three times its batch budget (each lane:
+    /// one filling, one waiting, one appending), so it keeps that many, plus the part-filled last slab of each batch.
+    /// </summary>
+    public static BodySlabs ForMailbox(NativeImapOptions options) =>
+        new((int)Math.Min(4096, (3L * options.BatchBytes / SlabBytes) + (3L * options.AppendConnectionsPerMailbox)));
 
     /// <summary>Space for one batch's bodies; dispose it when the batch is done with them.</summary>
     public Batch NewBatch() => new(this);
 
     private byte[] Take()
     {
-        lock (_lock)
+        if (_free.TryTake(out var slab))
         {
-            if (_free.TryPop(out var slab))
-            {
-                return slab;
-            }
+            return slab;
         }
 
         Interlocked.Increment(ref _made);
         return GC.AllocateUninitializedArray<byte>(SlabBytes);
-    }
-
-    private void Give(byte[] slab)
-    {
-        lock (_lock)
-        {
-            if (_free.Count < keep)
-            {
-                _free.Push(slab);
-            }
-        }
     }
 
     /// <summary>One batch's bodies: filled by one reader, then read by the APPEND; not thread-safe.</summary>
@@ -83,7 +75,7 @@ internal sealed class BodySlabs(int keep)
         {
             foreach (var slab in _slabs)
             {
-                owner.Give(slab);
+                owner._free.TryGive(slab);
             }
 
             _slabs.Clear();

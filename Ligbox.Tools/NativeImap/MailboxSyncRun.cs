@@ -58,9 +58,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _logger = logger;
         _key = request.EffectiveMailboxKey;
         _rawMessages = new RawMessage.Pool(options.AppendConnectionsPerMailbox * options.MultiAppendSize);
-        // The batches in flight hold at most three times the mailbox's batch budget (each lane: one filling, one
-        // waiting, one appending); keep that many slabs, plus the part-filled last slab of each batch.
-        _bodies = new BodySlabs((int)Math.Min(4096, (3L * options.BatchBytes / BodySlabs.SlabBytes) + (3L * options.AppendConnectionsPerMailbox)));
+        _bodies = BodySlabs.ForMailbox(options);
         _throttle = new Throttle(request.MaxMessagesPerSecond ?? options.MaxMessagesPerSecond, request.MaxBytesPerSecond ?? options.MaxBytesPerSecond);
     }
 

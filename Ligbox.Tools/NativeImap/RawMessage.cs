@@ -62,20 +62,10 @@ internal static class RawMessage
     /// </summary>
     internal sealed class Pool(int capacity)
     {
-        private readonly Stack<MimeMessage> _free = new();
-        private readonly Lock _lock = new();
+        private readonly FreeList<MimeMessage> _free = new(capacity);
 
         /// <summary>Messages waiting for reuse.</summary>
-        public int Count
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _free.Count;
-                }
-            }
-        }
+        public int Count => _free.Count;
 
         /// <summary>A message that writes <paramref name="bytes"/>; <see cref="Return"/> it after the APPEND.</summary>
         public MimeMessage Rent(ReadOnlyMemory<byte> bytes) => Attach(Take(), bytes);
@@ -87,30 +77,13 @@ internal static class RawMessage
         public void Return(MimeMessage message)
         {
             Part(message).Attach(null, null, 0);
-            lock (_lock)
+            if (!_free.TryGive(message))
             {
-                if (_free.Count < capacity)
-                {
-                    _free.Push(message);
-                    return;
-                }
+                message.Dispose();
             }
-
-            message.Dispose();
         }
 
-        private MimeMessage Take()
-        {
-            lock (_lock)
-            {
-                if (_free.TryPop(out var message))
-                {
-                    return message;
-                }
-            }
-
-            return CreateEmpty();
-        }
+        private MimeMessage Take() => _free.TryTake(out var message) ? message : CreateEmpty();
     }
 
     private static ParserOptions CreateTemplateOptions()

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Ligbox.Console.Tests.Infrastructure;
-using Ligbox.Core;
-using Ligbox.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -53,11 +51,7 @@ public class SecurityAppFactory(IDictionary<string, string?> extra, string? envi
             });
             builder.Configuration.AddInMemoryCollection(Settings);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.AddLigboxCore();
-            builder.Services.AddLigboxTools();
-            builder.AddLigboxConsole();
-            await using var app = builder.Build();
-            app.UseLigboxConsole();
+            await using var app = builder.BuildLigboxConsole();
             await app.StartAsync();
             await app.StopAsync();
         }

@@ -128,9 +128,9 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
 
         Running[this] = 0;
         // A port that was free when chosen can be taken before Dovecot binds it: choose again, a few times.
+        var choose = _options.ChoosePort ?? LoopbackPort.Free;
         for (var attempt = 1; ; attempt++)
         {
-            var choose = _options.ChoosePort ?? LoopbackPort.Free;
             Port = choose();
             ImapsPort = _options.Tls is null ? 0 : choose();
             await File.WriteAllTextAsync(ConfigPath, BuildConfig(), cancellationToken);
@@ -609,17 +609,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
     }
 
     // A master that died leaves its pid file behind, and the number may belong to another process by now.
-    private bool IsOurs(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(ConfigPath, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private bool IsOurs(int pid) => ProcessTable.CommandLine(pid)?.Contains(ConfigPath, StringComparison.Ordinal) == true;
 
     // The daemonized master is not our child; where nobody reaps it, it lingers as a zombie after exiting.
     private static bool IsAlive(int pid)

@@ -14,11 +14,9 @@ public sealed class TestServerPortTests
     [Fact]
     public void FreePorts_AreBelowTheRangeOutgoingConnectionsUse_AndCanBeListenedOn()
     {
-        var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0]);
-
         var ports = Enumerable.Range(0, 20).Select(_ => LoopbackPort.Free()).ToList();
 
-        Assert.All(ports, port => Assert.InRange(port, 1_024, ephemeralStart - 1));
+        Assert.All(ports, port => Assert.InRange(port, 1_024, EphemeralStart() - 1));
         Assert.Equal(ports.Count, ports.Distinct().Count());
         using var listener = new TcpListener(IPAddress.Loopback, ports[^1]);
         listener.Start();
@@ -30,9 +28,7 @@ public sealed class TestServerPortTests
     [InlineData(4_194_304)]
     public void EveryProcessId_StartsInsideTheRange(int processId)
     {
-        var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0]);
-
-        Assert.InRange(LoopbackPort.StartFor(processId), 10_000, ephemeralStart - 1);
+        Assert.InRange(LoopbackPort.StartFor(processId), 10_000, EphemeralStart() - 1);
     }
 
     [Fact]
@@ -59,24 +55,9 @@ public sealed class TestServerPortTests
             server.Dispose();
         }
 
-        Assert.Empty(DovecotProcessesUsing(server.ConfigPath));
+        Assert.Empty(ProcessTable.WithCommandLineContaining(server.ConfigPath));
     }
 
-    private static List<int> DovecotProcessesUsing(string configPath) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(Path.GetFileName)
-            .Where(name => int.TryParse(name, out _))
-            .Where(pid =>
-            {
-                try
-                {
-                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(configPath, StringComparison.Ordinal);
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            })
-            .Select(pid => int.Parse(pid!))
-            .ToList();
+    private static int EphemeralStart() =>
+        int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0]);
 }
