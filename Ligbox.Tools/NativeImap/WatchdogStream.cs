@@ -76,9 +76,10 @@ internal sealed class WatchdogStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Volatile.Write(ref _readSince, Stopwatch.GetTimestamp());
+        int read;
         try
         {
-            return await _inner.ReadAsync(buffer, cancellationToken);
+            read = await _inner.ReadAsync(buffer, cancellationToken);
         }
         catch (Exception ex) when (Failed(ex, _readTimeout) is { } failure)
         {
@@ -88,6 +89,9 @@ internal sealed class WatchdogStream : Stream
         {
             Volatile.Write(ref _readSince, 0);
         }
+
+        // Closing the socket under a waiting read can also end it as if the peer had closed (0 bytes).
+        return read == 0 && _timedOut ? throw TimedOut(_readTimeout, null) : read;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -145,11 +149,13 @@ internal sealed class WatchdogStream : Stream
         _inner.Dispose();
         if (_timedOut)
         {
-            return new TimeoutException($"Operation timed out after {timeout} milliseconds", ex);
+            return TimedOut(timeout, ex);
         }
 
         return ex is SocketException ? new IOException(ex.Message, ex) : null;
     }
+
+    private static TimeoutException TimedOut(int timeout, Exception? inner) => new($"Operation timed out after {timeout} milliseconds", inner);
 
     private void Check()
     {

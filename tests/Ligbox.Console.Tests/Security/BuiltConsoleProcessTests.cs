@@ -58,6 +58,15 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
         var log = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        // The handlers append on their own threads: read the log under the same lock.
+        string Log()
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -66,8 +75,8 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
             HttpResponseMessage? login = null;
             for (var waited = Stopwatch.StartNew(); login is null; await Task.Delay(500))
             {
-                Assert.False(process.HasExited, $"The console exited ({(process.HasExited ? process.ExitCode : 0)}):\n{log}");
-                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(240), $"The console did not answer on port {port}:\n{log}");
+                Assert.False(process.HasExited, $"The console exited ({(process.HasExited ? process.ExitCode : 0)}):\n{Log()}");
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(240), $"The console did not answer on port {port}:\n{Log()}");
                 try
                 {
                     login = await http.GetAsync("account/login");
@@ -94,7 +103,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            output.WriteLine(log.ToString());
+            output.WriteLine(Log());
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(work, recursive: true);
         }
