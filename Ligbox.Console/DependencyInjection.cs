@@ -30,6 +30,7 @@ public static class DependencyInjection
         builder.AddLigboxConsole();
         var app = builder.Build();
         app.UseLigboxConsole();
+        RuntimeMemorySettings.LogAtStart(app);
         return app;
     }
 

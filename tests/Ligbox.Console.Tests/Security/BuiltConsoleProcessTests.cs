@@ -11,7 +11,8 @@ namespace Ligbox.Console.Tests.Security;
 /// <summary>
 /// The build output started as an operator would without the launch profile
 /// (<c>dotnet Ligbox.Console/bin/Release/net10.0/Ligbox.Console.dll</c>, Production): it listens where
-/// ASPNETCORE_URLS says, serves its static assets (they all answered 500 before), and sends no Server header.
+/// ASPNETCORE_URLS says, serves its static assets (they all answered 500 before), sends no Server header, and runs
+/// with the garbage collector settings the project ships (docs/sizing.md).
 /// </summary>
 public class BuiltConsoleProcessTests(ITestOutputHelper output)
 {
@@ -88,6 +89,8 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
 
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
             Assert.False(login.Headers.Contains("Server"), "no Server header");
+            // Issue 18: the shipped GC settings (Ligbox.Console.csproj) are the ones the process got.
+            Assert.Contains("Memory: Workstation GC, concurrent, gen0 budget at most 8 MiB, conserve memory 7", Log());
             var html = await login.Content.ReadAsStringAsync();
             var mudCss = Regex.Match(html, "href=\"(_content/MudBlazor/[^\"]+\\.css)\"").Groups[1].Value;
             Assert.NotEmpty(mudCss);
