@@ -25,11 +25,11 @@ internal sealed class BodySlabs(int keep)
     public int Made => Volatile.Read(ref _made);
 
     /// <summary>
-    /// The slabs of one mailbox's run: its batches in flight hold at most three times its batch budget (each lane:
-    /// one filling, one waiting, one appending), so it keeps that many, plus the part-filled last slab of each batch.
+    /// The slabs of one mailbox's run: its batches in flight hold at most twice its batch budget (each lane: one
+    /// being fetched, one being appended), so it keeps that many, plus the part-filled last slab of each batch.
     /// </summary>
     public static BodySlabs ForMailbox(NativeImapOptions options) =>
-        new((int)Math.Min(4096, (3L * options.BatchBytes / SlabBytes) + (3L * options.AppendConnectionsPerMailbox)));
+        new((int)Math.Min(4096, (2L * options.BatchBytes / SlabBytes) + (2L * options.AppendConnectionsPerMailbox)));
 
     /// <summary>Space for one batch's bodies; dispose it when the batch is done with them.</summary>
     public Batch NewBatch() => new(this);

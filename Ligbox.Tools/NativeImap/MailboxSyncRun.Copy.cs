@@ -16,7 +16,7 @@ internal sealed partial class MailboxSyncRun
     /// <summary>
     /// Reads the source (one connection): identity headers of a chunk of candidate UIDs, matches them
     /// against the destination index, then fetches the bodies to copy in byte-bounded units. Runs one unit
-    /// ahead of the appenders, so reading and writing overlap.
+    /// ahead of the appender, so reading and writing overlap.
     /// </summary>
     private async Task ProduceUnitsAsync(
         ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct)
@@ -56,8 +56,7 @@ internal sealed partial class MailboxSyncRun
                         if (unit.ToCopy.Count > 0 && (unitBytes + size > unitBudget || size > _options.LargeMessageBytes))
                         {
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
-                            await FetchBodiesAsync(src, unit, ct);
-                            await writer.WriteAsync(unit, ct);
+                            await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
                             unit = new CopyUnit(_bodies.NewBatch());
                             unitBytes = 0;
                         }
@@ -72,8 +71,7 @@ internal sealed partial class MailboxSyncRun
                 // UIDs that vanished between SEARCH and FETCH are done with as well.
                 unit.HandledUids.AddRange(chunk.Select(u => u.Id).Where(u => !returned.Contains(u)));
                 unit.HighestUid = chunk.Max(u => u.Id);
-                await FetchBodiesAsync(src, unit, ct);
-                await writer.WriteAsync(unit, ct);
+                await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
             }
 
             writer.TryComplete();
@@ -82,6 +80,24 @@ internal sealed partial class MailboxSyncRun
         {
             writer.TryComplete(ex);
         }
+    }
+
+    /// <summary>
+    /// Fetches a unit's bodies once the appender has taken the unit before it, then hands it over. A lane so holds
+    /// the bodies of two units at most: the one being appended and the one being fetched. Fetching as soon as the
+    /// previous unit was handed over kept a third one waiting in the channel: a third more of the mailbox's memory
+    /// for no faster copy, since the appender is the slower side (docs/performance.md, session 14).
+    /// </summary>
+    internal static async Task HandOverAsync<TUnit>(
+        ChannelWriter<TUnit> writer, TUnit unit, Func<TUnit, CancellationToken, Task> fetchBodies, CancellationToken ct)
+    {
+        if (!await writer.WaitToWriteAsync(ct))
+        {
+            throw new ChannelClosedException();
+        }
+
+        await fetchBodies(unit, ct);
+        await writer.WriteAsync(unit, ct);
     }
 
     private async Task<IndexEntry?> MatchAsync(ImapFolder src, IMessageSummary summary, IdentityIndex index, CancellationToken ct)

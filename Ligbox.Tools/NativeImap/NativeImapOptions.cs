@@ -24,9 +24,9 @@ public sealed class NativeImapOptions
 
     /// <summary>
     /// Most bytes of message data a mailbox holds per batch (bounds memory with large messages). Its lanes share it:
-    /// each lane's batches hold at most BatchBytes / <see cref="AppendConnectionsPerMailbox"/>, and a lane holds up to
-    /// three batches (being fetched, waiting, being appended), so a mailbox holds about 3 × BatchBytes at most, with
-    /// one lane or four. 8 MiB: a lane's batch still holds ~400 messages of 5 KB, and the console's memory grows by
+    /// each lane's batches hold at most BatchBytes / <see cref="AppendConnectionsPerMailbox"/>, and a lane holds the
+    /// bodies of two batches at most (being fetched, being appended), so a mailbox holds about 2 × BatchBytes at most,
+    /// with one lane or four. 8 MiB: a lane's batch still holds ~400 messages of 5 KB, and the console's memory grows by
     /// ~15 MB per mailbox synced at once instead of ~45 MB with 32 MiB (docs/sizing.md).
     /// </summary>
     [Range(1024, long.MaxValue)]
