@@ -650,7 +650,20 @@ internal static class MatrixBench
                     // which grows with the folder (300,000 messages: ~720 msg/s at 160,000 not selected, 1,873 msg/s over all selected).
                     if (!folder.IsOpen)
                     {
-                        await folder.OpenAsync(FolderAccess.ReadWrite);
+                        try
+                        {
+                            await folder.OpenAsync(FolderAccess.ReadWrite);
+                        }
+                        catch (Exception ex) when (ex is IOException or ImapProtocolException)
+                        {
+                            // The same Dovecot panic as below (fcntl EDEADLK on dovecot.list.index.log) also hits a
+                            // SELECT that updates the list index: log in again and open once more.
+                            client!.Dispose();
+                            client = await bench.Destination.ConnectAsync(group.User, Password);
+                            folders.Clear();
+                            folders[group.Folder] = folder = await client.GetFolderAsync(group.Folder);
+                            await folder.OpenAsync(FolderAccess.ReadWrite);
+                        }
                     }
 
                     try
