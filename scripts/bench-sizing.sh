@@ -5,7 +5,7 @@
 #
 #  1. CPU (tests/Ligbox.Bench `sizing`): the real console (built Ligbox.Console.dll, its own process, native
 #     engine, SQLite data directory) copies one mailbox between two local Dovecots (destination fsync on):
-#     cpu-small = SIZING_SMALL messages of ~5 KB in 5 folders, cpu-large = SIZING_LARGE messages of
+#     cpu-small = SIZING_SMALL messages of ~5 KB in SIZING_SMALL_FOLDERS folders (5), cpu-large = SIZING_LARGE messages of
 #     SIZING_LARGE_KB KB. Read: user+sys CPU-seconds of the console process (/proc/PID/stat) and of each Dovecot
 #     (master + children) during the run -> CPU s per 1,000 messages, per GB, messages/s and MB/s per core.
 #  2. Memory per concurrent mailbox (same driver): one run of K mailboxes with Ligbox:Runs:MaxConcurrentMailboxes=K,
@@ -13,6 +13,8 @@
 #     SIZING_LARGE_KB KB (enough that a batch reaches the engine's BatchBytes, 32 MiB). Read: the console's peak RSS
 #     (VmHWM reset before the run) and its RSS before -> least-squares slope (MB per mailbox at once) and base.
 #     Every measurement uses a fresh console that first runs a small warm-up mailbox (JIT, first queries).
+#     job (only when SIZING_ROWS names it): one job of SIZING_JOB mailboxes x messages (200x200) of ~5 KB, four
+#     mailboxes at once (the console's default): the console's peak RSS over a job of many mailboxes.
 #  3. Disk per GB of PST in flight: readpst with the console's own arguments (-e -o DIR -D -j 0) on the real PSTs
 #     of ../shared/testdata/pst (SIZING_PST_DIR): extracted bytes / PST bytes and readpst's CPU-seconds.
 #     The upload file (1.0x, kept until deleted) and the TGZ path (streamed, no work area) are from the code.
@@ -20,8 +22,8 @@
 #
 # Usage:  scripts/bench-sizing.sh                       ~10 min on 2 loaded cores
 #         SIZING_REPEAT=1 SIZING_SMALL=1000 SIZING_LARGE=20 SIZING_MAILBOX_LARGE=5 scripts/bench-sizing.sh   quick check
-# Settings (defaults): SIZING_REPEAT (3), SIZING_SMALL (5000), SIZING_LARGE (100), SIZING_LARGE_KB (1024),
-# SIZING_MAILBOX_SMALL (1000), SIZING_MAILBOX_LARGE (40), SIZING_CONCURRENCY (1,2,4,8), SIZING_ROWS (cpu,mem,disk),
+# Settings (defaults): SIZING_REPEAT (3), SIZING_SMALL (5000), SIZING_SMALL_FOLDERS (5), SIZING_LARGE (100), SIZING_LARGE_KB (1024),
+# SIZING_MAILBOX_SMALL (1000), SIZING_MAILBOX_LARGE (40), SIZING_CONCURRENCY (1,2,4,8), SIZING_ROWS (cpu,mem,disk; also job), SIZING_JOB (200x200),
 # SKIP_BUILD=1 (use the existing Release builds). Needs about 3 GB free in /tmp for the destination maildirs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +42,7 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     dotnet build tests/Ligbox.Bench -c Release -nologo -v q >/dev/null
 fi
 
-if [[ $ROWS == *cpu* || $ROWS == *mem* ]]; then
+if [[ $ROWS == *cpu* || $ROWS == *mem* || $ROWS == *job* ]]; then
     # In the background so that Ctrl-C or a TERM to this script reaches the driver, which then stops the console
     # it measures and both Dovecots and removes their directories.
     SIZING_ROWS=$ROWS dotnet tests/Ligbox.Bench/bin/Release/net10.0/Ligbox.Bench.dll sizing \

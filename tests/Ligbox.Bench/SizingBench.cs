@@ -51,12 +51,16 @@ internal static class SizingBench
         var dll = args.Length > 0 ? Path.GetFullPath(args[0]) : throw new ArgumentException("usage: Ligbox.Bench sizing <path of Ligbox.Console.dll>");
         var repeat = Env("SIZING_REPEAT", 3);
         var small = Env("SIZING_SMALL", 5000);
+        var smallFolders = Env("SIZING_SMALL_FOLDERS", 5);
         var large = Env("SIZING_LARGE", 100);
         var largeKb = Env("SIZING_LARGE_KB", 1024);
         var mailboxSmall = Env("SIZING_MAILBOX_SMALL", 1000);
         var mailboxLarge = Env("SIZING_MAILBOX_LARGE", 40);
         var concurrency = (Environment.GetEnvironmentVariable("SIZING_CONCURRENCY") ?? "1,2,4,8").Split(',').Select(int.Parse).ToArray();
         var rows = (Environment.GetEnvironmentVariable("SIZING_ROWS") ?? "cpu,mem").Split(',');
+        // The "job" row: one job of this many mailboxes x small messages each, at the console's default concurrency.
+        var job = (Environment.GetEnvironmentVariable("SIZING_JOB") ?? "200x200").Split('x').Select(int.Parse).ToArray();
+        const int DefaultConcurrency = 4;
 
         using var source = new DovecotServer();
         using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
@@ -99,7 +103,7 @@ internal static class SizingBench
         await SeedAsync(source, "warm", random, 200, 2, 2, largeKb);
         if (rows.Contains("cpu"))
         {
-            sizes["small"] = await SeedAsync(source, "small", random, small, 5, 0, largeKb);
+            sizes["small"] = await SeedAsync(source, "small", random, small, smallFolders, 0, largeKb);
             sizes["large"] = await SeedAsync(source, "large", random, 0, 1, large, largeKb);
         }
 
@@ -108,6 +112,14 @@ internal static class SizingBench
             for (var i = 0; i < concurrency.Max(); i++)
             {
                 sizes[$"mem{i}"] = await SeedAsync(source, $"mem{i}", random, mailboxSmall, 4, mailboxLarge, largeKb);
+            }
+        }
+
+        if (rows.Contains("job"))
+        {
+            for (var i = 0; i < job[0]; i++)
+            {
+                sizes[$"job{i}"] = await SeedAsync(source, $"job{i}", random, job[1], 2, 0, largeKb);
             }
         }
 
@@ -129,6 +141,11 @@ internal static class SizingBench
             if (rows.Contains("mem"))
             {
                 plan.AddRange(concurrency.Select(k => ($"mem-{k}", Enumerable.Range(0, k).Select(i => $"mem{i}").ToArray(), k)));
+            }
+
+            if (rows.Contains("job"))
+            {
+                plan.Add(("job", Enumerable.Range(0, job[0]).Select(i => $"job{i}").ToArray(), DefaultConcurrency));
             }
 
             foreach (var (row, users, k) in plan)
