@@ -30,7 +30,7 @@ public static class DependencyInjection
         builder.AddLigboxConsole();
         var app = builder.Build();
         app.UseLigboxConsole();
-        RuntimeMemorySettings.LogAtStart(app);
+        RuntimeSettings.LogAtStart(app);
         return app;
     }
 
