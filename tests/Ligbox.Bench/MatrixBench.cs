@@ -620,6 +620,17 @@ internal static class MatrixBench
             ImapClient? client = null;
             string? loggedIn = null;
             var folders = new Dictionary<string, IMailFolder>();
+            // After Dovecot killed this connection's imap process: a new login, the folder selected again.
+            async Task<IMailFolder> ReopenAsync(string user, string name)
+            {
+                client!.Dispose();
+                client = await bench.Destination.ConnectAsync(user, Password);
+                folders.Clear();
+                var reopened = folders[name] = await client.GetFolderAsync(name);
+                await reopened.OpenAsync(FolderAccess.ReadWrite);
+                return reopened;
+            }
+
             try
             {
                 // Lazily: a connection takes the next lane only when it has appended all of its current one.
@@ -658,11 +669,7 @@ internal static class MatrixBench
                         {
                             // The same Dovecot panic as below (fcntl EDEADLK on dovecot.list.index.log) also hits a
                             // SELECT that updates the list index: log in again and open once more.
-                            client!.Dispose();
-                            client = await bench.Destination.ConnectAsync(group.User, Password);
-                            folders.Clear();
-                            folders[group.Folder] = folder = await client.GetFolderAsync(group.Folder);
-                            await folder.OpenAsync(FolderAccess.ReadWrite);
+                            folder = await ReopenAsync(group.User, group.Folder);
                         }
                     }
 
@@ -688,11 +695,7 @@ internal static class MatrixBench
                             // Dovecot 2.3 can panic on an fcntl EDEADLK between processes of one user appending to
                             // different folders (dovecot.list.index.log): the process dies, nothing was committed.
                             // Log in again and append once more, as the engine's reconnect does.
-                            client!.Dispose();
-                            client = await bench.Destination.ConnectAsync(group.User, Password);
-                            folders.Clear();
-                            folders[group.Folder] = folder = await client.GetFolderAsync(group.Folder);
-                            await folder.OpenAsync(FolderAccess.ReadWrite);
+                            folder = await ReopenAsync(group.User, group.Folder);
                             await folder.AppendAsync(requests);
                         }
 
