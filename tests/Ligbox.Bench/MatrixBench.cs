@@ -929,11 +929,6 @@ internal static class MatrixBench
 
     // ---------------------------------------------------------------- context
 
-    private static class RunsDefaults
-    {
-        // Ligbox.Core.Runs.RunsOptions.MaxConcurrentMailboxes's default.
-        public static int MaxConcurrentMailboxes { get; } = new Ligbox.Core.Runs.RunsOptions().MaxConcurrentMailboxes;
-    }
 
     private sealed class Context(DovecotServer source, DovecotServer destination) : IAsyncDisposable
     {

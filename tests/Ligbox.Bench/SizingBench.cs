@@ -60,7 +60,6 @@ internal static class SizingBench
         var rows = (Environment.GetEnvironmentVariable("SIZING_ROWS") ?? "cpu,mem").Split(',');
         // The "job" row: one job of this many mailboxes x small messages each, at the console's default concurrency.
         var job = (Environment.GetEnvironmentVariable("SIZING_JOB") ?? "200x200").Split('x').Select(int.Parse).ToArray();
-        const int DefaultConcurrency = 4;
 
         using var source = new DovecotServer();
         using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
@@ -145,7 +144,7 @@ internal static class SizingBench
 
             if (rows.Contains("job"))
             {
-                plan.Add(("job", Enumerable.Range(0, job[0]).Select(i => $"job{i}").ToArray(), DefaultConcurrency));
+                plan.Add(("job", Enumerable.Range(0, job[0]).Select(i => $"job{i}").ToArray(), RunsDefaults.MaxConcurrentMailboxes));
             }
 
             foreach (var (row, users, k) in plan)
