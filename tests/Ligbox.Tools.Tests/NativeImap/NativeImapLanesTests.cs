@@ -18,6 +18,9 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     [GeneratedRegex(@"^C: \S+ EXAMINE (""[^""]+""|\S+)", RegexOptions.Multiline)]
     private static partial Regex ExamineCommand();
 
+    [GeneratedRegex(@"^C: \S+ CREATE (""[^""]+""|\S+)", RegexOptions.Multiline)]
+    private static partial Regex CreateCommand();
+
     private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial, string? prefix = null) =>
         new() { Source = source, Destination = destination, Kind = kind, Mapping = new FolderMappingOptions { DestinationPrefix = prefix } };
 
@@ -66,6 +69,39 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             var folders = appending.SelectMany(c => c.Value).ToList();
             Assert.Equal(6, folders.Count);
             Assert.Equal(6, folders.Distinct(StringComparer.Ordinal).Count());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task MissingDestinationFolders_AreAllCreatedOnOneConnection_BeforeItAppends()
+    {
+        // Created while other lanes append, each CREATE and SUBSCRIBE changes the account's folder list under the lock
+        // every APPEND takes: the engine creates them all first, on lane 0, and the other lanes copy after that.
+        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 8);
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3 });
+
+            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(48, stats.MessagesTransferred);
+            Assert.Equal(0, stats.Errors);
+            var logs = Directory.GetFiles(dir, "destination-*.log").Select(File.ReadAllText).ToList();
+            // Still several lanes appending...
+            Assert.InRange(logs.Count(l => AppendCommand().IsMatch(l)), 2, 3);
+            // ...but one connection created all six folders, every CREATE before its first APPEND.
+            var creating = Assert.Single(logs, l => CreateCommand().IsMatch(l));
+            var creates = CreateCommand().Matches(creating);
+            Assert.Equal(
+                Enumerable.Range(0, 6).Select(f => $"Pasta{f}").Order(StringComparer.Ordinal),
+                creates.Select(m => m.Groups[1].Value.Trim('"')).Order(StringComparer.Ordinal));
+            var firstAppend = AppendCommand().Match(creating);
+            Assert.True(!firstAppend.Success || creates[^1].Index < firstAppend.Index, "a folder was created after the first APPEND");
         }
         finally
         {
