@@ -277,6 +277,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
         // No more lanes than folders waiting: with the biggest folder first, one small folder left behind it would
         // otherwise open every lane, and all but one would log in only to find the queue empty.
         var extra = Math.Min(_options.AppendConnectionsPerMailbox - 1, _work.Count);
+        if (_options.MessagesPerExtraLane > 0)
+        {
+            // And no more than the messages waiting pay for (each lane's logins against its share of the copying).
+            extra = (int)Math.Min(extra, _work.Sum(w => (long)w.Source.Count) / _options.MessagesPerExtraLane);
+        }
+
         lock (_lanesLock)
         {
             for (var i = 0; i < extra; i++)

@@ -18,6 +18,14 @@ public sealed class NativeImapOptions
     [Range(1, 32)]
     public int AppendConnectionsPerMailbox { get; set; } = 4;
 
+    /// <summary>
+    /// Messages the folders left in the queue must hold for each extra lane opened: an extra lane costs two logins
+    /// (and the LISTs MailKit sends after each), which a mailbox of a few hundred messages never wins back, while its
+    /// server spends CPU on them that the mailboxes copied beside it need. 0 opens them for any folder.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MessagesPerExtraLane { get; set; } = 500;
+
     /// <summary>Messages per batch: appended, then recorded in the state store together.</summary>
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 500;

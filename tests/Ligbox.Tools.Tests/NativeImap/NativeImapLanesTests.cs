@@ -49,7 +49,7 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3 });
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
 
             var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
 
@@ -85,7 +85,7 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3 });
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
 
             var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
 
@@ -268,6 +268,41 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     }
 
     [Fact]
+    public async Task ASmallMailbox_IsCopiedOnOneLane_AndABigEnoughOneOnMore()
+    {
+        // Six folders of 12: 60 messages wait once lane 0 has its folder. By default (500 messages per extra lane) no
+        // extra lane pays for its two logins; at 30 messages per lane, two more lanes open (three allowed).
+        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 12);
+        var small = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        var big = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = small, AppendConnectionsPerMailbox = 4 })
+                .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            Assert.Equal(72, stats.MessagesTransferred);
+            Assert.Single(Directory.GetFiles(small, "source-*.log"));
+            Assert.Single(Directory.GetFiles(small, "destination-*.log"));
+
+            var other = servers.NewAccount(servers.Destination, "lanes-dst");
+            stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = big, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 30 })
+                .SyncAsync(Request(source, other), new InMemorySyncStateStore());
+            Assert.Equal(72, stats.MessagesTransferred);
+            // Lane 0 and at most two more (60 / 30), not the three allowed; an extra lane that finds the queue empty
+            // when it is ready does not log in.
+            Assert.InRange(Directory.GetFiles(big, "source-*.log").Length, 2, 3);
+            for (var f = 0; f < 6; f++)
+            {
+                Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, $"Pasta{f}"), await Mailbox.SnapshotAsync(servers.Destination, other, $"Pasta{f}"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(small, recursive: true);
+            Directory.Delete(big, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task NoMoreLanesOpenThanFoldersAreWaiting()
     {
         // Two folders, four lanes allowed: lane 0 takes the big one, one more lane the small one; two more would only
@@ -279,7 +314,7 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 4 });
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 0 });
 
             var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
 
