@@ -42,19 +42,26 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             f => Path.GetFileName(f)!,
             f => AppendCommand().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Trim('"')).ToHashSet(StringComparer.Ordinal));
 
+    /// <summary>Six folders copied on up to three lanes (whatever their size), the protocol logs kept in <paramref name="dir"/>.</summary>
+    private async Task<(ImapEndpoint Source, ImapEndpoint Destination)> SyncSixFoldersOnLanesAsync(string dir, int perFolder)
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder);
+        var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
+
+        var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+        Assert.Equal(6 * perFolder, stats.MessagesTransferred);
+        Assert.Equal(0, stats.Errors);
+        return (source, destination);
+    }
+
     [Fact]
     public async Task EachFolderIsAppendedOnOneConnection_AndFoldersRunOnSeveralLanes()
     {
-        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 12);
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
-
-            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
-
-            Assert.Equal(72, stats.MessagesTransferred);
-            Assert.Equal(0, stats.Errors);
+            var (source, destination) = await SyncSixFoldersOnLanesAsync(dir, perFolder: 12);
             for (var f = 0; f < 6; f++)
             {
                 Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, $"Pasta{f}"), await Mailbox.SnapshotAsync(servers.Destination, destination, $"Pasta{f}"));
@@ -81,16 +88,10 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     {
         // Created while other lanes append, each CREATE and SUBSCRIBE changes the account's folder list under the lock
         // every APPEND takes: the engine creates them all first, on lane 0, and the other lanes copy after that.
-        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 8);
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
-
-            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
-
-            Assert.Equal(48, stats.MessagesTransferred);
-            Assert.Equal(0, stats.Errors);
+            await SyncSixFoldersOnLanesAsync(dir, perFolder: 8);
             var logs = Directory.GetFiles(dir, "destination-*.log").Select(File.ReadAllText).ToList();
             // Still several lanes appending...
             Assert.InRange(logs.Count(l => AppendCommand().IsMatch(l)), 2, 3);
