@@ -39,7 +39,6 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private int _moreLanesRequested;
     // Set once lane 0 has created the destination folders that were missing; the other lanes start copying after it.
     private readonly TaskCompletionSource _foldersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private IReadOnlyList<string> _missingFolders = [];
     private ExceptionDispatchInfo? _laneFailure;
     private long _mailboxTotal;
     private long _mailboxDone;
@@ -101,7 +100,6 @@ internal sealed partial class MailboxSyncRun : IDisposable
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,
                 $"{_request.Source} → {_request.Destination}: {_request.Kind} pass over {mappings.Count} folders, {_mailboxTotal} messages");
 
-            _missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
             var work = new List<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)>(mappings.Count);
             foreach (var mapping in mappings)
             {
@@ -115,7 +113,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
             // copy alone at the end while the other lanes have nothing left to do.
             _work = new(work.OrderByDescending(w => w.Source.Count).ThenByDescending(w => w.Source.Size));
 
-            await RunLanesAsync(first, cancellationToken);
+            var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
+            await RunLanesAsync(first, missingFolders, cancellationToken);
 
             var statistics = BuildStatistics();
             Report(SyncProgressStage.MailboxCompleted, null, 0, 0,
@@ -148,13 +147,13 @@ internal sealed partial class MailboxSyncRun : IDisposable
     /// <see cref="NativeImapOptions.AppendConnectionsPerMailbox"/> lanes. The first failure of any lane stops the others
     /// and is the run's failure.
     /// </summary>
-    private async Task RunLanesAsync(Lane first, CancellationToken cancellationToken)
+    private async Task RunLanesAsync(Lane first, IReadOnlyList<string> missingFolders, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _stopLanes = stop;
         lock (_lanesLock)
         {
-            _laneTasks.Add(FirstLaneAsync(first, stop.Token));
+            _laneTasks.Add(FirstLaneAsync(first, missingFolders, stop.Token));
         }
 
         // An initial pass copies every folder: the other lanes open at once instead of after lane 0's first batch.
@@ -194,42 +193,39 @@ internal sealed partial class MailboxSyncRun : IDisposable
     /// on Dovecot the four lanes' APPENDs of a 25-folder initial pass took a quarter to a half longer
     /// (docs/performance.md, session 15).
     /// </summary>
-    private async Task FirstLaneAsync(Lane lane, CancellationToken ct)
+    private async Task FirstLaneAsync(Lane lane, IReadOnlyList<string> missingFolders, CancellationToken ct)
     {
         _lane.Value = lane;
         // Its folder is taken first, so the other lanes are counted against the folders left for them.
-        (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? first = _work!.TryDequeue(out var item) ? item : null;
-        try
+        var first = TakeFolder();
+        foreach (var name in missingFolders)
         {
-            foreach (var name in _missingFolders)
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                try
+                await GetOrCreateFolderAsync(Destination, name, ct);
+            }
+            catch (Exception ex)
+            {
+                // Only ahead of time: the folder's own pass creates it again and reports what went wrong there,
+                // with its reconnects. A connection that dropped is reconnected by the first folder's pass.
+                if (ct.IsCancellationRequested)
                 {
-                    await GetOrCreateFolderAsync(Destination, name, ct);
+                    break;
                 }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
+
+                Log(LogLevel.Debug, $"folder {name} not created ahead of the pass: {ex.Message}");
+                if (Destination.Client is { IsConnected: false })
                 {
-                    // Only ahead of time: the folder's own pass creates it again and reports what went wrong there,
-                    // with its reconnects. A connection that dropped is reconnected by the first folder's pass.
-                    Log(LogLevel.Debug, $"folder {name} not created ahead of the pass: {ex.Message}");
-                    if (Destination.Client is { IsConnected: false })
-                    {
-                        break;
-                    }
+                    break;
                 }
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            _foldersReady.TrySetResult();
-        }
 
+        _foldersReady.TrySetResult();
         await LaneLoopAsync(lane, ct, first);
     }
+
+    private (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? TakeFolder() => _work!.TryDequeue(out var item) ? item : null;
 
     /// <summary>Takes folders from the queue until it is empty; never throws (a failure is recorded and stops every lane).</summary>
     private async Task LaneLoopAsync(Lane lane, CancellationToken ct, (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? first = null)
@@ -237,11 +233,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
         _lane.Value = lane;
         try
         {
-            var item = first;
-            while (!ct.IsCancellationRequested && (item is not null || _work!.TryDequeue(out var next) && (item = next) is not null))
+            for (var item = first ?? TakeFolder(); item is { } taken && !ct.IsCancellationRequested; item = TakeFolder())
             {
-                var (run, sourceInfo, destinationInfo) = item.Value;
-                item = null;
+                var (run, sourceInfo, destinationInfo) = taken;
                 await WithReconnectAsync(
                     (attempt, token) => SyncFolderAsync(run, attempt == 0 ? sourceInfo : null, attempt == 0 ? destinationInfo : null, token),
                     ct);

@@ -184,11 +184,7 @@ internal static class MatrixBench
         {
             var target = $"warmup{pass}@example.com";
             bench.Destination.AddUser(target, Password);
-            var request = new SyncRequest
-            {
-                Source = new ImapEndpoint(bench.Source.Host, bench.Source.Port, ImapSecurity.None, user, Password),
-                Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, target, Password),
-            };
+            var request = bench.Request(user, target);
             var state = bench.NewStore($"warmup-{pass}");
             var engine = new NativeImapSyncEngine(EngineOptions());
             var results = await engine.SyncManyAsync([request], RunsDefaults.MaxConcurrentMailboxes, state.Store);
@@ -257,11 +253,7 @@ internal static class MatrixBench
         bench.Destination.AddUser(target, Password);
         var clock = Stopwatch.StartNew();
         await bench.Destination.SeedMaildirAsync(target, folder, Enumerable.Range(0, messages).Select(i => Small(2, folder, i)));
-        var request = new SyncRequest
-        {
-            Source = new ImapEndpoint(bench.Source.Host, bench.Source.Port, ImapSecurity.None, user, Password),
-            Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, target, Password),
-        };
+        var request = bench.Request(user, target);
         var state = bench.NewStore("row2-deltas");
         var (src, srcUids) = await StatusAndUidsAsync(bench.Source, user, folder);
         var (dst, dstUids) = await StatusAndUidsAsync(bench.Destination, target, folder);
@@ -512,11 +504,7 @@ internal static class MatrixBench
                 bench.Destination.AddUser(u, Password);
             }
 
-            var requests = users.Zip(ourUsers).Select(p => new SyncRequest
-            {
-                Source = new ImapEndpoint(bench.Source.Host, bench.Source.Port, ImapSecurity.None, p.First, Password),
-                Destination = new ImapEndpoint(bench.Destination.Host, bench.Destination.Port, ImapSecurity.None, p.Second, Password),
-            }).ToList();
+            var requests = users.Zip(ourUsers).Select(p => bench.Request(p.First, p.Second)).ToList();
             var state = bench.NewStore($"{tag}-{rep}");
             var engine = new NativeImapSyncEngine(EngineOptions());
             Settle();
@@ -703,15 +691,11 @@ internal static class MatrixBench
             ImapClient? client = null;
             string? loggedIn = null;
             var folders = new Dictionary<string, IMailFolder>();
-            // After Dovecot killed this connection's imap process: a new login, the folder selected again.
             async Task<IMailFolder> ReopenAsync(string user, string name)
             {
-                client!.Dispose();
-                client = await bench.Destination.ConnectAsync(user, Password);
+                (client, var reopened) = await LogInAgainAsync(bench, client, user, name);
                 folders.Clear();
-                var reopened = folders[name] = await client.GetFolderAsync(name);
-                await reopened.OpenAsync(FolderAccess.ReadWrite);
-                return reopened;
+                return folders[name] = reopened;
             }
 
             try
@@ -865,27 +849,15 @@ internal static class MatrixBench
                     await from.OpenAsync(FolderAccess.ReadOnly);
                     // Dovecot 2.3's fcntl EDEADLK panic between processes of one user (see the append ceiling) can hit
                     // the SELECT or an APPEND: a new login, the folder selected again, the group once more.
-                    async Task<IMailFolder> OpenTargetAsync(bool again)
-                    {
-                        if (again)
-                        {
-                            dst!.Dispose();
-                            dst = await bench.Destination.ConnectAsync(target, Password);
-                        }
-
-                        var opened = await dst!.GetFolderAsync(name);
-                        await opened.OpenAsync(FolderAccess.ReadWrite);
-                        return opened;
-                    }
-
                     IMailFolder to;
                     try
                     {
-                        to = await OpenTargetAsync(again: false);
+                        to = await dst!.GetFolderAsync(name);
+                        await to.OpenAsync(FolderAccess.ReadWrite);
                     }
                     catch (Exception ex) when (ex is IOException or ImapProtocolException)
                     {
-                        to = await OpenTargetAsync(again: true);
+                        (dst, to) = await LogInAgainAsync(bench, dst, target, name);
                     }
 
                     var summaries = await from.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size);
@@ -931,7 +903,7 @@ internal static class MatrixBench
                         }
                         catch (Exception ex) when (ex is IOException or ImapProtocolException)
                         {
-                            to = await OpenTargetAsync(again: true);
+                            (dst, to) = await LogInAgainAsync(bench, dst, target, name);
                             await to.AppendAsync(requests);
                         }
 
@@ -950,6 +922,19 @@ internal static class MatrixBench
             }
         })));
         return (count, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// After Dovecot killed a destination connection's imap process (its fcntl EDEADLK panic): the old client closed, a
+    /// new login, the folder selected again.
+    /// </summary>
+    private static async Task<(ImapClient Client, IMailFolder Folder)> LogInAgainAsync(Context bench, ImapClient? old, string user, string folderName)
+    {
+        old?.Dispose();
+        var client = await bench.Destination.ConnectAsync(user, Password);
+        var folder = await client.GetFolderAsync(folderName);
+        await folder.OpenAsync(FolderAccess.ReadWrite);
+        return (client, folder);
     }
 
     private static async IAsyncEnumerable<((string User, string Folder, string[] Paths) Group, List<MimeMessage> Messages)> Prefetched(
@@ -1148,9 +1133,9 @@ internal static class MatrixBench
 
     /// <summary>
     /// Before each timed phase: the disk writes what earlier phases and their clean-up left (tens of thousands of
-    /// maildir files written, then deleted) before the clock starts. Without it each phase paid for the one before:
-    /// with fsync on, the destination's APPENDs queue behind that write-back, and whatever ran last in a repetition
-    /// (our pass) was measured on the busiest disk.
+    /// maildir files written, then deleted) before the clock starts, so no phase starts with another's write-back
+    /// pending (ext4 with <c>discard</c> here; with fsync on, the destination's APPENDs would queue behind it). It did not
+    /// remove the slower later repetitions seen in some runs.
     /// </summary>
     private static void Settle()
     {
@@ -1185,6 +1170,13 @@ internal static class MatrixBench
         public DovecotServer Destination { get; } = destination;
 
         /// <summary>A fresh console state store (EfSyncStateStore on its own SQLite file, the console's pragmas).</summary>
+        /// <summary>An initial pass of <paramref name="user"/> on the source into <paramref name="target"/> on the destination.</summary>
+        public SyncRequest Request(string user, string target) => new()
+        {
+            Source = new ImapEndpoint(Source.Host, Source.Port, ImapSecurity.None, user, Password),
+            Destination = new ImapEndpoint(Destination.Host, Destination.Port, ImapSecurity.None, target, Password),
+        };
+
         public TimedStore NewStore(string name)
         {
             var file = Path.Combine(_dir, name + ".db");
