@@ -34,6 +34,8 @@ public sealed class CreateJobPresetBrowserTests(BrowserSession session) : IClass
         await BrowserSession.Input(page, "destination-admin-login").FillAsync("migrator");
         await BrowserSession.Input(page, "destination-admin-login").PressAsync("Tab");
         await ChooseAsync(page, "destination-security", "None — unencrypted (port 143)");
+        // The choice reaches the field after the server's round trip: measure the field once it shows it.
+        await Expect(page.GetByTestId("destination-security")).ToContainTextAsync("None — unencrypted (port 143)");
 
         // The longest TLS choice fits its field at 1366 px (it was cut to "None — unencrypted (port …").
         var fits = await page.GetByTestId("destination-security").EvaluateAsync<string>(
