@@ -80,22 +80,92 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
         return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
     }
 
-    /// <summary>Opens a connection only if a slot of the server is free right now (extra parallel appenders).</summary>
-    /// <param name="endpoint">The server and account.</param>
-    /// <param name="side">Which side it is, for the error message.</param>
-    /// <param name="cancellationToken">Cancels the connect and the login.</param>
-    /// <returns>The authenticated connection, or <c>null</c> when every slot is taken.</returns>
-    /// <exception cref="ImapSyncException">The connect or login failed (see <see cref="OpenAsync"/>).</exception>
+    /// <summary>
+    /// Opens a source and a destination connection and logs in to both at once: a mailbox's first round trips wait for
+    /// one login instead of two. The slots are taken first, the source's before the destination's, as every caller
+    /// takes them, so two mailboxes never each hold the slot the other waits for.
+    /// </summary>
+    /// <param name="source">The source server and account.</param>
+    /// <param name="destination">The destination server and account.</param>
+    /// <param name="wait">
+    /// Wait for free slots (<c>true</c>); or open only if both servers have a slot free right now, else return
+    /// <c>null</c> (extra parallel lanes).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for slots, the connects and the logins.</param>
+    /// <returns>Both connections, or <c>null</c> when <paramref name="wait"/> is <c>false</c> and a slot is taken.</returns>
+    /// <exception cref="ImapSyncException">
+    /// A connect or login failed (see <see cref="OpenAsync"/>); the source's failure when both failed. The other
+    /// connection is closed.
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<ImapConnection?> TryOpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken = default)
+    public async Task<(ImapConnection Source, ImapConnection Destination)?> OpenPairAsync(
+        ImapEndpoint source, ImapEndpoint destination, bool wait, CancellationToken cancellationToken = default)
     {
-        var slot = Slot(endpoint);
-        if (!await slot.WaitAsync(0, cancellationToken))
+        var sourceSlot = Slot(source);
+        var destinationSlot = Slot(destination);
+        while (true)
         {
-            return null;
+            if (wait)
+            {
+                await sourceSlot.WaitAsync(cancellationToken);
+            }
+            else if (!await sourceSlot.WaitAsync(0, cancellationToken))
+            {
+                return null;
+            }
+
+            bool second;
+            try
+            {
+                // Both from one server's slots: holding one while waiting for the other could deadlock parallel
+                // mailboxes, so the second is only taken when free, and the first given back meanwhile.
+                second = wait && !ReferenceEquals(sourceSlot, destinationSlot)
+                    ? await destinationSlot.WaitAsync(Timeout.Infinite, cancellationToken)
+                    : await destinationSlot.WaitAsync(0, cancellationToken);
+            }
+            catch
+            {
+                sourceSlot.Release();
+                throw;
+            }
+
+            if (second)
+            {
+                break;
+            }
+
+            sourceSlot.Release();
+            if (!wait)
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 200)), cancellationToken);
         }
 
-        return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
+        var sourceTask = ConnectInSlotAsync(source, ImapSide.Source, sourceSlot, cancellationToken);
+        var destinationTask = ConnectInSlotAsync(destination, ImapSide.Destination, destinationSlot, cancellationToken);
+        try
+        {
+            // WhenAll rethrows the first failure in task order: the source's when both failed.
+            await Task.WhenAll(sourceTask, destinationTask);
+        }
+        catch
+        {
+            if (sourceTask.IsCompletedSuccessfully)
+            {
+                sourceTask.Result.Dispose();
+            }
+
+            if (destinationTask.IsCompletedSuccessfully)
+            {
+                destinationTask.Result.Dispose();
+            }
+
+            throw;
+        }
+
+        return (sourceTask.Result, destinationTask.Result);
     }
 
     private SemaphoreSlim Slot(ImapEndpoint endpoint) =>

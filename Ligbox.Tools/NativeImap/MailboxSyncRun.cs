@@ -296,8 +296,10 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
                     try
                     {
-                        lane.Source = await _connector.TryOpenAsync(_request.Source, ImapSide.Source, token);
-                        lane.Destination = lane.Source is null ? null : await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, token);
+                        if (await _connector.OpenPairAsync(_request.Source, _request.Destination, wait: false, token) is var (source, destination))
+                        {
+                            (lane.Source, lane.Destination) = (source, destination);
+                        }
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -321,27 +323,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private async Task ConnectAsync(Lane lane, CancellationToken cancellationToken)
     {
         lane.Dispose();
-        var sameServer = string.Equals($"{_request.Source.Host}:{_request.Source.Port}", $"{_request.Destination.Host}:{_request.Destination.Port}", StringComparison.OrdinalIgnoreCase);
-        while (true)
-        {
-            lane.Source = await _connector.OpenAsync(_request.Source, ImapSide.Source, cancellationToken);
-            if (!sameServer)
-            {
-                lane.Destination = await _connector.OpenAsync(_request.Destination, ImapSide.Destination, cancellationToken);
-                return;
-            }
-
-            // Both connections come from the same server's slots: holding one while waiting for the other
-            // could deadlock parallel mailboxes, so give the first back and retry when the second is taken.
-            if (await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, cancellationToken) is { } destination)
-            {
-                lane.Destination = destination;
-                return;
-            }
-
-            lane.Dispose();
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 200)), cancellationToken);
-        }
+        (lane.Source, lane.Destination) = (await _connector.OpenPairAsync(_request.Source, _request.Destination, wait: true, cancellationToken))!.Value;
     }
 
     private async Task WithReconnectAsync(Func<int, CancellationToken, Task> action, CancellationToken cancellationToken)

@@ -76,8 +76,9 @@ public sealed partial class NativeImapSyncEngine
     /// <inheritdoc />
     public async Task<SyncPlan> PlanAsync(SyncRequest request, ISyncStateStore state, CancellationToken cancellationToken = default)
     {
-        using var source = await _connector.OpenAsync(request.Source, ImapSide.Source, cancellationToken);
-        using var destination = await _connector.OpenAsync(request.Destination, ImapSide.Destination, cancellationToken);
+        var (source, destination) = (await _connector.OpenPairAsync(request.Source, request.Destination, wait: true, cancellationToken))!.Value;
+        using var sourceConnection = source;
+        using var destinationConnection = destination;
         var sourceFolders = await MailboxSyncRun.ListFoldersAsync(source, cancellationToken);
         var destinationFolders = await MailboxSyncRun.ListFoldersAsync(destination, cancellationToken, withSize: false);
         var mappings = new FolderMapper(request.Mapping).Map(
