@@ -19,7 +19,12 @@ internal sealed partial class MailboxSyncRun
         var src = await Source.Client.GetFolderAsync(mapping.Source, ct);
         sourceInfo ??= await StatusAsync(Source, src, ct);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
-        if (destinationInfo is null || destinationInfo.UidValidity == 0)
+        // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
+        // (the mirror of a final pass; the few whose flags changed).
+        var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
+        // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
+        // them) the SELECT below gives them.
+        if (cp is not null && (destinationInfo is null || destinationInfo.UidValidity == 0))
         {
             destinationInfo = await StatusAsync(Destination, dst, ct, withSize: false);
         }
@@ -27,14 +32,11 @@ internal sealed partial class MailboxSyncRun
         run.Skipped = 0;
         run.SourceMessages = sourceInfo.Count;
         run.SourceBytes = sourceInfo.Size;
-        // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
-        // (the mirror of a final pass; the few whose flags changed).
-        var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
         ulong? modSeq = Source.Client.Capabilities.HasFlag(ImapCapabilities.CondStore) && sourceInfo.HighestModSeq > 0 ? sourceInfo.HighestModSeq : null;
         var valid = cp is not null
             && cp.SourceUidValidity == sourceInfo.UidValidity
             && cp.DestinationFolder == mapping.Destination
-            && cp.DestinationUidValidity == destinationInfo.UidValidity;
+            && cp.DestinationUidValidity == destinationInfo!.UidValidity;
 
         // The mirror of a final pass needs every pair; nothing else does.
         var mirrorPairs = Mirror && valid ? new Dictionary<uint, UidPair>(await _store.GetPairsAsync(_key, mapping.Source, null, ct)) : null;
@@ -45,7 +47,7 @@ internal sealed partial class MailboxSyncRun
         {
             var window = await WindowAsync(run, src, sourceInfo.Count, ct);
             run.Skipped = window?.Count ?? sourceInfo.Count;
-            run.DestinationMessages = destinationInfo.Count;
+            run.DestinationMessages = destinationInfo!.Count;
             Interlocked.Add(ref _mailboxDone, run.Skipped);
             if (Verify)
             {
@@ -59,6 +61,11 @@ internal sealed partial class MailboxSyncRun
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
         // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here.
         await Task.WhenAll(src.OpenAsync(FolderAccess.ReadOnly, ct), OpenReadWriteAsync(dst, ct));
+        if (destinationInfo is null || destinationInfo.UidValidity == 0)
+        {
+            destinationInfo = ToInfo(dst);
+        }
+
         var inWindow = await WindowAsync(run, src, sourceInfo.Count, ct);
         // Pairs are tracked in memory only for the mirror; the store has them all.
         var pairs = Mirror ? mirrorPairs ?? [] : null;

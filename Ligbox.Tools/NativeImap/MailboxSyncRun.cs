@@ -86,8 +86,11 @@ internal sealed partial class MailboxSyncRun : IDisposable
             _lane.Value = first;
             await ConnectAsync(first, cancellationToken);
             // Both sides at once (two connections): on a big folder each server may re-read its directory to answer.
+            // The destination's counters only check checkpoints, which an initial pass does not have (or, resumed, has
+            // for a few folders, which ask for theirs): without them the destination does not open every folder it
+            // has to answer (on a new account Dovecot creates each one's index then).
             var sourceList = ListFoldersAsync(Source, cancellationToken);
-            var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false);
+            var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false, withStatus: _request.Kind != SyncKind.Initial);
             await Task.WhenAll(sourceList, destinationList);
             var sourceFolders = await sourceList;
             var destinationFolders = await destinationList;
@@ -373,10 +376,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     // withSize: ask for STATUS SIZE (the source's byte totals for progress and plans). The destination's sizes are
     // never used, and a server without a cached size reads every message to answer (Dovecot on a maildir it did not write).
-    internal static async Task<Dictionary<string, FolderInfo>> ListFoldersAsync(ImapConnection connection, CancellationToken cancellationToken, bool withSize = true)
+    // withStatus: false lists names and attributes only (the counters are 0).
+    internal static async Task<Dictionary<string, FolderInfo>> ListFoldersAsync(
+        ImapConnection connection, CancellationToken cancellationToken, bool withSize = true, bool withStatus = true)
     {
         var client = connection.Client;
-        var items = StatusItemsFor(client, withSize);
+        var items = withStatus ? StatusItemsFor(client, withSize) : StatusItems.None;
 
         // With LIST-STATUS this is one round trip for every folder's counters: a no-change delta needs nothing else.
         var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], items, false, cancellationToken);
@@ -384,7 +389,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         foreach (var folder in folders.Prepend(client.Inbox).DistinctBy(f => f.FullName))
         {
             var selectable = !folder.Attributes.HasFlag(FolderAttributes.NoSelect) && !folder.Attributes.HasFlag(FolderAttributes.NonExistent);
-            if (selectable && folder.UidNext is null && folder.UidValidity == 0)
+            if (withStatus && selectable && folder.UidNext is null && folder.UidValidity == 0)
             {
                 await folder.StatusAsync(items, cancellationToken);
             }

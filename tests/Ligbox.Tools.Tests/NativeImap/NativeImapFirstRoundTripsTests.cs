@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Ligbox.Tools.NativeImap;
+using MailKit;
 
 namespace Ligbox.Tools.Tests.NativeImap;
 
@@ -12,6 +13,52 @@ namespace Ligbox.Tools.Tests.NativeImap;
 [Collection(ImapServersCollection.Name)]
 public sealed class NativeImapFirstRoundTripsTests(ImapServersFixture servers)
 {
+    private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial) =>
+        new() { Source = source, Destination = destination, Kind = kind };
+
+    private static string[] ClientLines(string dir, string side) =>
+        Directory.GetFiles(dir, $"{side}-*.log").SelectMany(File.ReadAllLines).Where(l => l.StartsWith("C: ", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public async Task AnInitialPass_AsksTheDestinationForNoCounters_AndTheNextDeltaStillFindsItsCheckpointsValid()
+    {
+        var source = servers.NewAccount(servers.Source, "trips-src");
+        var destination = servers.NewAccount(servers.Destination, "trips-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX", Mailbox.Message("entrada 1", MessageFlags.Seen, day: 1), Mailbox.Message("entrada 2", day: 2));
+        await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto 1", MessageFlags.Flagged, day: 3));
+        var state = new InMemorySyncStateStore();
+        var initialLogs = Directory.CreateTempSubdirectory("ligbox-trips-").FullName;
+        var deltaLogs = Directory.CreateTempSubdirectory("ligbox-trips-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = initialLogs }).SyncAsync(Request(source, destination), state);
+
+            Assert.Equal(3, stats.MessagesTransferred);
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "Projetos"), await Mailbox.SnapshotAsync(servers.Destination, destination, "Projetos"));
+            // The destination was listed without STATUS, and no folder was asked for its counters one by one either:
+            // its SELECT gave them. The source was listed with them.
+            var destinationLines = ClientLines(initialLogs, "destination");
+            Assert.Contains(destinationLines, l => l.Contains(" LIST ", StringComparison.Ordinal) && l.Contains("\"*\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(destinationLines, l => l.Contains("STATUS", StringComparison.Ordinal));
+            Assert.Contains(ClientLines(initialLogs, "source"), l => l.Contains(" LIST ", StringComparison.Ordinal) && l.Contains("STATUS (", StringComparison.Ordinal));
+
+            // The checkpoints hold the destination's real UIDVALIDITY: a no-change delta opens no folder and reads no message.
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = deltaLogs });
+            var delta = await engine.SyncAsync(Request(source, destination, SyncKind.Delta), state);
+
+            Assert.Equal(0, delta.MessagesTransferred);
+            Assert.Equal(3, delta.MessagesSkipped);
+            Assert.Equal(0, engine.Commands.Count("SELECT") + engine.Commands.Count("EXAMINE") + engine.Commands.Count("FETCH"));
+            // A delta lists the destination with its counters (that is how it knows nothing changed).
+            Assert.Contains(ClientLines(deltaLogs, "destination"), l => l.Contains(" LIST ", StringComparison.Ordinal) && l.Contains("STATUS (", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(initialLogs, recursive: true);
+            Directory.Delete(deltaLogs, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task BothLoginsOfALane_StartAtOnce()
     {
