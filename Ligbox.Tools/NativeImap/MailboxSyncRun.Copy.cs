@@ -31,6 +31,11 @@ internal sealed partial class MailboxSyncRun
             };
             // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one.
             var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
+            // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
+            // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
+            // of them) was read whole before its first APPEND.
+            var firstUnitMessages = Math.Clamp(candidates.Count / 4, 1, Math.Max(1, _options.MultiAppendSize));
+            var first = true;
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
             {
                 var summaries = (await src.FetchAsync(chunk, request, ct)).OrderBy(s => s.UniqueId.Id).ToList();
@@ -53,12 +58,14 @@ internal sealed partial class MailboxSyncRun
                     else
                     {
                         var size = (long)(summary.Size ?? 0);
-                        if (unit.ToCopy.Count > 0 && (unitBytes + size > unitBudget || size > _options.LargeMessageBytes))
+                        if (unit.ToCopy.Count > 0
+                            && (unitBytes + size > (first ? unitBudget / 4 : unitBudget) || (first && unit.ToCopy.Count >= firstUnitMessages) || size > _options.LargeMessageBytes))
                         {
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
                             await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
                             unit = new CopyUnit(_bodies.NewBatch());
                             unitBytes = 0;
+                            first = false;
                         }
 
                         unit.ToCopy.Add(new PendingMessage(summary));
@@ -71,6 +78,7 @@ internal sealed partial class MailboxSyncRun
                 // UIDs that vanished between SEARCH and FETCH are done with as well.
                 unit.HandledUids.AddRange(chunk.Select(u => u.Id).Where(u => !returned.Contains(u)));
                 unit.HighestUid = chunk.Max(u => u.Id);
+                first &= unit.ToCopy.Count == 0;
                 await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
             }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Ligbox.Tools.NativeImap;
 using MailKit;
 
@@ -11,8 +12,11 @@ namespace Ligbox.Tools.Tests.NativeImap;
 /// APPEND after a quarter of it is read.
 /// </summary>
 [Collection(ImapServersCollection.Name)]
-public sealed class NativeImapFirstRoundTripsTests(ImapServersFixture servers)
+public sealed partial class NativeImapFirstRoundTripsTests(ImapServersFixture servers)
 {
+    [GeneratedRegex(@"^C: \S+ UID FETCH (\S+) \(BODY\.PEEK\[\]\)", RegexOptions.Multiline)]
+    private static partial Regex BodyFetch();
+
     private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial) =>
         new() { Source = source, Destination = destination, Kind = kind };
 
@@ -56,6 +60,31 @@ public sealed class NativeImapFirstRoundTripsTests(ImapServersFixture servers)
         {
             Directory.Delete(initialLogs, recursive: true);
             Directory.Delete(deltaLogs, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AFoldersFirstBodies_AreAQuarterOfIt_SoItsFirstAppendStartsEarly()
+    {
+        var source = servers.NewAccount(servers.Source, "trips-src");
+        var destination = servers.NewAccount(servers.Destination, "trips-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX",
+            Enumerable.Range(0, 40).Select(i => Mailbox.Message($"quarto {i}", MessageFlags.Seen, day: (i % 28) + 1)).ToArray());
+        var dir = Directory.CreateTempSubdirectory("ligbox-trips-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir }).SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(40, stats.MessagesTransferred);
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
+            // 40 messages fit one unit of the default budget: read as 10, then the other 30 while the 10 are appended.
+            var fetches = ClientLines(dir, "source").Select(l => BodyFetch().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+            Assert.Equal(["1:10", "11:40"], fetches);
+            Assert.Equal(2, ClientLines(dir, "destination").Count(l => l.Contains(" APPEND ", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -222,8 +222,9 @@ public sealed class NativeImapSyncEngineTests(ImapServersFixture servers)
         var path = Path.Combine(Path.GetTempPath(), $"ligbox-state-{Guid.NewGuid():N}.json");
         try
         {
-            // The third commit "crashes" after its batch was appended: the state file never hears of that batch.
-            var crashing = new CrashingStore(new JsonFileSyncStateStore(path), crashOnCommit: 3);
+            // The fourth commit "crashes" after its batch was appended: the state file never hears of that batch. (The
+            // commits: the in-progress mark, the folder's small first unit of 4, the rest of the first batch, the second.)
+            var crashing = new CrashingStore(new JsonFileSyncStateStore(path), crashOnCommit: 4);
             await Assert.ThrowsAsync<InvalidOperationException>(() => new NativeImapSyncEngine(SmallBatches).SyncAsync(Request(source, destination), crashing));
             Assert.True(await Mailbox.CountAsync(servers.Destination, destination, "INBOX") > 10);
 
