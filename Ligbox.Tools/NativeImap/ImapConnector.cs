@@ -103,13 +103,12 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
     {
         var sourceSlot = Slot(source);
         var destinationSlot = Slot(destination);
+        // Both from one server's slots: holding one while waiting for the other could deadlock parallel mailboxes, so
+        // the second is only taken when free, and the first given back meanwhile.
+        var waitForSecond = wait && !ReferenceEquals(sourceSlot, destinationSlot);
         while (true)
         {
-            if (wait)
-            {
-                await sourceSlot.WaitAsync(cancellationToken);
-            }
-            else if (!await sourceSlot.WaitAsync(0, cancellationToken))
+            if (!await sourceSlot.WaitAsync(wait ? Timeout.Infinite : 0, cancellationToken))
             {
                 return null;
             }
@@ -117,11 +116,7 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
             bool second;
             try
             {
-                // Both from one server's slots: holding one while waiting for the other could deadlock parallel
-                // mailboxes, so the second is only taken when free, and the first given back meanwhile.
-                second = wait && !ReferenceEquals(sourceSlot, destinationSlot)
-                    ? await destinationSlot.WaitAsync(Timeout.Infinite, cancellationToken)
-                    : await destinationSlot.WaitAsync(0, cancellationToken);
+                second = await destinationSlot.WaitAsync(waitForSecond ? Timeout.Infinite : 0, cancellationToken);
             }
             catch
             {

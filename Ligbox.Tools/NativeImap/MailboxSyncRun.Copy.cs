@@ -58,8 +58,10 @@ internal sealed partial class MailboxSyncRun
                     else
                     {
                         var size = (long)(summary.Size ?? 0);
-                        if (unit.ToCopy.Count > 0
-                            && (unitBytes + size > (first ? unitBudget / 4 : unitBudget) || (first && unit.ToCopy.Count >= firstUnitMessages) || size > _options.LargeMessageBytes))
+                        var full = first
+                            ? unitBytes + size > unitBudget / 4 || unit.ToCopy.Count >= firstUnitMessages
+                            : unitBytes + size > unitBudget;
+                        if (unit.ToCopy.Count > 0 && (full || size > _options.LargeMessageBytes))
                         {
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
                             await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);

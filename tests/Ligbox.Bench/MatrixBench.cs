@@ -1172,7 +1172,6 @@ internal static class MatrixBench
 
         public DovecotServer Destination { get; } = destination;
 
-        /// <summary>A fresh console state store (EfSyncStateStore on its own SQLite file, the console's pragmas).</summary>
         /// <summary>An initial pass of <paramref name="user"/> on the source into <paramref name="target"/> on the destination.</summary>
         public SyncRequest Request(string user, string target) => new()
         {
@@ -1180,6 +1179,7 @@ internal static class MatrixBench
             Destination = new ImapEndpoint(Destination.Host, Destination.Port, ImapSecurity.None, target, Password),
         };
 
+        /// <summary>A fresh console state store (EfSyncStateStore on its own SQLite file, the console's pragmas).</summary>
         public TimedStore NewStore(string name)
         {
             var file = Path.Combine(_dir, name + ".db");
