@@ -271,6 +271,11 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
             var n = Interlocked.Increment(ref _logSequence);
             var name = $"{side.ToString().ToLowerInvariant()}-{Sanitize(endpoint.User)}-{n:D4}.log";
             file = new ProtocolLogger(Path.Combine(dir, name)) { RedactSecrets = true };
+            if (options.ProtocolLogTimestamps)
+            {
+                file.LogTimestamps = true;
+                file.TimestampFormat = "HH:mm:ss.ffff";
+            }
         }
 
         return new CountingProtocolLogger(counter, file);

@@ -87,4 +87,10 @@ public sealed class NativeImapOptions
     /// Directory for per-connection IMAP protocol logs (secrets redacted by MailKit); <c>null</c> for none.
     /// </summary>
     public string? ProtocolLogDirectory { get; set; }
+
+    /// <summary>
+    /// Starts each line of the protocol logs with the time it was sent or received (<c>HH:mm:ss.ffff</c>), so the logs
+    /// of a mailbox's connections show where its time went and what overlapped.
+    /// </summary>
+    public bool ProtocolLogTimestamps { get; set; }
 }

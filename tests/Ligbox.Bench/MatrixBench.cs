@@ -307,7 +307,7 @@ internal static class MatrixBench
     /// <summary>
     /// The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH /
     /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES / LIGBOX_BENCH_PER_LANE override them for experiments;
-    /// LIGBOX_BENCH_PROTOCOL_LOGS names a directory for the connections' protocol logs.
+    /// LIGBOX_BENCH_PROTOCOL_LOGS names a directory for the connections' protocol logs (their lines timestamped).
     /// </summary>
     private static NativeImapOptions EngineOptions()
     {
@@ -344,6 +344,7 @@ internal static class MatrixBench
 
         // One protocol log per connection (secrets redacted), to see where a mailbox's time goes.
         options.ProtocolLogDirectory = Environment.GetEnvironmentVariable("LIGBOX_BENCH_PROTOCOL_LOGS");
+        options.ProtocolLogTimestamps = options.ProtocolLogDirectory is not null;
         return options;
     }
 
