@@ -18,7 +18,8 @@ internal sealed partial class MailboxSyncRun
     /// against the destination index, then fetches the bodies to copy in byte-bounded units. Runs one unit
     /// ahead of the appender, so reading and writing overlap.
     /// </summary>
-    private async Task ProduceUnitsAsync(
+    /// <returns>Whether every unit was handed over (a failure completes the channel with it instead).</returns>
+    private async Task<bool> ProduceUnitsAsync(
         ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct)
     {
         try
@@ -85,10 +86,12 @@ internal sealed partial class MailboxSyncRun
             }
 
             writer.TryComplete();
+            return true;
         }
         catch (Exception ex)
         {
             writer.TryComplete(ex);
+            return false;
         }
     }
 

@@ -13,15 +13,60 @@ internal sealed partial class MailboxSyncRun
     /// copies source UIDs above the checkpoint (or, without usable state, everything not found on the
     /// destination by identity), updates changed flags (CHANGEDSINCE), mirrors expunges, and verifies.
     /// </summary>
-    private async Task SyncFolderAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, CancellationToken ct)
+    /// <remarks>
+    /// <c>ahead</c> is the folder as the lane read it ahead (<see cref="ReadAhead"/>): used when the pass would have read
+    /// the same (no checkpoint, an empty destination folder), dropped otherwise.
+    /// </remarks>
+    private async Task SyncFolderAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, ReadAheadFolder? ahead, CancellationToken ct)
+    {
+        try
+        {
+            await SyncFolderCoreAsync(run, sourceInfo, destinationInfo, ahead, ct);
+        }
+        finally
+        {
+            // Not used: the pass failed before it could, had to read the folder its own way (dropped it already:
+            // dropping is idempotent), or the folder was empty.
+            if (ahead is { Used: false })
+            {
+                await DropAsync(ahead);
+            }
+        }
+    }
+
+    private async Task SyncFolderCoreAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, ReadAheadFolder? ahead, CancellationToken ct)
     {
         var mapping = run.Mapping;
-        var src = await Source.Client.GetFolderAsync(mapping.Source, ct);
+        (ImapFolder Folder, List<UniqueId> Candidates)? selected = null;
+        if (ahead is not null && ahead.Connection == CurrentLane.Source)
+        {
+            try
+            {
+                selected = await ahead.Selected.Task;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Read again below: a connection problem shows there.
+            }
+        }
+
+        if (ahead is not null && selected is null)
+        {
+            await DropAsync(ahead);
+            ahead = null;
+        }
+
+        IMailFolder src = selected?.Folder ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
         sourceInfo ??= await StatusAsync(Source, src, ct);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
         // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
         // (the mirror of a final pass; the few whose flags changed).
         var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
+        if (ahead is not null && cp is not null)
+        {
+            await DropAsync(ahead);
+            ahead = null;
+        }
         // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
         // them) the SELECT below gives them.
         if (cp is not null && (destinationInfo is null || destinationInfo.UidValidity == 0))
@@ -59,11 +104,23 @@ internal sealed partial class MailboxSyncRun
         }
 
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
-        // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here.
-        await Task.WhenAll(src.OpenAsync(FolderAccess.ReadOnly, ct), OpenReadWriteAsync(dst, ct));
+        // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here. A folder
+        // read ahead is selected already (and its reader may still be using the source connection).
+        await Task.WhenAll(ahead is null ? src.OpenAsync(FolderAccess.ReadOnly, ct) : Task.CompletedTask, OpenReadWriteAsync(dst, ct));
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
             destinationInfo = ToInfo(dst);
+        }
+
+        if (ahead is not null && destinationInfo.Count > 0)
+        {
+            // Messages to match by identity: the folder is read again with the destination's index.
+            await DropAsync(ahead);
+            ahead = null;
+            if (!src.IsOpen)
+            {
+                await src.OpenAsync(FolderAccess.ReadOnly, ct);
+            }
         }
 
         var inWindow = await WindowAsync(run, src, sourceInfo.Count, ct);
@@ -105,7 +162,7 @@ internal sealed partial class MailboxSyncRun
             await SyncFlagsAsync(run, src, dst, cp!, modSeq, highest, ct);
         }
 
-        var candidates = await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
+        var candidates = ahead is not null ? selected!.Value.Candidates : await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
         if (inWindow is not null)
         {
             // Older than the window: not copied, and (as "out of window") neither skipped nor missing.
@@ -138,9 +195,13 @@ internal sealed partial class MailboxSyncRun
         var maxAppended = 0u;
         if (candidates.Count > 0)
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var channel = Channel.CreateBounded<CopyUnit>(1);
-            var producer = ProduceUnitsAsync((ImapFolder)src, candidates, index, copiedBefore, channel.Writer, stop.Token);
+            // What was read ahead is this pass's now (an empty folder leaves it to the caller to drop).
+            ahead?.Used = true;
+            using var stop = ahead?.Stop ?? CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var channel = ahead?.Units ?? Channel.CreateBounded<CopyUnit>(1);
+            var lane = CurrentLane;
+            var producer = ReadThenReadAheadAsync(
+                ahead?.Reader ?? ProduceUnitsAsync((ImapFolder)src, candidates, index, copiedBefore, channel.Writer, stop.Token), lane, ct);
             // A unit's commit runs while the next unit is appended (one commit in flight, in order): the state
             // store is off the critical path. A pass killed meanwhile resumes as after any append-then-kill: what
             // reached the destination after the last committed checkpoint is matched by identity.
@@ -339,7 +400,9 @@ internal sealed partial class MailboxSyncRun
             for (var i = 0; i < parts.Length; i++)
             {
                 var path = string.Join(separator, parts[..(i + 1)]);
-                parent = await ExistsNowAsync(client, path, ct) ?? await CreateFolderAsync(connection, parent, parts[i], path, ct);
+                // The folder itself was just looked for; only its parents may exist.
+                var existing = i < parts.Length - 1 ? await ExistsNowAsync(client, path, ct) : null;
+                parent = existing ?? await CreateFolderAsync(connection, parent, parts[i], path, ct);
             }
 
             folder = parent;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Ligbox.Tools.Statistics;
@@ -34,7 +33,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly AsyncLocal<Lane?> _lane = new();
     private readonly Lock _lanesLock = new();
     private readonly List<Task> _laneTasks = [];
-    private ConcurrentQueue<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)>? _work;
+    private FolderQueue? _work;
     private CancellationTokenSource? _stopLanes;
     private int _moreLanesRequested;
     // Set once lane 0 has created the destination folders that were missing; the other lanes start copying after it.
@@ -114,7 +113,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
             // The biggest folders first: a folder's appends go over one connection, so a big folder taken last would
             // copy alone at the end while the other lanes have nothing left to do.
-            _work = new(work.OrderByDescending(w => w.Source.Count).ThenByDescending(w => w.Source.Size));
+            _work = new(work.OrderByDescending(w => w.Source.Count).ThenByDescending(w => w.Source.Size).ToList());
 
             var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
             await RunLanesAsync(first, missingFolders, cancellationToken);
@@ -228,20 +227,47 @@ internal sealed partial class MailboxSyncRun : IDisposable
         await LaneLoopAsync(lane, ct, first);
     }
 
-    private (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? TakeFolder() => _work!.TryDequeue(out var item) ? item : null;
+    private (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? TakeFolder() => _work!.TryTake(existingOnly: false);
+
+    /// <summary>
+    /// The next folder for a lane. While lane 0 creates the missing destination folders, the other lanes copy the
+    /// folders that exist on the destination already (INBOX and the special folders of a new account, typically); with
+    /// none left, they wait for the folders to be created.
+    /// </summary>
+    private async Task<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)?> NextFolderAsync(CancellationToken ct)
+    {
+        if (!_foldersReady.Task.IsCompleted)
+        {
+            if (_work!.TryTake(existingOnly: true) is { } existing)
+            {
+                return existing;
+            }
+
+            await _foldersReady.Task.WaitAsync(ct);
+        }
+
+        return TakeFolder();
+    }
 
     /// <summary>Takes folders from the queue until it is empty; never throws (a failure is recorded and stops every lane).</summary>
     private async Task LaneLoopAsync(Lane lane, CancellationToken ct, (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? first = null)
     {
         _lane.Value = lane;
+        ReadAheadFolder? ahead = null;
         try
         {
-            for (var item = first ?? TakeFolder(); item is { } taken && !ct.IsCancellationRequested; item = TakeFolder())
+            for (var item = first ?? await NextFolderAsync(ct); item is { } taken && !ct.IsCancellationRequested;)
             {
                 var (run, sourceInfo, destinationInfo) = taken;
+                // The first attempt gets what was read ahead (and uses or drops it); a reconnect reads again.
+                var current = ahead;
+                ahead = null;
                 await WithReconnectAsync(
-                    (attempt, token) => SyncFolderAsync(run, attempt == 0 ? sourceInfo : null, attempt == 0 ? destinationInfo : null, token),
+                    (attempt, token) => SyncFolderAsync(
+                        run, attempt == 0 ? sourceInfo : null, attempt == 0 ? destinationInfo : null, attempt == 0 ? current : null, token),
                     ct);
+                (ahead, lane.Next) = (lane.Next, null);
+                item = ahead?.Item ?? await NextFolderAsync(ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -256,6 +282,19 @@ internal sealed partial class MailboxSyncRun : IDisposable
             }
 
             await _stopLanes!.CancelAsync();
+        }
+        finally
+        {
+            // Stopped with a folder read ahead: the run is failing or cancelled, its pass will not run.
+            foreach (var left in new[] { ahead, lane.Next })
+            {
+                if (left is not null)
+                {
+                    await DropAsync(left);
+                }
+            }
+
+            lane.Next = null;
         }
     }
 
@@ -277,7 +316,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
         if (_options.MessagesPerExtraLane > 0)
         {
             // And no more than the messages waiting pay for (each lane's logins against its share of the copying).
-            extra = (int)Math.Min(extra, _work.Sum(w => (long)w.Source.Count) / _options.MessagesPerExtraLane);
+            extra = (int)Math.Min(extra, _work.MessagesWaiting / _options.MessagesPerExtraLane);
         }
 
         lock (_lanesLock)
@@ -316,7 +355,6 @@ internal sealed partial class MailboxSyncRun : IDisposable
                         return;
                     }
 
-                    await _foldersReady.Task.WaitAsync(token);
                     await LaneLoopAsync(lane, token);
                 }, CancellationToken.None));
             }
@@ -505,11 +543,61 @@ internal sealed partial class MailboxSyncRun : IDisposable
         }
     }
 
+    /// <summary>The folders of the pass not yet taken by a lane, biggest first.</summary>
+    private sealed class FolderQueue(List<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)> items)
+    {
+        private readonly Lock _lock = new();
+
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return items.Count;
+                }
+            }
+        }
+
+        public bool IsEmpty => Count == 0;
+
+        public long MessagesWaiting
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return items.Sum(w => (long)w.Source.Count);
+                }
+            }
+        }
+
+        /// <summary>The biggest folder left; with <paramref name="existingOnly"/>, the biggest whose destination exists.</summary>
+        public (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? TryTake(bool existingOnly)
+        {
+            lock (_lock)
+            {
+                var i = existingOnly ? items.FindIndex(w => w.Destination is not null) : items.Count > 0 ? 0 : -1;
+                if (i < 0)
+                {
+                    return null;
+                }
+
+                var item = items[i];
+                items.RemoveAt(i);
+                return item;
+            }
+        }
+    }
+
     /// <summary>One source and one destination connection; a lane works on one folder at a time.</summary>
     private sealed class Lane : IDisposable
     {
         public ImapConnection? Source { get; set; }
         public ImapConnection? Destination { get; set; }
+
+        /// <summary>The folder this lane takes next, read ahead on its source connection (<see cref="ReadAhead"/>).</summary>
+        public ReadAheadFolder? Next { get; set; }
 
         public void Dispose()
         {

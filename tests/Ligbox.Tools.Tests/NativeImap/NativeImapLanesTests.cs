@@ -87,7 +87,8 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     public async Task MissingDestinationFolders_AreAllCreatedOnOneConnection_BeforeItAppends()
     {
         // Created while other lanes append, each CREATE and SUBSCRIBE changes the account's folder list under the lock
-        // every APPEND takes: the engine creates them all first, on lane 0, and the other lanes copy after that.
+        // every APPEND takes: the engine creates them all first, on lane 0, and the other lanes copy into them after
+        // that (into folders that exist already meanwhile: none here).
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
@@ -103,6 +104,61 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
                 creates.Select(m => m.Groups[1].Value.Trim('"')).Order(StringComparer.Ordinal));
             var firstAppend = AppendCommand().Match(creating);
             Assert.True(!firstAppend.Success || creates[^1].Index < firstAppend.Index, "a folder was created after the first APPEND");
+            // Each was looked for once before its CREATE (the LIST that follows a CREATE is MailKit's, without RETURN).
+            for (var f = 0; f < 6; f++)
+            {
+                Assert.Single(creating.Split('\n'), l => l.Contains($" LIST \"\" Pasta{f} RETURN", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task WhileLane0CreatesTheMissingFolders_AnotherLaneCopiesAFolderThatExists()
+    {
+        // INBOX exists on any destination; three folders do not. Lane 0 takes the biggest (Pasta0) and creates the three
+        // first; the other lane copies INBOX meanwhile instead of waiting. The destination answers 150 ms late, so the
+        // creating takes seconds and the order is plain.
+        var source = servers.NewAccount(servers.Source, "lanes-src");
+        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX",
+            Enumerable.Range(0, 20).Select(i => Mailbox.Message($"entrada {i}", day: i + 1)).ToArray());
+        for (var f = 0; f < 3; f++)
+        {
+            await Mailbox.SeedAsync(servers.Source, source, $"Pasta{f}",
+                Enumerable.Range(0, f == 0 ? 30 : 10).Select(i => Mailbox.Message($"pasta {f} mensagem {i}", MessageFlags.Seen, day: i + 1)).ToArray());
+        }
+
+        await using var slow = new LatencyRelay(servers.Destination.Port, TimeSpan.FromMilliseconds(150));
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var engine = new NativeImapSyncEngine(new NativeImapOptions
+            {
+                ProtocolLogDirectory = dir, ProtocolLogTimestamps = true, AppendConnectionsPerMailbox = 2, MessagesPerExtraLane = 0,
+            });
+
+            var stats = await engine.SyncAsync(Request(source, destination with { Port = slow.Port }), new InMemorySyncStateStore());
+
+            Assert.Equal(70, stats.MessagesTransferred);
+            foreach (var folder in new[] { "INBOX", "Pasta0", "Pasta1", "Pasta2" })
+            {
+                Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, folder), await Mailbox.SnapshotAsync(servers.Destination, destination, folder));
+            }
+
+            var commands = TimedProtocolLogs.Commands(dir, "destination");
+            var creates = commands.Where(c => c.Command == "CREATE").ToList();
+            Assert.Equal(3, creates.Count);
+            var creating = Assert.Single(creates.Select(c => c.Log).Distinct());
+            var inboxAppends = commands.Where(c => c.Command == "APPEND" && c.Args.StartsWith(" INBOX ", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(inboxAppends);
+            Assert.All(inboxAppends, c => Assert.NotEqual(creating, c.Log));
+            Assert.True(inboxAppends[0].At < creates[^1].At, $"INBOX's first APPEND at {inboxAppends[0].At}, after the last CREATE at {creates[^1].At}");
+            // Lane 0 still appends only once every folder is created.
+            Assert.True(commands.Where(c => c.Log == creating && c.Command == "APPEND").All(c => c.At > creates[^1].At));
         }
         finally
         {
