@@ -18,9 +18,14 @@ internal sealed partial class MailboxSyncRun
     /// against the destination index, then fetches the bodies to copy in byte-bounded units. Runs one unit
     /// ahead of the appender, so reading and writing overlap.
     /// </summary>
+    /// <remarks>
+    /// <c>readAhead</c>: the folder is read ahead (<see cref="ReadAhead"/>). Its first unit is read while the folder before
+    /// is appended, so it need not be small: it is one MULTIAPPEND group, not a quarter of the folder.
+    /// </remarks>
     /// <returns>Whether every unit was handed over (a failure completes the channel with it instead).</returns>
     private async Task<bool> ProduceUnitsAsync(
-        ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct)
+        ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct,
+        bool readAhead = false)
     {
         try
         {
@@ -34,8 +39,11 @@ internal sealed partial class MailboxSyncRun
             var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
             // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
             // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
-            // of them) was read whole before its first APPEND.
-            var firstUnitMessages = Math.Clamp(candidates.Count / 4, 1, Math.Max(1, _options.MultiAppendSize));
+            // of them) was read whole before its first APPEND. Read ahead, it is one whole group: a folder of one group
+            // takes one APPEND and one commit, not two (each APPEND is a transaction of the server's).
+            var group = Math.Max(1, _options.MultiAppendSize);
+            var firstUnitMessages = readAhead ? group : Math.Clamp(candidates.Count / 4, 1, group);
+            var firstUnitBytes = readAhead ? unitBudget : unitBudget / 4;
             var first = true;
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
             {
@@ -60,7 +68,7 @@ internal sealed partial class MailboxSyncRun
                     {
                         var size = (long)(summary.Size ?? 0);
                         var full = first
-                            ? unitBytes + size > unitBudget / 4 || unit.ToCopy.Count >= firstUnitMessages
+                            ? unitBytes + size > firstUnitBytes || unit.ToCopy.Count >= firstUnitMessages
                             : unitBytes + size > unitBudget;
                         if (unit.ToCopy.Count > 0 && (full || size > _options.LargeMessageBytes))
                         {

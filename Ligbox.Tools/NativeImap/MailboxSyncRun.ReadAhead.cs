@@ -78,7 +78,7 @@ internal sealed partial class MailboxSyncRun
 
         // Everything is a candidate and nothing is matched: the folder's pass uses this only for an empty destination
         // folder without a checkpoint, where it would do the same.
-        return await ProduceUnitsAsync(src, candidates, index: null, copiedBefore: [], next.Units.Writer, ct);
+        return await ProduceUnitsAsync(src, candidates, index: null, copiedBefore: [], next.Units.Writer, ct, readAhead: true);
     }
 
     /// <summary>

@@ -83,6 +83,10 @@ public sealed class NativeImapReadAheadTests(ImapServersFixture servers)
         var firstBodies = pass.SourceCommands.First(c => c.At > selected && c.Command == "UID" && c.Args.Contains("BODY.PEEK[]", StringComparison.Ordinal)).At;
         Assert.True(selected < done, $"Depois was selected at {selected}, after Antes was done at {done}");
         Assert.True(firstBodies < done, $"Depois's first bodies were read at {firstBodies}, after Antes was done at {done}");
+        // Read ahead, its first batch is a whole MULTIAPPEND group (100), not a quarter of it: its 30 messages are read
+        // by one FETCH and appended by one APPEND (a quarter would have been 7, then 23).
+        Assert.Single(pass.SourceCommands, c => c.At >= selected && c.Command == "UID" && c.Args.Contains("BODY.PEEK[]", StringComparison.Ordinal));
+        Assert.Single(pass.DestinationCommands, c => c.Command == "APPEND" && c.Args.StartsWith(" Depois ", StringComparison.Ordinal));
     }
 
     [Fact]
