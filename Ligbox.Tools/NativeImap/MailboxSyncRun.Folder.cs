@@ -37,8 +37,13 @@ internal sealed partial class MailboxSyncRun
     private async Task SyncFolderCoreAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, ReadAheadFolder? ahead, CancellationToken ct)
     {
         var mapping = run.Mapping;
+        // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
+        // (the mirror of a final pass; the few whose flags changed).
+        var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
+        // What was read ahead is used when this pass would have read the same: no checkpoint (and, below, an empty
+        // destination folder), on the connection it was read on.
         (ImapFolder Folder, List<UniqueId> Candidates)? selected = null;
-        if (ahead is not null && ahead.Connection == CurrentLane.Source)
+        if (ahead is not null && cp is null && ahead.Connection == CurrentLane.Source)
         {
             try
             {
@@ -59,14 +64,6 @@ internal sealed partial class MailboxSyncRun
         IMailFolder src = selected?.Folder ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
         sourceInfo ??= await StatusAsync(Source, src, ct);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
-        // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
-        // (the mirror of a final pass; the few whose flags changed).
-        var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
-        if (ahead is not null && cp is not null)
-        {
-            await DropAsync(ahead);
-            ahead = null;
-        }
         // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
         // them) the SELECT below gives them.
         if (cp is not null && (destinationInfo is null || destinationInfo.UidValidity == 0))

@@ -27,9 +27,7 @@ internal sealed partial class MailboxSyncRun
             return;
         }
 
-        // The same rule as NextFolderAsync: while lane 0 creates the missing folders, only folders that exist.
-        var item = _foldersReady.Task.IsCompleted ? TakeFolder() : _work!.TryTake(existingOnly: true);
-        if (item is not { } taken)
+        if (TakeFolderNow(out _) is not { } taken)
         {
             return;
         }

@@ -236,17 +236,21 @@ internal sealed partial class MailboxSyncRun : IDisposable
     /// </summary>
     private async Task<(FolderRun Run, FolderInfo Source, FolderInfo? Destination)?> NextFolderAsync(CancellationToken ct)
     {
-        if (!_foldersReady.Task.IsCompleted)
+        var item = TakeFolderNow(out var ready);
+        if (item is null && !ready)
         {
-            if (_work!.TryTake(existingOnly: true) is { } existing)
-            {
-                return existing;
-            }
-
             await _foldersReady.Task.WaitAsync(ct);
+            item = TakeFolder();
         }
 
-        return TakeFolder();
+        return item;
+    }
+
+    /// <summary>The next folder a lane may take without waiting: while lane 0 creates the missing folders, one that exists.</summary>
+    private (FolderRun Run, FolderInfo Source, FolderInfo? Destination)? TakeFolderNow(out bool ready)
+    {
+        ready = _foldersReady.Task.IsCompleted;
+        return _work!.TryTake(existingOnly: !ready);
     }
 
     /// <summary>Takes folders from the queue until it is empty; never throws (a failure is recorded and stops every lane).</summary>
