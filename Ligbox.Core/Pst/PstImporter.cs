@@ -48,11 +48,26 @@ public sealed class PstImporter
             var targets = new List<(PstFolderStatistics Stats, AppendTargetFolder Target)>();
             if (stats.SourceKind == PstSourceKind.Pst)
             {
-                var items = await ExtractAsync(request, stats, onProgress, cancellationToken);
+                stats.Phase = "extracting";
+                onProgress?.Invoke(stats);
+                await using var extraction = PstExtraction.Start(_readpst, request, stats, onProgress, cancellationToken);
+                // Nothing is contacted before readpst has finished a first folder: a file it cannot read fails with
+                // nothing created in the destination. Then the folders are appended while readpst writes the next ones.
+                if (!await extraction.CompletedFolders.WaitToReadAsync(cancellationToken))
+                {
+                    await extraction.CompleteAsync();
+                }
+
                 using var session = await AppendDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
-                stats.Phase = "importing";
                 await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats, Changed(stats, onProgress),
-                    (pipeline, ct) => ProduceExtractedAsync(session, pipeline, items, stats, targets, quarantine, ct), cancellationToken);
+                    (pipeline, ct) => ProduceExtractedAsync(session, pipeline, extraction, stats, targets, quarantine, ct), cancellationToken);
+                var items = (await extraction.CompleteAsync()).Items;
+                lock (stats)
+                {
+                    // Handed over in the order readpst finished them (subfolders first); reported by name.
+                    stats.Folders.Sort((a, b) => string.CompareOrdinal(a.Source, b.Source));
+                }
+
                 await KeepOtherItemsAsync(request, items, stats, cancellationToken);
                 await CountAsync(session, targets, cancellationToken);
             }
@@ -175,35 +190,6 @@ public sealed class PstImporter
         return stream.ReadAtLeast(head, 5, throwOnEndOfStream: false) == 5 && head.SequenceEqual("From "u8);
     }
 
-    private async Task<IReadOnlyList<ReadpstItem>> ExtractAsync(PstImportRequest request, PstImportStatistics stats, Action<PstImportStatistics>? onProgress, CancellationToken cancellationToken)
-    {
-        stats.Phase = "extracting";
-        onProgress?.Invoke(stats);
-        // A resumed run extracts again from scratch; the identity check skips what the first attempt appended.
-        if (Directory.Exists(request.WorkDirectory))
-        {
-            Directory.Delete(request.WorkDirectory, recursive: true);
-        }
-
-        var result = await _readpst.ExtractAsync(request.SourcePath, request.WorkDirectory, progress =>
-        {
-            if (progress.Kind == ReadpstProgressKind.FolderCompleted)
-            {
-                lock (stats)
-                {
-                    stats.Readpst.Add(new ReadpstFolderReport(progress.Folder, progress.ItemsDone, progress.ItemsSkipped));
-                    onProgress?.Invoke(stats);
-                }
-            }
-        }, request.OnReadpstLine, cancellationToken);
-        if (!result.Succeeded)
-        {
-            throw new PstImportException(result.ErrorMessage ?? $"readpst failed with exit code {result.ExitCode}.");
-        }
-
-        return result.Items;
-    }
-
     /// <summary>
     /// Contacts and calendar entries are not mail: counted by type on the run (never dropped silently) and,
     /// when the request names an archive, kept in it as vCard and iCalendar (the same archive as a Zimbra import's).
@@ -249,30 +235,55 @@ public sealed class PstImporter
         return slash < 0 ? "" : folder[(slash + 1)..];
     }
 
-    private async Task ProduceExtractedAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, IReadOnlyList<ReadpstItem> items,
+    /// <summary>
+    /// Offers each folder's messages as readpst finishes it, then, once readpst has exited, whatever it wrote that was
+    /// not handed over early (<see cref="PstExtraction"/>): every file of the final listing is offered once.
+    /// </summary>
+    private async Task ProduceExtractedAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, PstExtraction extraction,
         PstImportStatistics stats, List<(PstFolderStatistics, AppendTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
     {
-        foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
+        var offered = new HashSet<string>(StringComparer.Ordinal);
+        var folders = new Dictionary<string, (PstFolderStatistics Stats, AppendTargetFolder? Target)>(StringComparer.Ordinal);
+        await foreach (var directory in extraction.CompletedFolders.ReadAllAsync(cancellationToken))
         {
-            var folderStats = new PstFolderStatistics
-            {
-                Source = folder.Key,
-                Extracted = folder.Count(),
-                NotMail = folder.Count(i => i.Kind != ReadpstItemKind.Email),
-            };
-            pipeline.Update(() => stats.Folders.Add(folderStats));
-            var emails = folder.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
-            if (emails.Count == 0)
-            {
-                continue;
-            }
+            await OfferAsync(ReadpstRunner.ListFolder(extraction.OutputDirectory, directory));
+        }
 
-            var target = await session.OpenAsync(StripPstRoot(folder.Key), cancellationToken);
-            pipeline.Update(() => folderStats.Destination = target.FullName);
-            targets.Add((folderStats, target));
-            foreach (var item in emails)
+        var result = await extraction.CompleteAsync();
+        pipeline.Update(() => stats.Phase = "importing");
+        await OfferAsync(result.Items.Where(i => !offered.Contains(i.FullPath)));
+
+        async Task OfferAsync(IEnumerable<ReadpstItem> items)
+        {
+            foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
             {
-                await OfferFileAsync(pipeline, target, folderStats, item.FullPath, null, quarantine, cancellationToken);
+                var list = folder.ToList();
+                offered.UnionWith(list.Select(i => i.FullPath));
+                if (!folders.TryGetValue(folder.Key, out var entry))
+                {
+                    entry = (new PstFolderStatistics { Source = folder.Key }, null);
+                    pipeline.Update(() => stats.Folders.Add(entry.Stats));
+                }
+
+                pipeline.Update(() =>
+                {
+                    entry.Stats.Extracted += list.Count;
+                    entry.Stats.NotMail += list.Count(i => i.Kind != ReadpstItemKind.Email);
+                });
+                var emails = list.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
+                if (emails.Count > 0 && entry.Target is null)
+                {
+                    var target = await session.OpenAsync(StripPstRoot(folder.Key), cancellationToken);
+                    entry.Target = target;
+                    pipeline.Update(() => entry.Stats.Destination = target.FullName);
+                    targets.Add((entry.Stats, target));
+                }
+
+                folders[folder.Key] = entry;
+                foreach (var item in emails)
+                {
+                    await OfferFileAsync(pipeline, entry.Target!, entry.Stats, item.FullPath, null, quarantine, cancellationToken);
+                }
             }
         }
     }

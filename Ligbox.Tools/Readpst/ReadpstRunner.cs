@@ -75,20 +75,32 @@ public sealed class ReadpstRunner : IReadpstRunner
         return new ReadpstResult(result.ExitCode, kind, message, output, progress, items, result.Duration);
     }
 
-    private static List<ReadpstItem> ListItems(string output) =>
-        Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories)
-            .Select(path => new ReadpstItem(
-                path,
-                Path.GetRelativePath(output, Path.GetDirectoryName(path)!).Replace(Path.DirectorySeparatorChar, '/'),
-                Path.GetExtension(path).ToLowerInvariant() switch
-                {
-                    ".eml" => ReadpstItemKind.Email,
-                    ".ics" => ReadpstItemKind.Calendar,
-                    ".vcf" => ReadpstItemKind.Contact,
-                    _ => ReadpstItemKind.Other,
-                }))
-            .OrderBy(item => item.Folder, StringComparer.Ordinal)
-            .ThenBy(item => int.TryParse(Path.GetFileNameWithoutExtension(item.FullPath), out var n) ? n : int.MaxValue)
-            .ThenBy(item => item.FullPath, StringComparer.Ordinal)
-            .ToList();
+    private static List<ReadpstItem> ListItems(string output) => Order(Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Select(path => Item(output, path)));
+
+    /// <summary>
+    /// The items of one folder readpst has finished (the files directly in <paramref name="folderDirectory"/>, not its
+    /// subfolders'), listed as <see cref="ReadpstResult.Items"/> lists them: an importer can take a folder while readpst
+    /// writes the next ones.
+    /// </summary>
+    /// <param name="outputDirectory">The output directory readpst was given.</param>
+    /// <param name="folderDirectory">A folder's directory below it.</param>
+    public static IReadOnlyList<ReadpstItem> ListFolder(string outputDirectory, string folderDirectory) =>
+        Order(Directory.EnumerateFiles(folderDirectory, "*", SearchOption.TopDirectoryOnly).Select(path => Item(Path.GetFullPath(outputDirectory), path)));
+
+    private static ReadpstItem Item(string output, string path) => new(
+        path,
+        Path.GetRelativePath(output, Path.GetDirectoryName(path)!).Replace(Path.DirectorySeparatorChar, '/'),
+        Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".eml" => ReadpstItemKind.Email,
+            ".ics" => ReadpstItemKind.Calendar,
+            ".vcf" => ReadpstItemKind.Contact,
+            _ => ReadpstItemKind.Other,
+        });
+
+    private static List<ReadpstItem> Order(IEnumerable<ReadpstItem> items) => items
+        .OrderBy(item => item.Folder, StringComparer.Ordinal)
+        .ThenBy(item => int.TryParse(Path.GetFileNameWithoutExtension(item.FullPath), out var n) ? n : int.MaxValue)
+        .ThenBy(item => item.FullPath, StringComparer.Ordinal)
+        .ToList();
 }
