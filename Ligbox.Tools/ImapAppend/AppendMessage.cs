@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MailKit;
 using MimeKit;
+using Ligbox.Tools.NativeImap;
 using MimeKit.Utils;
 
 namespace Ligbox.Tools.ImapAppend;
@@ -124,31 +125,91 @@ public sealed class AppendMessage : IDisposable
     }
 
     /// <summary>
-    /// Parses the bytes for MailKit (persistent: the content stays in our buffer or file, not copied).
-    /// One caller at a time; dispose the result and call <see cref="Release"/> before the next call.
+    /// The message for MailKit. A message in memory or a small message file is sent as its bytes
+    /// (<see cref="NativeImap.RawMessage"/>, prepared by <see cref="ForAppend"/>): no MIME parse, the bytes MailKit's
+    /// formatting of the parsed message would have written. A large file is parsed over the file (persistent: the
+    /// content is not copied). One caller at a time; dispose the result and call <see cref="Release"/> before the next call.
     /// </summary>
-    /// <exception cref="FormatException">A message file cannot be parsed.</exception>
+    /// <exception cref="FormatException">A large message file cannot be parsed.</exception>
     public MimeMessage Load()
     {
         Release();
-        Stream stream;
-        if (_path is not null)
+        if (_path is not null && _readWhole)
         {
-            // Small files are read whole (MailKit writes each message twice: to measure it, then to send
-            // it; from memory that is cheaper than seeking in the file); large ones are parsed over the file.
-            stream = _readWhole
-                ? new MemoryStream(File.ReadAllBytes(_path), writable: false)
-                : _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-        }
-        else
-        {
-            stream = _file is not null ? _file : new MemoryStream(_bytes!, writable: false);
-            stream.Position = 0;
+            return NativeImap.RawMessage.Create(ForAppend(File.ReadAllBytes(_path)));
         }
 
+        if (_bytes is not null)
+        {
+            return NativeImap.RawMessage.Create(ForAppend(_bytes));
+        }
+
+        var stream = _path is not null
+            ? _opened = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024)
+            : _file!;
+        stream.Position = 0;
         var message = MimeMessage.Load(stream, persistent: true);
         RemoveBookkeeping(message);
         return message;
+    }
+
+    /// <summary>
+    /// What is appended for a message's bytes, as parsing it, removing its bookkeeping headers and writing it with
+    /// <see cref="Format"/> would give: the header's <c>Status</c> and <c>X-Status</c> fields (with their folded
+    /// lines) left out, every line ended by CRLF (a bare LF becomes CRLF), a last line without a newline given one.
+    /// </summary>
+    public static byte[] ForAppend(ReadOnlySpan<byte> source)
+    {
+        byte previous = 0;
+        var output = new byte[source.Length + RawMessage.CountBareLineFeeds(source, ref previous) + 2];
+        var length = 0;
+        var inHeader = true;
+        var skipping = false;
+        var at = 0;
+        while (at < source.Length)
+        {
+            var newline = source[at..].IndexOf((byte)'\n');
+            var end = newline < 0 ? source.Length : at + newline;
+            var line = source[at..(end > at && source[end - 1] == (byte)'\r' ? end - 1 : end)];
+            at = end + 1;
+            if (inHeader)
+            {
+                if (line.IsEmpty)
+                {
+                    inHeader = false;
+                }
+                else if (line[0] is (byte)' ' or (byte)'\t')
+                {
+                    if (skipping)
+                    {
+                        continue;
+                    }
+                }
+                else if (skipping = IsBookkeeping(line))
+                {
+                    continue;
+                }
+            }
+
+            line.CopyTo(output.AsSpan(length));
+            length += line.Length;
+            output[length++] = (byte)'\r';
+            output[length++] = (byte)'\n';
+        }
+
+        return output.AsSpan(0, length).ToArray();
+    }
+
+    private static bool IsBookkeeping(ReadOnlySpan<byte> line)
+    {
+        var colon = line.IndexOf((byte)':');
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        var name = line[..colon].TrimEnd((byte)' ');
+        return System.Text.Ascii.EqualsIgnoreCase(name, "Status"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "X-Status"u8);
     }
 
     /// <summary>Closes the file <see cref="Load"/> opened, if any.</summary>
