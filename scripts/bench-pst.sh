@@ -9,6 +9,8 @@
 #
 # Usage:  scripts/bench-pst.sh                 full run, 1 GiB corpus (3 min idle, 10-14 min on 2 loaded cores)
 #         BENCH_MB=50 scripts/bench-pst.sh     quick mode for development (about 1 min)
+#         BENCH_PST_MB=1900 scripts/bench-pst.sh   instead: a real PST of that size (written by the test PST
+#                                               writer), imported end to end with the real readpst (~1.5 min, ~6 GB in /tmp)
 # Other settings: BENCH_CONNECTIONS (default 4), BENCH_SINGLE_MB (data for the slow one-APPEND-per-
 # message ceiling, default 200), BENCH_MBOX=0 (skip the mbox path). Needs ~3x BENCH_MB free in /tmp.
 # Figures measured on this machine are in docs/pst-import.md.

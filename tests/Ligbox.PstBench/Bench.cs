@@ -81,6 +81,10 @@ internal sealed class Corpus
         return new Corpus(root, messages, notMail);
     }
 
+    /// <summary>The messages readpst extracted (a generated PST's), as a corpus for the ceiling.</summary>
+    public static Corpus FromItems(string root, IEnumerable<ReadpstItem> items) =>
+        new(root, [.. items.Select(i => new CorpusMessage(i.FullPath, i.Folder, new FileInfo(i.FullPath).Length))], []);
+
     /// <summary>The first messages, up to <paramref name="bytes"/>.</summary>
     public Corpus Take(long bytes)
     {

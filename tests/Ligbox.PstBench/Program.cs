@@ -18,12 +18,14 @@ using Microsoft.Extensions.Options;
 //  4. the same messages as one large mbox through the mbox path (BENCH_MBOX=0 skips it).
 // Settings (environment): BENCH_MB (corpus size, default 1024), BENCH_CONNECTIONS (default 4),
 // BENCH_SINGLE_MB (data for the one-APPEND-per-message ceiling, default 200: it is the slowest), BENCH_MBOX.
+// BENCH_PST_MB=N runs instead a real PST of N MiB end to end with the real readpst (GeneratedPstRun.cs).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var targetMb = Env("BENCH_MB", 1024);
 var connections = Env("BENCH_CONNECTIONS", 4);
 var singleMb = Env("BENCH_SINGLE_MB", 200);
 var withMbox = Env("BENCH_MBOX", 1) != 0;
+var generatedPstMb = Env("BENCH_PST_MB", 0);
 var results = new List<string>();
 var loadBefore = Memory.LoadAverage();
 
@@ -32,6 +34,16 @@ await dovecot.StartAsync();
 var work = Directory.CreateTempSubdirectory("ligbox-pstbench-").FullName;
 try
 {
+    if (generatedPstMb > 0)
+    {
+        // Row 5 of bench-matrix.sh: a generated PST of that size, end to end with the real readpst (GeneratedPstRun.cs).
+        await GeneratedPstRun.RunAsync(dovecot, work, generatedPstMb * 1024L * 1024, connections, results);
+        Console.WriteLine();
+        Console.WriteLine($"=== generated PST benchmark: {generatedPstMb} MiB, {Environment.ProcessorCount} cores, Dovecot fsync on, load average before {loadBefore}, after {Memory.LoadAverage()}");
+        results.ForEach(Console.WriteLine);
+        return;
+    }
+
     var sw = Stopwatch.StartNew();
     var corpus = Corpus.Generate(Path.Combine(work, "corpus"), targetMb * 1024L * 1024, seed: 42);
     Console.WriteLine($"corpus: {corpus.Messages.Count} messages in {corpus.Folders.Count} folders, {Mb(corpus.Bytes):0.0} MiB "
