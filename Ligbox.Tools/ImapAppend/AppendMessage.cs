@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using MailKit;
 using MimeKit;
@@ -21,6 +22,7 @@ public sealed class AppendMessage : IDisposable
     private readonly string? _path;
     private readonly bool _readWhole;
     private FileStream? _opened;
+    private byte[]? _rented;
 
     private AppendMessage(byte[]? bytes, FileStream? file, string? path, bool readWhole, long length, MessageFlags flags, DateTimeOffset? date, string key, string? subject)
     {
@@ -126,7 +128,7 @@ public sealed class AppendMessage : IDisposable
 
     /// <summary>
     /// The message for MailKit. A message in memory or a small message file is sent as its bytes
-    /// (<see cref="NativeImap.RawMessage"/>, prepared by <see cref="ForAppend"/>): no MIME parse, the bytes MailKit's
+    /// (<see cref="NativeImap.RawMessage"/>, prepared by <see cref="ForAppend(ReadOnlySpan{byte})"/>): no MIME parse, the bytes MailKit's
     /// formatting of the parsed message would have written. A large file is parsed over the file (persistent: the
     /// content is not copied). One caller at a time; dispose the result and call <see cref="Release"/> before the next call.
     /// </summary>
@@ -136,12 +138,28 @@ public sealed class AppendMessage : IDisposable
         Release();
         if (_path is not null && _readWhole)
         {
-            return NativeImap.RawMessage.Create(ForAppend(File.ReadAllBytes(_path)));
+            using var handle = File.OpenHandle(_path);
+            var size = checked((int)RandomAccess.GetLength(handle));
+            var input = ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                var read = 0;
+                while (read < size && RandomAccess.Read(handle, input.AsSpan(read, size - read), read) is var n and > 0)
+                {
+                    read += n;
+                }
+
+                return Raw(input.AsSpan(0, read));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(input);
+            }
         }
 
         if (_bytes is not null)
         {
-            return NativeImap.RawMessage.Create(ForAppend(_bytes));
+            return Raw(_bytes);
         }
 
         var stream = _path is not null
@@ -153,6 +171,14 @@ public sealed class AppendMessage : IDisposable
         return message;
     }
 
+    /// <summary>The bytes to send, in a pooled buffer given back by <see cref="Release"/> (no large-object-heap churn per message).</summary>
+    private MimeMessage Raw(ReadOnlySpan<byte> source)
+    {
+        _rented = ArrayPool<byte>.Shared.Rent(MaxForAppendLength(source));
+        var length = ForAppend(source, _rented);
+        return RawMessage.Create(_rented.AsMemory(0, length));
+    }
+
     /// <summary>
     /// What is appended for a message's bytes, as parsing it, removing its bookkeeping headers and writing it with
     /// <see cref="Format"/> would give: the header's <c>Status</c> and <c>X-Status</c> fields (with their folded
@@ -160,8 +186,13 @@ public sealed class AppendMessage : IDisposable
     /// </summary>
     public static byte[] ForAppend(ReadOnlySpan<byte> source)
     {
-        byte previous = 0;
-        var output = new byte[source.Length + RawMessage.CountBareLineFeeds(source, ref previous) + 2];
+        var output = new byte[MaxForAppendLength(source)];
+        return output.AsSpan(0, ForAppend(source, output)).ToArray();
+    }
+
+    /// <summary><see cref="ForAppend(ReadOnlySpan{byte})"/> into <paramref name="output"/> (at least <see cref="MaxForAppendLength"/> long); returns the length written.</summary>
+    public static int ForAppend(ReadOnlySpan<byte> source, Span<byte> output)
+    {
         var length = 0;
         var inHeader = true;
         var skipping = false;
@@ -191,13 +222,20 @@ public sealed class AppendMessage : IDisposable
                 }
             }
 
-            line.CopyTo(output.AsSpan(length));
+            line.CopyTo(output[length..]);
             length += line.Length;
             output[length++] = (byte)'\r';
             output[length++] = (byte)'\n';
         }
 
-        return output.AsSpan(0, length).ToArray();
+        return length;
+    }
+
+    /// <summary>The most <see cref="ForAppend(ReadOnlySpan{byte}, Span{byte})"/> can write for <paramref name="source"/>.</summary>
+    public static int MaxForAppendLength(ReadOnlySpan<byte> source)
+    {
+        byte previous = 0;
+        return checked(source.Length + (int)RawMessage.CountBareLineFeeds(source, ref previous) + 2);
     }
 
     private static bool IsBookkeeping(ReadOnlySpan<byte> line)
@@ -217,6 +255,11 @@ public sealed class AppendMessage : IDisposable
     {
         _opened?.Dispose();
         _opened = null;
+        if (_rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_rented);
+            _rented = null;
+        }
     }
 
     /// <summary>The message for the quarantine: a message file as it is (a retry reads its read state again), else the stored bytes.</summary>
