@@ -258,7 +258,6 @@ public sealed class AppendPipeline<TFolder>
         }
         finally
         {
-            loaded.ForEach(m => m.Dispose());
             messages.ForEach(m => m.Release());
         }
     }
@@ -268,7 +267,7 @@ public sealed class AppendPipeline<TFolder>
         string reason;
         try
         {
-            using var loaded = message.Load();
+            var loaded = message.Load();
             await folder.AppendAsync(AppendMessage.Format, Request(loaded, message), cancellationToken);
             Update(() =>
             {

@@ -31,6 +31,19 @@ internal static class RawMessage
     /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
     public static MimeMessage Create(SpoolFile file) => Attach(CreateEmpty(), file);
 
+    /// <summary>
+    /// A message that writes <paramref name="prefix"/> (CRLF lines), then <paramref name="count"/> bytes of the file at
+    /// <paramref name="path"/> from <paramref name="offset"/>, opened and read as they are sent (its bare LFs, counted
+    /// with a LF before the first byte, become CRLF), then a CRLF when <paramref name="newLineAtEnd"/>: a message file
+    /// appended without being held in memory or kept open.
+    /// </summary>
+    public static MimeMessage Create(ReadOnlyMemory<byte> prefix, string path, long offset, long count, long bareLineFeeds, bool newLineAtEnd)
+    {
+        var message = CreateEmpty();
+        Part(message).Attach(prefix, path, offset, count, bareLineFeeds, newLineAtEnd);
+        return message;
+    }
+
     private static MimeMessage CreateEmpty()
     {
         using var template = new MemoryStream(Template, writable: false);
@@ -72,6 +85,14 @@ internal static class RawMessage
 
         /// <summary>A message that writes the whole of <paramref name="file"/>; <see cref="Return"/> it after the APPEND.</summary>
         public MimeMessage Rent(SpoolFile file) => Attach(Take(), file);
+
+        /// <summary>As <see cref="RawMessage.Create(ReadOnlyMemory{byte}, string, long, long, long, bool)"/>; <see cref="Return"/> it after the APPEND.</summary>
+        public MimeMessage Rent(ReadOnlyMemory<byte> prefix, string path, long offset, long count, long bareLineFeeds, bool newLineAtEnd)
+        {
+            var message = Take();
+            Part(message).Attach(prefix, path, offset, count, bareLineFeeds, newLineAtEnd);
+            return message;
+        }
 
         /// <summary>Takes a message back; it lets go of its bytes or file (the caller still owns them).</summary>
         public void Return(MimeMessage message)
@@ -129,21 +150,36 @@ internal static class RawMessage
     {
         private const int ChunkSize = 81920;
         private ReadOnlyMemory<byte>? _bytes;
-        private SpoolFile? _file;
         private long _bareLineFeeds;
+        private ReadOnlyMemory<byte> _prefix;
+        private SpoolFile? _spool;
+        private string? _path;
+        private long _offset;
+        private long _count;
+        private bool _newLineAtEnd;
 
         /// <summary>Made by the parser (<see cref="ParserOptions.RegisterMimeType"/>).</summary>
         public RawPart(MimeEntityConstructorArgs args) : base(args)
         {
         }
 
-        public void Attach(ReadOnlyMemory<byte>? bytes, SpoolFile? file, long bareLineFeeds) => (_bytes, _file, _bareLineFeeds) = (bytes, file, bareLineFeeds);
+        public void Attach(ReadOnlyMemory<byte>? bytes, SpoolFile? file, long bareLineFeeds)
+        {
+            (_bytes, _bareLineFeeds, _spool) = (bytes, bareLineFeeds, file);
+            (_prefix, _path, _offset, _count, _newLineAtEnd) = (default, null, 0, file?.Length ?? 0, false);
+        }
+
+        public void Attach(ReadOnlyMemory<byte> prefix, string path, long offset, long count, long bareLineFeeds, bool newLineAtEnd)
+        {
+            (_bytes, _bareLineFeeds, _spool) = (null, bareLineFeeds, null);
+            (_prefix, _path, _offset, _count, _newLineAtEnd) = (prefix, path, offset, count, newLineAtEnd);
+        }
 
         /// <summary>Whether the part has bytes or a file to write (a message back in its pool has neither).</summary>
-        public bool IsAttached => _bytes.HasValue || _file is not null;
+        public bool IsAttached => _bytes.HasValue || _spool is not null || _path is not null;
 
         /// <summary>The literal's length: the bytes plus a CR for every bare LF.</summary>
-        public long Length => (_bytes?.Length ?? _file!.Length) + _bareLineFeeds;
+        public long Length => (_bytes?.Length ?? (_prefix.Length + _count + (_newLineAtEnd ? 2 : 0))) + _bareLineFeeds;
 
         public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
         {
@@ -167,52 +203,131 @@ internal static class RawMessage
                 return;
             }
 
+            stream.Write(_prefix.Span);
+            previous = _prefix.Length > 0 ? _prefix.Span[^1] : (byte)0;
+            using var opened = _path is null ? null : File.OpenHandle(_path);
+            var handle = opened ?? _spool!.Handle;
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
             try
             {
-                long offset = 0;
-                int read;
-                while ((read = RandomAccess.Read(_file!.Handle, buffer.AsSpan(0, ChunkSize), offset)) > 0)
+                for (long done = 0; done < _count;)
                 {
+                    var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(ChunkSize, _count - done)), _offset + done);
+                    if (read == 0)
+                    {
+                        throw new IOException("The message file became shorter while it was being appended.");
+                    }
+
                     Write(stream, buffer.AsSpan(0, read), ref previous, cancellationToken);
-                    offset += read;
+                    done += read;
                 }
             }
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (_newLineAtEnd)
+            {
+                stream.Write("\r\n"u8);
             }
         }
 
         public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
         {
-            if (stream is MeasuringStream || _bareLineFeeds > 0)
+            if (stream is MeasuringStream)
             {
                 WriteTo(options, stream, contentOnly, cancellationToken);
                 return;
             }
 
-            if (_bytes is { } bytes)
+            if (_bytes is { } bytes && _bareLineFeeds == 0)
             {
                 await stream.WriteAsync(bytes, cancellationToken);
                 return;
             }
 
+            // Read in chunks (from the bytes or the file), a CR put before each bare LF into a second buffer.
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var converted = _bareLineFeeds > 0 ? System.Buffers.ArrayPool<byte>.Shared.Rent(2 * ChunkSize) : null;
+            using var opened = _path is null ? null : File.OpenHandle(_path, options: FileOptions.Asynchronous);
             try
             {
-                long offset = 0;
-                int read;
-                while ((read = await RandomAccess.ReadAsync(_file!.Handle, buffer.AsMemory(0, ChunkSize), offset, cancellationToken)) > 0)
+                await stream.WriteAsync(_prefix, cancellationToken);
+                var previous = _prefix.Length > 0 ? _prefix.Span[^1] : (byte)0;
+                var total = _bytes?.Length ?? _count;
+                for (long done = 0; done < total;)
                 {
-                    await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    offset += read;
+                    int read;
+                    if (_bytes is { } source)
+                    {
+                        read = (int)Math.Min(ChunkSize, total - done);
+                        source.Span.Slice((int)done, read).CopyTo(buffer);
+                    }
+                    else
+                    {
+                        read = await RandomAccess.ReadAsync(opened ?? _spool!.Handle, buffer.AsMemory(0, (int)Math.Min(ChunkSize, total - done)), _offset + done, cancellationToken);
+                        if (read == 0)
+                        {
+                            throw new IOException("The message file became shorter while it was being appended.");
+                        }
+                    }
+
+                    var chunk = converted is null ? buffer.AsMemory(0, read) : converted.AsMemory(0, Convert(buffer.AsSpan(0, read), converted, ref previous));
+                    await stream.WriteAsync(chunk, cancellationToken);
+                    done += read;
+                }
+
+                if (_newLineAtEnd)
+                {
+                    await stream.WriteAsync(CrLf, cancellationToken);
                 }
             }
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                if (converted is not null)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(converted);
+                }
             }
+        }
+
+        private static readonly ReadOnlyMemory<byte> CrLf = "\r\n"u8.ToArray();
+
+        /// <summary><paramref name="chunk"/> into <paramref name="output"/> with a CR before each bare LF; returns the length written.</summary>
+        private static int Convert(ReadOnlySpan<byte> chunk, Span<byte> output, ref byte previous)
+        {
+            var length = 0;
+            var start = 0;
+            while (start < chunk.Length)
+            {
+                var i = chunk[start..].IndexOf((byte)'\n');
+                if (i < 0)
+                {
+                    break;
+                }
+
+                var at = start + i;
+                chunk[start..at].CopyTo(output[length..]);
+                length += at - start;
+                if ((at == 0 ? previous : chunk[at - 1]) != (byte)'\r')
+                {
+                    output[length++] = (byte)'\r';
+                }
+
+                output[length++] = (byte)'\n';
+                start = at + 1;
+            }
+
+            chunk[start..].CopyTo(output[length..]);
+            length += chunk.Length - start;
+            if (chunk.Length > 0)
+            {
+                previous = chunk[^1];
+            }
+
+            return length;
         }
 
         /// <summary>

@@ -47,7 +47,51 @@ public sealed class AppendMessageTests : IDisposable
         {
             var bytes = await File.ReadAllBytesAsync(file);
             Assert.True(Parsed(bytes).AsSpan().SequenceEqual(AppendMessage.ForAppend(bytes)), $"{file} differs from its parsed form");
+            // What the appender sends: the header cleaned in memory, the rest streamed from the file, and its measured
+            // length (MailKit's first pass) the length of what it writes.
+            Assert.Equal(AppendMessage.ForAppend(bytes), await SentAsync(file));
         }
+    }
+
+    [Theory]
+    [InlineData("Subject: a\nStatus: RO\n\nbody\nno newline at the end")]
+    [InlineData("Subject: only a header\nStatus: O\n")]
+    [InlineData("Subject: only a header, no newline")]
+    [InlineData("Subject: b\r\nX-Status: F\r\n\r\n\nstarts with an empty line\r\n")]
+    [InlineData("Subject: c\n\nends with a lone CR\r")]
+    public async Task A_message_file_sends_what_its_bytes_give_however_it_ends(string message)
+    {
+        var path = _temp.Combine("m.eml");
+        await File.WriteAllTextAsync(path, message);
+
+        Assert.Equal(AppendMessage.ForAppend(Encoding.UTF8.GetBytes(message)), await SentAsync(path));
+    }
+
+    [Fact]
+    public async Task A_large_message_file_is_sent_from_the_file_with_only_its_header_in_memory()
+    {
+        var path = _temp.Combine("large.eml");
+        var body = string.Concat(Enumerable.Range(0, 60_000).Select(i => $"line {i} of a large body\n"));
+        await File.WriteAllTextAsync(path, "Subject: large\nStatus: RO\nMessage-ID: <large@example.com>\n\n" + body);
+
+        var sent = await SentAsync(path, largeMessageBytes: 64 * 1024);
+
+        Assert.True(sent.Length > 1_500_000);
+        Assert.Equal(AppendMessage.ForAppend(await File.ReadAllBytesAsync(path)), sent);
+    }
+
+    /// <summary>What an appender sends for the file (asynchronously, as MailKit writes), checked against MailKit's measuring pass.</summary>
+    private static async Task<byte[]> SentAsync(string path, long largeMessageBytes = 2 * 1024 * 1024)
+    {
+        using var message = await AppendMessage.FromFileAsync(path, largeMessageBytes, default);
+        var loaded = message.Load();
+        using var measure = new MimeKit.IO.MeasuringStream();
+        loaded.WriteTo(AppendMessage.Format, measure);
+        using var output = new MemoryStream();
+        await loaded.WriteToAsync(AppendMessage.Format, output);
+        message.Release();
+        Assert.Equal(output.Length, measure.Length);
+        return output.ToArray();
     }
 
     [Theory]
