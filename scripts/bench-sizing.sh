@@ -15,6 +15,9 @@
 #     Every measurement uses a fresh console that first runs a small warm-up mailbox (JIT, first queries).
 #     job (only when SIZING_ROWS names it): one job of SIZING_JOB mailboxes x messages (200x200) of ~5 KB, four
 #     mailboxes at once (the console's default): the console's peak RSS over a job of many mailboxes.
+#     pst (only when SIZING_ROWS names it): a PST of SIZING_PST_MB MiB (1900; written by the tests' PST writer)
+#     uploaded through the console's tus endpoint, then imported into one mailbox through its API with the real
+#     readpst: wall, the console's CPU and peak RSS (upload and import apart), readpst's CPU (in the "src" column).
 #  3. Disk per GB of PST in flight: readpst with the console's own arguments (-e -o DIR -D -j 0) on the real PSTs
 #     of ../shared/testdata/pst (SIZING_PST_DIR): extracted bytes / PST bytes and readpst's CPU-seconds.
 #     The upload file (1.0x, kept until deleted) and the TGZ path (streamed, no work area) are from the code.
@@ -23,7 +26,7 @@
 # Usage:  scripts/bench-sizing.sh                       ~10 min on 2 loaded cores
 #         SIZING_REPEAT=1 SIZING_SMALL=1000 SIZING_LARGE=20 SIZING_MAILBOX_LARGE=5 scripts/bench-sizing.sh   quick check
 # Settings (defaults): SIZING_REPEAT (3), SIZING_SMALL (5000), SIZING_SMALL_FOLDERS (5), SIZING_LARGE (100), SIZING_LARGE_KB (1024),
-# SIZING_MAILBOX_SMALL (1000), SIZING_MAILBOX_LARGE (40), SIZING_CONCURRENCY (1,2,4,8), SIZING_ROWS (cpu,mem,disk; also job), SIZING_JOB (200x200),
+# SIZING_MAILBOX_SMALL (1000), SIZING_MAILBOX_LARGE (40), SIZING_CONCURRENCY (1,2,4,8), SIZING_ROWS (cpu,mem,disk; also job, pst), SIZING_JOB (200x200), SIZING_PST_MB (1900),
 # SKIP_BUILD=1 (use the existing Release builds). Needs about 3 GB free in /tmp for the destination maildirs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +45,7 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     dotnet build tests/Ligbox.Bench -c Release -nologo -v q >/dev/null
 fi
 
-if [[ $ROWS == *cpu* || $ROWS == *mem* || $ROWS == *job* ]]; then
+if [[ $ROWS == *cpu* || $ROWS == *mem* || $ROWS == *job* || $ROWS == *pst* ]]; then
     # In the background so that Ctrl-C or a TERM to this script reaches the driver, which then stops the console
     # it measures and both Dovecots and removes their directories.
     SIZING_ROWS=$ROWS dotnet tests/Ligbox.Bench/bin/Release/net10.0/Ligbox.Bench.dll sizing \

@@ -9,6 +9,7 @@ using System.Text.Json;
 using Ligbox.Testing.Dovecot;
 using MailKit;
 using Ligbox.Testing.Processes;
+using Ligbox.Testing.Pst;
 
 /// <summary>
 /// The sizing measurements of issue 17 (T036, scripts/bench-sizing.sh): the real console (the built
@@ -60,6 +61,8 @@ internal static class SizingBench
         var rows = (Environment.GetEnvironmentVariable("SIZING_ROWS") ?? "cpu,mem").Split(',');
         // The "job" row: one job of this many mailboxes x small messages each, at the console's default concurrency.
         var job = (Environment.GetEnvironmentVariable("SIZING_JOB") ?? "200x200").Split('x').Select(int.Parse).ToArray();
+        // The "pst" row: a PST of this many MiB uploaded (tus) and imported through the console's API.
+        var pstMb = Env("SIZING_PST_MB", 1900);
 
         using var source = new DovecotServer();
         using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
@@ -122,6 +125,15 @@ internal static class SizingBench
             }
         }
 
+        var pstDir = Directory.CreateTempSubdirectory("ligbox-sizing-pstfile-").FullName;
+        var pst = Path.Combine(pstDir, "archive.pst");
+        var pstMessages = 0;
+        if (rows.Contains("pst"))
+        {
+            pstMessages = PstArchive.Write(pst, pstMb * 1024L * 1024, seed: 42).Messages;
+            Console.WriteLine($"wrote a {new FileInfo(pst).Length / 1048576.0:0} MiB PST of {pstMessages} messages");
+        }
+
         Console.WriteLine($"seeded {sizes.Count} source mailboxes ({sizes.Values.Sum(s => s.Messages)} messages, {sizes.Values.Sum(s => s.Bytes) / 1048576.0:0} MB) in {seedClock.Elapsed.TotalSeconds:0} s");
         Console.WriteLine($"settings: repeat {repeat}, small {small}, large {large} x {largeKb} KB, per mailbox {mailboxSmall} small + {mailboxLarge} large, concurrency {string.Join(",", concurrency)}");
         Console.WriteLine();
@@ -147,10 +159,17 @@ internal static class SizingBench
                 plan.Add(("job", Enumerable.Range(0, job[0]).Select(i => $"job{i}").ToArray(), RunsDefaults.MaxConcurrentMailboxes));
             }
 
+            if (rows.Contains("pst"))
+            {
+                plan.Add(("pst", [], 1));
+            }
+
             foreach (var (row, users, k) in plan)
             {
                 Park();
-                var r = await MeasureAsync(dll, source, destination, row, users, k, rep, sizes);
+                var r = row == "pst"
+                    ? await WithConsoleAsync(dll, source, destination, row, k, rep, (api, console) => MeasurePstAsync(api, console, source, destination, rep, pst, pstMessages))
+                    : await MeasureAsync(dll, source, destination, row, users, k, rep, sizes);
                 if (r is null)
                 {
                     failures++;
@@ -202,11 +221,20 @@ internal static class SizingBench
                 + $"idle console after start-up (median base RSS): {Median(mem, m => m.BaseRssMb):0} MB");
         }
 
+        Directory.Delete(pstDir, recursive: true);
         return failures == 0 ? 0 : 2;
     }
 
-    private static async Task<Result?> MeasureAsync(string dll, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
-        Dictionary<string, (int Messages, long Bytes)> sizes)
+    private static Task<Result?> MeasureAsync(string dll, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
+        Dictionary<string, (int Messages, long Bytes)> sizes) =>
+        WithConsoleAsync(dll, source, destination, row, k, rep, (api, console) => MeasureSyncAsync(api, console, source, destination, row, users, k, rep, sizes));
+
+    /// <summary>
+    /// A fresh console on a fresh data directory (K mailboxes at once), up and warmed up (one small sync run), for
+    /// <paramref name="measure"/>; stopped and its directory removed afterwards, also on Ctrl-C.
+    /// </summary>
+    private static async Task<Result?> WithConsoleAsync(string dll, DovecotServer source, DovecotServer destination, string row, int k, int rep,
+        Func<HttpClient, Process, Task<Result?>> measure)
     {
         // The data directory inside a directory of its own: Development keeps its generated key-ring certificate
         // next to the data directory ({data}/../keys), so that is removed with it too.
@@ -283,102 +311,7 @@ internal static class SizingBench
                 return null;
             }
 
-            using (var created = await api.PostAsJsonAsync("/api/migration/jobs", new
-            {
-                domain = $"sizing-{rep}-{row}.example",
-                source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
-                destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
-            }))
-            {
-                var text = await created.Content.ReadAsStringAsync();
-                if (created.StatusCode != HttpStatusCode.Created)
-                {
-                    Console.WriteLine($"rep {rep} {row}: creating the job failed: {(int)created.StatusCode} {text}");
-                    return null;
-                }
-
-                var jobId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
-                var targets = new List<string>();
-                foreach (var user in users)
-                {
-                    var target = $"{user}-r{rep}-{row}@example.com";
-                    destination.AddUser(target, "dst-pw");
-                    targets.Add(target);
-                    using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
-                        new { sourceUser = $"{user}@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
-                    if (added.StatusCode != HttpStatusCode.Created)
-                    {
-                        Console.WriteLine($"rep {rep} {row}: adding a mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
-                        return null;
-                    }
-                }
-
-                // Let start-up work settle, then the base figures.
-                await Task.Delay(3000);
-                var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
-                File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
-                var cpu0 = OwnCpu(console.Id);
-                var src0 = DovecotCpu(source);
-                var dst0 = DovecotCpu(destination);
-                var load0 = Load();
-                var clock = Stopwatch.StartNew();
-                using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
-                var startedText = await started.Content.ReadAsStringAsync();
-                if (started.StatusCode != HttpStatusCode.Accepted)
-                {
-                    Console.WriteLine($"rep {rep} {row}: starting the run failed: {(int)started.StatusCode} {startedText}");
-                    return null;
-                }
-
-                var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
-                string? status;
-                while (true)
-                {
-                    await Task.Delay(500);
-                    var run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
-                    status = run.GetProperty("status").GetString();
-                    if (status is not ("Queued" or "Running" or "Resuming"))
-                    {
-                        break;
-                    }
-
-                    if (clock.Elapsed > TimeSpan.FromMinutes(20))
-                    {
-                        Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
-                        return null;
-                    }
-                }
-
-                clock.Stop();
-                var wall = clock.Elapsed.TotalSeconds;
-                var cpu = OwnCpu(console.Id) - cpu0;
-                var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
-                // Dovecot's imap processes end shortly after the logout; give them a moment to be reaped.
-                await Task.Delay(1500);
-                var src = DovecotCpu(source) - src0;
-                var dst = DovecotCpu(destination) - dst0;
-                var load1 = Load();
-                if (status != "Succeeded")
-                {
-                    Console.WriteLine($"rep {rep} {row}: the run ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
-                    return null;
-                }
-
-                var expected = users.Sum(u => sizes[u].Messages);
-                var copied = 0;
-                foreach (var target in targets)
-                {
-                    copied += await CountAllAsync(destination, target);
-                }
-
-                if (copied != expected)
-                {
-                    Console.WriteLine($"rep {rep} {row}: {copied} messages on the destination, expected {expected}");
-                    return null;
-                }
-
-                return new Result(row, k, expected, users.Sum(u => sizes[u].Bytes) / 1048576.0, wall, cpu, src, dst, baseRss, peak, load0, load1);
-            }
+            return await measure(api, console);
         }
         finally
         {
@@ -401,6 +334,234 @@ internal static class SizingBench
             {
             }
         }
+    }
+
+    private static async Task<Result?> MeasureSyncAsync(HttpClient api, Process console, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
+        Dictionary<string, (int Messages, long Bytes)> sizes)
+    {
+        using (var created = await api.PostAsJsonAsync("/api/migration/jobs", new
+        {
+            domain = $"sizing-{rep}-{row}.example",
+            source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
+            destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
+        }))
+        {
+            var text = await created.Content.ReadAsStringAsync();
+            if (created.StatusCode != HttpStatusCode.Created)
+            {
+                Console.WriteLine($"rep {rep} {row}: creating the job failed: {(int)created.StatusCode} {text}");
+                return null;
+            }
+
+            var jobId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+            var targets = new List<string>();
+            foreach (var user in users)
+            {
+                var target = $"{user}-r{rep}-{row}@example.com";
+                destination.AddUser(target, "dst-pw");
+                targets.Add(target);
+                using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
+                    new { sourceUser = $"{user}@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
+                if (added.StatusCode != HttpStatusCode.Created)
+                {
+                    Console.WriteLine($"rep {rep} {row}: adding a mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+                    return null;
+                }
+            }
+
+            // Let start-up work settle, then the base figures.
+            await Task.Delay(3000);
+            var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
+            File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
+            var cpu0 = OwnCpu(console.Id);
+            var src0 = DovecotCpu(source);
+            var dst0 = DovecotCpu(destination);
+            var load0 = Load();
+            var clock = Stopwatch.StartNew();
+            using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
+            var startedText = await started.Content.ReadAsStringAsync();
+            if (started.StatusCode != HttpStatusCode.Accepted)
+            {
+                Console.WriteLine($"rep {rep} {row}: starting the run failed: {(int)started.StatusCode} {startedText}");
+                return null;
+            }
+
+            var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
+            string? status;
+            while (true)
+            {
+                await Task.Delay(500);
+                var run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
+                status = run.GetProperty("status").GetString();
+                if (status is not ("Queued" or "Running" or "Resuming"))
+                {
+                    break;
+                }
+
+                if (clock.Elapsed > TimeSpan.FromMinutes(20))
+                {
+                    Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
+                    return null;
+                }
+            }
+
+            clock.Stop();
+            var wall = clock.Elapsed.TotalSeconds;
+            var cpu = OwnCpu(console.Id) - cpu0;
+            var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
+            // Dovecot's imap processes end shortly after the logout; give them a moment to be reaped.
+            await Task.Delay(1500);
+            var src = DovecotCpu(source) - src0;
+            var dst = DovecotCpu(destination) - dst0;
+            var load1 = Load();
+            if (status != "Succeeded")
+            {
+                Console.WriteLine($"rep {rep} {row}: the run ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
+                return null;
+            }
+
+            var expected = users.Sum(u => sizes[u].Messages);
+            var copied = 0;
+            foreach (var target in targets)
+            {
+                copied += await CountAllAsync(destination, target);
+            }
+
+            if (copied != expected)
+            {
+                Console.WriteLine($"rep {rep} {row}: {copied} messages on the destination, expected {expected}");
+                return null;
+            }
+
+            return new Result(row, k, expected, users.Sum(u => sizes[u].Bytes) / 1048576.0, wall, cpu, src, dst, baseRss, peak, load0, load1);
+        }
+    }
+
+    /// <summary>
+    /// The "pst" row: the PST uploaded through the tus endpoint in 32 MiB requests (the console's CPU and peak RSS
+    /// printed for the upload), then imported into one mailbox through <c>POST .../import</c>: wall time, the console's
+    /// CPU and peak RSS (VmHWM reset right before), readpst's CPU (the console's waited-for children), the destination
+    /// Dovecot's CPU, and the messages on the destination against the PST's. In the table, "src" is readpst's CPU.
+    /// </summary>
+    private static async Task<Result?> MeasurePstAsync(HttpClient api, Process console, DovecotServer source, DovecotServer destination, int rep, string pst, int messages)
+    {
+        using var created = await api.PostAsJsonAsync("/api/migration/jobs", new
+        {
+            domain = $"sizing-{rep}-pst.example",
+            source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
+            destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
+        });
+        var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var target = $"pst-r{rep}@example.com";
+        destination.AddUser(target, "dst-pw");
+        using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
+            new { sourceUser = "pst@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
+        if (added.StatusCode != HttpStatusCode.Created)
+        {
+            Console.WriteLine($"rep {rep} pst: adding the mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+            return null;
+        }
+
+        var mailboxId = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await Task.Delay(3000);
+        var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
+        var pstBytes = new FileInfo(pst).Length;
+
+        File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
+        var uploadCpu = OwnCpu(console.Id);
+        var clock = Stopwatch.StartNew();
+        var uploadId = await TusUploadAsync(api, pst, "archive.pst");
+        var uploadWall = clock.Elapsed.TotalSeconds;
+        uploadCpu = OwnCpu(console.Id) - uploadCpu;
+        var uploadPeak = StatusKb(console.Id, "VmHWM:") / 1024.0;
+
+        Process.Start("sync")?.WaitForExit();
+        File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
+        var cpu0 = OwnCpu(console.Id);
+        var children0 = ChildrenCpu(console.Id);
+        var dst0 = DovecotCpu(destination);
+        var load0 = Load();
+        clock.Restart();
+        using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes/{mailboxId}/import", new { uploadId });
+        var startedText = await started.Content.ReadAsStringAsync();
+        if (started.StatusCode != HttpStatusCode.Accepted)
+        {
+            Console.WriteLine($"rep {rep} pst: starting the import failed: {(int)started.StatusCode} {startedText}");
+            return null;
+        }
+
+        var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("runId").GetGuid();
+        string? status;
+        while (true)
+        {
+            await Task.Delay(500);
+            status = (await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}")).GetProperty("status").GetString();
+            if (status is not ("Queued" or "Running" or "Resuming") || clock.Elapsed > TimeSpan.FromMinutes(30))
+            {
+                break;
+            }
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = OwnCpu(console.Id) - cpu0;
+        var readpst = ChildrenCpu(console.Id) - children0;
+        var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
+        await Task.Delay(1500);
+        var dst = DovecotCpu(destination) - dst0;
+        var load1 = Load();
+        if (status != "Succeeded")
+        {
+            Console.WriteLine($"rep {rep} pst: the import ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
+            return null;
+        }
+
+        var copied = await CountAllAsync(destination, target);
+        if (copied != messages)
+        {
+            Console.WriteLine($"rep {rep} pst: {copied} messages on the destination, expected {messages}");
+            return null;
+        }
+
+        Console.WriteLine($"rep {rep} pst upload: {pstBytes / 1048576.0:0} MiB in {uploadWall:0.0} s ({pstBytes / 1048576.0 / uploadWall:0} MiB/s), console CPU {uploadCpu:0.00} s, peak RSS {uploadPeak:0} MB; "
+            + $"import: readpst CPU {readpst:0.00} s");
+        return new Result("pst", 1, messages, pstBytes / 1048576.0, wall, cpu, readpst, dst, baseRss, peak, load0, load1);
+    }
+
+    /// <summary>A tus 1.0 upload (creation, then PATCH requests of 32 MiB); returns the upload's id.</summary>
+    private static async Task<string> TusUploadAsync(HttpClient api, string path, string name)
+    {
+        var length = new FileInfo(path).Length;
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/migration/uploads") { Content = new ByteArrayContent([]) };
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes(name)));
+        using var created = await api.SendAsync(create);
+        if (created.StatusCode != HttpStatusCode.Created || created.Headers.Location is null)
+        {
+            throw new InvalidOperationException($"tus creation failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        }
+
+        var location = created.Headers.Location.ToString();
+        await using var file = File.OpenRead(path);
+        var buffer = new byte[32 << 20];
+        long offset = 0;
+        while (offset < length)
+        {
+            var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(buffer, 0, read) };
+            patch.Headers.Add("Tus-Resumable", "1.0.0");
+            patch.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
+            patch.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+            using var response = await api.SendAsync(patch);
+            if (response.StatusCode != HttpStatusCode.NoContent)
+            {
+                throw new InvalidOperationException($"tus PATCH at {offset} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            offset += read;
+        }
+
+        return location[(location.LastIndexOf('/') + 1)..];
     }
 
     private static async Task<string?> WarmUpAsync(HttpClient api, DovecotServer source, DovecotServer destination, string tag)
@@ -495,6 +656,11 @@ internal static class SizingBench
     }
 
     /// <summary>user+sys CPU seconds of one process.</summary>
+    /// <summary>CPU-seconds of the children the process has waited for (cutime + cstime: readpst, once it has exited).</summary>
+    private static double ChildrenCpu(int pid) => StatFields(pid) is { } f
+        ? (long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture)) / Tick
+        : 0;
+
     private static double OwnCpu(int pid)
     {
         var f = StatFields(pid);

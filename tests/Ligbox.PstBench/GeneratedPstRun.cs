@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using Ligbox.Core.Pst;
 using Ligbox.Testing.Dovecot;
 using Ligbox.Testing.Pst;
@@ -24,17 +23,11 @@ namespace Ligbox.PstBench;
 /// </summary>
 internal static class GeneratedPstRun
 {
-    private static readonly (string Folder, double Share)[] Layout =
-    [
-        ("Inbox", 0.35), ("Inbox/Projects", 0.10), ("Sent Items", 0.20), ("Archive/2019", 0.12),
-        ("Archive/2020", 0.12), ("Deleted Items", 0.06), ("Clientes/São Paulo", 0.05),
-    ];
-
     public static async Task RunAsync(DovecotServer dovecot, string work, long targetBytes, int connections, List<string> results)
     {
         var sw = Stopwatch.StartNew();
         var pst = Path.Combine(work, "archive.pst");
-        var (written, messageCount, textBytes) = Write(pst, targetBytes, seed: 42);
+        var (written, messageCount, textBytes) = PstArchive.Write(pst, targetBytes, seed: 42);
         var pstBytes = new FileInfo(pst).Length;
         Add(results, $"generated PST: {Mb(pstBytes):0} MiB, {messageCount} messages in {written.Count} folders ({Mb(textBytes):0} MiB of mail text), written in {sw.Elapsed.TotalSeconds:0} s");
 
@@ -107,87 +100,6 @@ internal static class GeneratedPstRun
             ? $"  per-folder counts: all {written.Count} folders hold what was written (STATUS MESSAGES)"
             : $"  per-folder counts WRONG in: {string.Join(", ", wrong)} ({string.Join(", ", stats.Folders.Select(f => $"{f.Source}={f.DestinationMessages}"))})");
         MailStore.Delete(dovecot, "pst");
-    }
-
-    /// <summary>Writes the PST; returns the messages per folder, their count and the mail text's size.</summary>
-    private static (Dictionary<string, int> Folders, int Messages, long TextBytes) Write(string path, long targetBytes, int seed)
-    {
-        var rng = new Random(seed);
-        var text = Filler(rng, 4 << 20);
-        var counts = new Dictionary<string, int>();
-        var count = 0;
-        long textBytes = 0;
-        var start = new DateTimeOffset(2019, 1, 2, 11, 0, 0, TimeSpan.Zero);
-        using var writer = new PstFileWriter(path, "Outlook");
-        var folders = new Dictionary<string, PstFolder>();
-        foreach (var (name, _) in Layout)
-        {
-            Folder(name);
-        }
-
-        while (writer.Length < targetBytes)
-        {
-            var folder = Pick(rng);
-            var size = (int)Math.Exp(Math.Log(5_000) + (rng.NextDouble() * (Math.Log(200_000) - Math.Log(5_000))));
-            var at = rng.Next(text.Length - size);
-            var body = $"Message {count} of the generated archive.\r\n" + text.Substring(at, size);
-            writer.AddMessage(folders[folder], new PstMessage($"Archive message {count}: {Words[rng.Next(Words.Length)]}",
-                $"user{rng.Next(200)}@example.com", "ana@example.com", start.AddMinutes(count * 7), body, Read: rng.Next(4) != 0));
-            counts[folder] = counts.GetValueOrDefault(folder) + 1;
-            textBytes += body.Length;
-            count++;
-        }
-
-        writer.Complete();
-        return (counts, count, textBytes);
-
-        PstFolder Folder(string name)
-        {
-            if (folders.TryGetValue(name, out var folder))
-            {
-                return folder;
-            }
-
-            var slash = name.LastIndexOf('/');
-            return folders[name] = writer.AddFolder(name[(slash + 1)..], slash < 0 ? null : Folder(name[..slash]));
-        }
-    }
-
-    private static readonly string[] Words = "reunião contrato proposta invoice meeting schedule report budget projeto entrega cliente review draft final".Split(' ');
-
-    /// <summary>Lines of random words (72 columns, CRLF), sliced per message.</summary>
-    private static string Filler(Random rng, int length)
-    {
-        var builder = new StringBuilder(length + 100);
-        var column = 0;
-        while (builder.Length < length)
-        {
-            var word = Words[rng.Next(Words.Length)];
-            if (column + word.Length > 72)
-            {
-                builder.Append("\r\n");
-                column = 0;
-            }
-
-            builder.Append(word).Append(' ');
-            column += word.Length + 1;
-        }
-
-        return builder.ToString();
-    }
-
-    private static string Pick(Random rng)
-    {
-        var x = rng.NextDouble();
-        foreach (var (folder, share) in Layout)
-        {
-            if ((x -= share) < 0)
-            {
-                return folder;
-            }
-        }
-
-        return Layout[0].Folder;
     }
 
     private static void Sync() => Process.Start("sync")?.WaitForExit();
