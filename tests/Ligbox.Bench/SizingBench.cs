@@ -387,22 +387,11 @@ internal static class SizingBench
             }
 
             var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
-            string? status;
-            while (true)
+            var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(20));
+            if (status is null)
             {
-                await Task.Delay(500);
-                var run = await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}");
-                status = run.GetProperty("status").GetString();
-                if (status is not ("Queued" or "Running" or "Resuming"))
-                {
-                    break;
-                }
-
-                if (clock.Elapsed > TimeSpan.FromMinutes(20))
-                {
-                    Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
-                    return null;
-                }
+                Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
+                return null;
             }
 
             clock.Stop();
@@ -491,17 +480,7 @@ internal static class SizingBench
         }
 
         var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("runId").GetGuid();
-        string? status;
-        while (true)
-        {
-            await Task.Delay(500);
-            status = (await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}")).GetProperty("status").GetString();
-            if (status is not ("Queued" or "Running" or "Resuming") || clock.Elapsed > TimeSpan.FromMinutes(30))
-            {
-                break;
-            }
-        }
-
+        var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(30)) ?? "still running after 30 minutes";
         var wall = clock.Elapsed.TotalSeconds;
         var cpu = OwnCpu(console.Id) - cpu0;
         var readpst = ChildrenCpu(console.Id) - children0;
@@ -579,15 +558,25 @@ internal static class SizingBench
             new { sourceUser = "warm@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
         using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
         var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        while (true)
+        var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(10));
+        return status == "Succeeded" ? null : status ?? "still running after 10 minutes";
+    }
+
+    /// <summary>Polls the run every 500 ms until it has ended; its final status, or <c>null</c> after <paramref name="timeout"/>.</summary>
+    private static async Task<string?> WaitForRunAsync(HttpClient api, Guid runId, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
         {
             await Task.Delay(500);
             var status = (await api.GetFromJsonAsync<JsonElement>($"/api/migration/runs/{runId}")).GetProperty("status").GetString();
             if (status is not ("Queued" or "Running" or "Resuming"))
             {
-                return status == "Succeeded" ? null : status;
+                return status;
             }
         }
+
+        return null;
     }
 
     private static async Task<int> CountAllAsync(DovecotServer server, string user)

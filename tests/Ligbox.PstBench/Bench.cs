@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Ligbox.Testing.Dovecot;
+using Ligbox.Testing.Pst;
 using Ligbox.Tools.Readpst;
 using MailKit;
 using MimeKit;
@@ -51,7 +52,7 @@ internal sealed class Corpus
         var start = new DateTimeOffset(2019, 1, 2, 8, 0, 0, TimeSpan.FromHours(-3));
         while (total < targetBytes)
         {
-            var folder = Pick(rng);
+            var folder = PstArchive.Pick(rng, Layout);
             var number = numbers[folder] = numbers.GetValueOrDefault(folder, 1) + 1; // readpst numbers start at 2
             var dir = Path.Combine(root, folder);
             Directory.CreateDirectory(dir);
@@ -116,20 +117,6 @@ internal sealed class Corpus
         }
 
         return new FileInfo(path).Length;
-    }
-
-    private static string Pick(Random rng)
-    {
-        var x = rng.NextDouble();
-        foreach (var (folder, share) in Layout)
-        {
-            if ((x -= share) < 0)
-            {
-                return folder;
-            }
-        }
-
-        return Layout[0].Folder;
     }
 
     private static MimeMessage Create(Random rng, int n, int size, DateTimeOffset date)

@@ -37,7 +37,7 @@ public static class PstArchive
 
         while (writer.Length < targetBytes)
         {
-            var folder = Pick(rng);
+            var folder = Pick(rng, Layout);
             var size = (int)Math.Exp(Math.Log(5_000) + (rng.NextDouble() * (Math.Log(200_000) - Math.Log(5_000))));
             var at = rng.Next(text.Length - size);
             var body = $"Message {count} of the generated archive.\r\n" + text.Substring(at, size);
@@ -86,10 +86,11 @@ public static class PstArchive
         return builder.ToString();
     }
 
-    private static string Pick(Random rng)
+    /// <summary>A folder of <paramref name="layout"/> drawn with its share as its chance (the shares add up to 1).</summary>
+    public static string Pick(Random rng, (string Folder, double Share)[] layout)
     {
         var x = rng.NextDouble();
-        foreach (var (folder, share) in Layout)
+        foreach (var (folder, share) in layout)
         {
             if ((x -= share) < 0)
             {
@@ -97,6 +98,6 @@ public static class PstArchive
             }
         }
 
-        return Layout[0].Folder;
+        return layout[0].Folder;
     }
 }
