@@ -135,13 +135,13 @@ public sealed class ImportHandler(PstImporter importer, DataDirectory data, Mail
                 _phase = s.Phase;
                 x.Line(login, s.Phase switch
                 {
-                    "extracting" => $"Extracting {s.SourceName} with readpst.",
+                    "extracting" => $"Extracting {s.SourceName} with readpst; each folder is appended as soon as readpst has finished it.",
                     "importing" => $"Appending to the destination mailbox ({s.SourceKind}).",
                     "done" => "Counting the destination folders done.",
                     _ => s.Phase,
                 });
             }
-            else if (s.Phase == "importing" && _clock.Elapsed - _lastLine >= LineEvery)
+            else if ((s.Phase == "importing" || (s.Phase == "extracting" && s.Appended + s.Skipped > 0)) && _clock.Elapsed - _lastLine >= LineEvery)
             {
                 _lastLine = _clock.Elapsed;
                 x.Line(login, $"{folder?.Source}: {s.Appended} appended, {s.Skipped} already there, {s.Quarantined} quarantined ({rate:N0} msg/s).");
