@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Ligbox.Tools.NativeImap;
 using MailKit;
 using MimeKit;
-using Ligbox.Tools.NativeImap;
 using MimeKit.Utils;
 
 namespace Ligbox.Tools.ImapAppend;
@@ -139,13 +139,14 @@ public sealed class AppendMessage : IDisposable
     }
 
     /// <summary>
-    /// The message for MailKit. A message in memory or a small message file is sent as its bytes
-    /// (<see cref="NativeImap.RawMessage"/>, prepared by <see cref="ForAppend(ReadOnlySpan{byte})"/>): no MIME parse, the bytes MailKit's
-    /// formatting of the parsed message would have written. A large file is parsed over the file (persistent: the
-    /// content is not copied). One caller at a time; the message stays this object's: call <see cref="Release"/> (not
-    /// Dispose) once it has been appended.
+    /// The message for MailKit, sent as its bytes (a pooled <see cref="NativeImap.RawMessage"/>, prepared by
+    /// <see cref="ForAppend(ReadOnlySpan{byte})"/>): no MIME parse, the bytes MailKit's formatting of the parsed message
+    /// would have written. A message file is streamed from the file (<see cref="FromFile"/>), a message in memory sent
+    /// from its bytes. Only a message spooled to a temp file (an mbox or TGZ message above
+    /// <see cref="ImapAppendOptions.LargeMessageBytes"/>) is parsed, over the file. One caller at a time; the message
+    /// stays this object's: call <see cref="Release"/> (not Dispose) once it has been appended.
     /// </summary>
-    /// <exception cref="FormatException">A large message file cannot be parsed.</exception>
+    /// <exception cref="FormatException">A spooled message cannot be parsed.</exception>
     public MimeMessage Load()
     {
         Release();
