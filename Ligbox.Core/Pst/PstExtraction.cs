@@ -19,11 +19,11 @@ internal sealed class PstExtraction : IAsyncDisposable
     private readonly HashSet<string> _handed = new(StringComparer.Ordinal);
     private string? _root;
 
-    private PstExtraction(string outputDirectory, CancellationToken cancellationToken)
+    private PstExtraction(IReadpstRunner readpst, PstImportRequest request, PstImportStatistics stats, Action<PstImportStatistics>? onProgress, CancellationToken cancellationToken)
     {
-        OutputDirectory = Path.GetFullPath(outputDirectory);
+        OutputDirectory = Path.GetFullPath(request.WorkDirectory);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Result = Task.FromResult<ReadpstResult>(null!);
+        Result = RunAsync(readpst, request, stats, onProgress);
     }
 
     /// <summary>readpst's output directory (the request's work directory).</summary>
@@ -32,7 +32,7 @@ internal sealed class PstExtraction : IAsyncDisposable
     /// <summary>The directories of the folders readpst has finished, in the order it finished them; completed when readpst exits.</summary>
     public ChannelReader<string> CompletedFolders => _completed.Reader;
 
-    private Task<ReadpstResult> Result { get; set; }
+    private Task<ReadpstResult> Result { get; }
 
     /// <summary>Starts readpst on the request's PST into its (emptied) work directory.</summary>
     public static PstExtraction Start(IReadpstRunner readpst, PstImportRequest request, PstImportStatistics stats, Action<PstImportStatistics>? onProgress, CancellationToken cancellationToken)
@@ -43,9 +43,7 @@ internal sealed class PstExtraction : IAsyncDisposable
             Directory.Delete(request.WorkDirectory, recursive: true);
         }
 
-        var extraction = new PstExtraction(request.WorkDirectory, cancellationToken);
-        extraction.Result = extraction.RunAsync(readpst, request, stats, onProgress);
-        return extraction;
+        return new PstExtraction(readpst, request, stats, onProgress, cancellationToken);
     }
 
     /// <summary>readpst's result once it has exited.</summary>

@@ -31,19 +31,6 @@ internal static class RawMessage
     /// <summary>A message that writes the whole of <paramref name="file"/> (its bare LFs were counted as it was written); the caller keeps it.</summary>
     public static MimeMessage Create(SpoolFile file) => Attach(CreateEmpty(), file);
 
-    /// <summary>
-    /// A message that writes <paramref name="prefix"/> (CRLF lines), then <paramref name="count"/> bytes of the file at
-    /// <paramref name="path"/> from <paramref name="offset"/>, opened and read as they are sent (its bare LFs, counted
-    /// with a LF before the first byte, become CRLF), then a CRLF when <paramref name="newLineAtEnd"/>: a message file
-    /// appended without being held in memory or kept open.
-    /// </summary>
-    public static MimeMessage Create(ReadOnlyMemory<byte> prefix, string path, long offset, long count, long bareLineFeeds, bool newLineAtEnd)
-    {
-        var message = CreateEmpty();
-        Part(message).Attach(prefix, path, offset, count, bareLineFeeds, newLineAtEnd);
-        return message;
-    }
-
     private static MimeMessage CreateEmpty()
     {
         using var template = new MemoryStream(Template, writable: false);
@@ -86,7 +73,12 @@ internal static class RawMessage
         /// <summary>A message that writes the whole of <paramref name="file"/>; <see cref="Return"/> it after the APPEND.</summary>
         public MimeMessage Rent(SpoolFile file) => Attach(Take(), file);
 
-        /// <summary>As <see cref="RawMessage.Create(ReadOnlyMemory{byte}, string, long, long, long, bool)"/>; <see cref="Return"/> it after the APPEND.</summary>
+        /// <summary>
+        /// A message that writes <paramref name="prefix"/> (CRLF lines), then <paramref name="count"/> bytes of the file at
+        /// <paramref name="path"/> from <paramref name="offset"/>, opened and read as they are sent (its bare LFs, counted
+        /// with a LF before the first byte, become CRLF), then a CRLF when <paramref name="newLineAtEnd"/>: a message file
+        /// appended without being held in memory or kept open. <see cref="Return"/> it after the APPEND.
+        /// </summary>
         public MimeMessage Rent(ReadOnlyMemory<byte> prefix, string path, long offset, long count, long bareLineFeeds, bool newLineAtEnd)
         {
             var message = Take();
@@ -196,40 +188,36 @@ internal static class RawMessage
                 return;
             }
 
-            byte previous = 0;
-            if (_bytes is { } bytes)
+            if (_bytes is { } bytes && _bareLineFeeds == 0)
             {
-                Write(stream, bytes.Span, ref previous, cancellationToken);
+                stream.Write(bytes.Span);
                 return;
             }
 
-            stream.Write(_prefix.Span);
-            previous = _prefix.Length > 0 ? _prefix.Span[^1] : (byte)0;
+            var (buffer, converted) = RentBuffers();
             using var opened = _path is null ? null : File.OpenHandle(_path);
-            var handle = opened ?? _spool!.Handle;
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
             try
             {
-                for (long done = 0; done < _count;)
+                stream.Write(_prefix.Span);
+                var previous = _prefix.Length > 0 ? _prefix.Span[^1] : (byte)0;
+                for (long done = 0; done < Total;)
                 {
-                    var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(ChunkSize, _count - done)), _offset + done);
-                    if (read == 0)
-                    {
-                        throw new IOException("The message file became shorter while it was being appended.");
-                    }
-
-                    Write(stream, buffer.AsSpan(0, read), ref previous, cancellationToken);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var read = _bytes is { } source
+                        ? CopyChunk(source, done, buffer)
+                        : Checked(RandomAccess.Read(opened ?? _spool!.Handle, buffer.AsSpan(0, NextChunk(done)), _offset + done));
+                    stream.Write(Chunk(buffer, read, converted, ref previous).Span);
                     done += read;
+                }
+
+                if (_newLineAtEnd)
+                {
+                    stream.Write(CrLf.Span);
                 }
             }
             finally
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            if (_newLineAtEnd)
-            {
-                stream.Write("\r\n"u8);
+                ReturnBuffers(buffer, converted);
             }
         }
 
@@ -247,34 +235,18 @@ internal static class RawMessage
                 return;
             }
 
-            // Read in chunks (from the bytes or the file), a CR put before each bare LF into a second buffer.
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
-            var converted = _bareLineFeeds > 0 ? System.Buffers.ArrayPool<byte>.Shared.Rent(2 * ChunkSize) : null;
+            var (buffer, converted) = RentBuffers();
             using var opened = _path is null ? null : File.OpenHandle(_path, options: FileOptions.Asynchronous);
             try
             {
                 await stream.WriteAsync(_prefix, cancellationToken);
                 var previous = _prefix.Length > 0 ? _prefix.Span[^1] : (byte)0;
-                var total = _bytes?.Length ?? _count;
-                for (long done = 0; done < total;)
+                for (long done = 0; done < Total;)
                 {
-                    int read;
-                    if (_bytes is { } source)
-                    {
-                        read = (int)Math.Min(ChunkSize, total - done);
-                        source.Span.Slice((int)done, read).CopyTo(buffer);
-                    }
-                    else
-                    {
-                        read = await RandomAccess.ReadAsync(opened ?? _spool!.Handle, buffer.AsMemory(0, (int)Math.Min(ChunkSize, total - done)), _offset + done, cancellationToken);
-                        if (read == 0)
-                        {
-                            throw new IOException("The message file became shorter while it was being appended.");
-                        }
-                    }
-
-                    var chunk = converted is null ? buffer.AsMemory(0, read) : converted.AsMemory(0, Convert(buffer.AsSpan(0, read), converted, ref previous));
-                    await stream.WriteAsync(chunk, cancellationToken);
+                    var read = _bytes is { } source
+                        ? CopyChunk(source, done, buffer)
+                        : Checked(await RandomAccess.ReadAsync(opened ?? _spool!.Handle, buffer.AsMemory(0, NextChunk(done)), _offset + done, cancellationToken));
+                    await stream.WriteAsync(Chunk(buffer, read, converted, ref previous), cancellationToken);
                     done += read;
                 }
 
@@ -285,11 +257,38 @@ internal static class RawMessage
             }
             finally
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                if (converted is not null)
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(converted);
-                }
+                ReturnBuffers(buffer, converted);
+            }
+        }
+
+        /// <summary>The bytes (or the file's part) to write, before the bare LFs get their CR.</summary>
+        private long Total => _bytes?.Length ?? _count;
+
+        private int NextChunk(long done) => (int)Math.Min(ChunkSize, Total - done);
+
+        private int CopyChunk(ReadOnlyMemory<byte> source, long done, byte[] buffer)
+        {
+            var read = NextChunk(done);
+            source.Span.Slice((int)done, read).CopyTo(buffer);
+            return read;
+        }
+
+        private static int Checked(int read) =>
+            read > 0 ? read : throw new IOException("The message file became shorter while it was being appended.");
+
+        /// <summary>A chunk as it is written: as read, or with a CR put before each bare LF into the second buffer.</summary>
+        private static ReadOnlyMemory<byte> Chunk(byte[] buffer, int read, byte[]? converted, ref byte previous) =>
+            converted is null ? buffer.AsMemory(0, read) : converted.AsMemory(0, Convert(buffer.AsSpan(0, read), converted, ref previous));
+
+        private (byte[] Buffer, byte[]? Converted) RentBuffers() =>
+            (System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize), _bareLineFeeds > 0 ? System.Buffers.ArrayPool<byte>.Shared.Rent(2 * ChunkSize) : null);
+
+        private static void ReturnBuffers(byte[] buffer, byte[]? converted)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (converted is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(converted);
             }
         }
 
@@ -328,37 +327,6 @@ internal static class RawMessage
             }
 
             return length;
-        }
-
-        /// <summary>
-        /// Writes a chunk, putting a CR before each bare LF (rare: only for a server that sends bare LFs);
-        /// <paramref name="previous"/> is the byte before the chunk and becomes its last.
-        /// </summary>
-        private void Write(Stream stream, ReadOnlySpan<byte> chunk, ref byte previous, CancellationToken cancellationToken)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_bareLineFeeds == 0)
-            {
-                stream.Write(chunk);
-                return;
-            }
-
-            var start = 0;
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                if (chunk[i] == (byte)'\n' && (i == 0 ? previous : chunk[i - 1]) != (byte)'\r')
-                {
-                    stream.Write(chunk[start..i]);
-                    stream.Write("\r"u8);
-                    start = i;
-                }
-            }
-
-            stream.Write(chunk[start..]);
-            if (chunk.Length > 0)
-            {
-                previous = chunk[^1];
-            }
         }
     }
 }
