@@ -9,7 +9,8 @@ namespace Ligbox.Core.Pst;
 /// readpst (<c>-j 0</c>) works through the folder tree depth first and prints a "Processing Folder" line when it
 /// enters a folder and an "items done" line when it leaves it; the open folders are a stack, and a finished folder's
 /// directory is the root's path down that stack. A folder whose directory is not found that way (a name readpst
-/// changed on disk, two folders of one name) is not handed over early: the importer takes it from the final listing.
+/// changed on disk, two folders of one name) is not handed over early: the importer finds its directory once readpst
+/// has exited. readpst's result carries no listing of every file (the importer lists each folder it takes).
 /// </summary>
 internal sealed class PstExtraction : IAsyncDisposable
 {
@@ -83,7 +84,7 @@ internal sealed class PstExtraction : IAsyncDisposable
         try
         {
             await Task.Yield();
-            return await readpst.ExtractAsync(request.SourcePath, OutputDirectory, progress =>
+            return await readpst.ExtractFoldersAsync(request.SourcePath, OutputDirectory, progress =>
             {
                 if (progress.Kind == ReadpstProgressKind.FolderStarted)
                 {

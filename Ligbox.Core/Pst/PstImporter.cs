@@ -59,16 +59,16 @@ public sealed class PstImporter
                 }
 
                 using var session = await AppendDestination.ConnectAsync(_connector, request.Destination, request.RootFolder, cancellationToken);
+                var others = new List<ReadpstItem>();
                 await AppendPipeline<PstFolderStatistics>.RunAsync(session, _options, quarantine.AddMessageAsync, stats, Changed(stats, onProgress),
-                    (pipeline, ct) => ProduceExtractedAsync(session, pipeline, extraction, stats, targets, quarantine, ct), cancellationToken);
-                var items = (await extraction.CompleteAsync()).Items;
+                    (pipeline, ct) => ProduceExtractedAsync(session, pipeline, extraction, stats, targets, others, quarantine, ct), cancellationToken);
                 lock (stats)
                 {
                     // Handed over in the order readpst finished them (subfolders first); reported by name.
                     stats.Folders.Sort((a, b) => string.CompareOrdinal(a.Source, b.Source));
                 }
 
-                await KeepOtherItemsAsync(request, items, stats, cancellationToken);
+                await KeepOtherItemsAsync(request, others, stats, cancellationToken);
                 await CountAsync(session, targets, cancellationToken);
             }
             else
@@ -236,54 +236,71 @@ public sealed class PstImporter
     }
 
     /// <summary>
-    /// Offers each folder's messages as readpst finishes it, then, once readpst has exited, whatever it wrote that was
-    /// not handed over early (<see cref="PstExtraction"/>): every file of the final listing is offered once.
+    /// Offers each folder readpst has finished, then, once it has exited, the folders it could not hand over while it ran
+    /// (their directories not yet taken). Only folders are remembered, not files: a 2 GB PST writes ~18,000. The items
+    /// that are not e-mail go to <paramref name="others"/>, ordered by folder.
     /// </summary>
     private async Task ProduceExtractedAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, PstExtraction extraction,
-        PstImportStatistics stats, List<(PstFolderStatistics, AppendTargetFolder)> targets, QuarantineWriter quarantine, CancellationToken cancellationToken)
+        PstImportStatistics stats, List<(PstFolderStatistics, AppendTargetFolder)> targets, List<ReadpstItem> others, QuarantineWriter quarantine,
+        CancellationToken cancellationToken)
     {
-        var offered = new HashSet<string>(StringComparer.Ordinal);
-        var folders = new Dictionary<string, (PstFolderStatistics Stats, AppendTargetFolder? Target)>(StringComparer.Ordinal);
+        var output = extraction.OutputDirectory;
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var directory in extraction.CompletedFolders.ReadAllAsync(cancellationToken))
         {
-            await OfferAsync(ReadpstRunner.ListFolder(extraction.OutputDirectory, directory));
+            await OfferFolderAsync(directory);
         }
 
-        var result = await extraction.CompleteAsync();
+        await extraction.CompleteAsync();
         pipeline.Update(() => stats.Phase = "importing");
-        await OfferAsync(result.Items.Where(i => !offered.Contains(i.FullPath)));
-
-        async Task OfferAsync(IEnumerable<ReadpstItem> items)
+        foreach (var directory in Directory.EnumerateDirectories(output, "*", SearchOption.AllDirectories).Prepend(output)
+                     .OrderBy(d => Path.GetRelativePath(output, d), StringComparer.Ordinal).ToList())
         {
-            foreach (var folder in items.GroupBy(i => i.Folder, StringComparer.Ordinal))
+            await OfferFolderAsync(directory);
+        }
+
+        // Stable: within a folder, ListFolder's order (by number).
+        var ordered = others.OrderBy(i => i.Folder, StringComparer.Ordinal).ToList();
+        others.Clear();
+        others.AddRange(ordered);
+
+        async Task OfferFolderAsync(string directory)
+        {
+            if (!taken.Add(Path.GetFullPath(directory)))
             {
-                var list = folder.ToList();
-                offered.UnionWith(list.Select(i => i.FullPath));
-                if (!folders.TryGetValue(folder.Key, out var entry))
-                {
-                    entry = (new PstFolderStatistics { Source = folder.Key }, null);
-                    pipeline.Update(() => stats.Folders.Add(entry.Stats));
-                }
+                return;
+            }
 
-                pipeline.Update(() =>
-                {
-                    entry.Stats.Extracted += list.Count;
-                    entry.Stats.NotMail += list.Count(i => i.Kind != ReadpstItemKind.Email);
-                });
-                var emails = list.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
-                if (emails.Count > 0 && entry.Target is null)
-                {
-                    var target = await session.OpenAsync(StripPstRoot(folder.Key), cancellationToken);
-                    entry.Target = target;
-                    pipeline.Update(() => entry.Stats.Destination = target.FullName);
-                    targets.Add((entry.Stats, target));
-                }
+            var list = ReadpstRunner.ListFolder(output, directory);
+            if (list.Count > 0)
+            {
+                await OfferAsync(list[0].Folder, list);
+            }
+        }
 
-                folders[folder.Key] = entry;
-                foreach (var item in emails)
-                {
-                    await OfferFileAsync(pipeline, entry.Target!, entry.Stats, item.FullPath, null, quarantine, cancellationToken);
-                }
+        // One directory is one folder (readpst gives a second folder of the same name a directory of its own).
+        async Task OfferAsync(string folderKey, IReadOnlyList<ReadpstItem> list)
+        {
+            others.AddRange(list.Where(i => i.Kind != ReadpstItemKind.Email));
+            var folderStats = new PstFolderStatistics { Source = folderKey };
+            pipeline.Update(() =>
+            {
+                stats.Folders.Add(folderStats);
+                folderStats.Extracted = list.Count;
+                folderStats.NotMail = list.Count(i => i.Kind != ReadpstItemKind.Email);
+            });
+            var emails = list.Where(i => i.Kind == ReadpstItemKind.Email).ToList();
+            if (emails.Count == 0)
+            {
+                return;
+            }
+
+            var target = await session.OpenAsync(StripPstRoot(folderKey), cancellationToken);
+            pipeline.Update(() => folderStats.Destination = target.FullName);
+            targets.Add((folderStats, target));
+            foreach (var item in emails)
+            {
+                await OfferFileAsync(pipeline, target, folderStats, item.FullPath, null, quarantine, cancellationToken);
             }
         }
     }

@@ -30,4 +30,18 @@ public interface IReadpstRunner
     /// <returns>As the other overload.</returns>
     Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
         ExtractAsync(pstPath, outputDirectory, onProgress, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ExtractAsync(string, string, Action{ReadpstProgress}?, Action{string}?, CancellationToken)"/> for a caller
+    /// that lists each folder itself (<see cref="ReadpstRunner.ListFolder"/>) as readpst finishes it: the result's
+    /// <see cref="ReadpstResult.Items"/> may be empty. A 2 GB PST's listing is ~18,000 paths, held at once at the end.
+    /// </summary>
+    /// <param name="pstPath">The PST file.</param>
+    /// <param name="outputDirectory">An empty or new directory (created when missing).</param>
+    /// <param name="onProgress">Receives per-folder progress as readpst prints it.</param>
+    /// <param name="onLine">Receives each output line; runners that cannot stream lines ignore it.</param>
+    /// <param name="cancellationToken">Cancelling kills readpst (its whole process tree).</param>
+    /// <returns>As the other overloads, without the items (a runner that cannot leave them out lists them).</returns>
+    Task<ReadpstResult> ExtractFoldersAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
+        ExtractAsync(pstPath, outputDirectory, onProgress, onLine, cancellationToken);
 }

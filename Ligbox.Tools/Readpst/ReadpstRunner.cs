@@ -30,7 +30,15 @@ public sealed class ReadpstRunner : IReadpstRunner
         ExtractAsync(pstPath, outputDirectory, onProgress, null, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken)
+    public Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
+        ExtractAsync(pstPath, outputDirectory, onProgress, onLine, listItems: true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ReadpstResult> ExtractFoldersAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
+        ExtractAsync(pstPath, outputDirectory, onProgress, onLine, listItems: false, cancellationToken);
+
+    private async Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, bool listItems,
+        CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pstPath);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
@@ -71,7 +79,7 @@ public sealed class ReadpstRunner : IReadpstRunner
 
         var result = await _processRunner.RunAsync(spec, cancellationToken);
         var (kind, message) = ReadpstErrorClassifier.Classify(result.ExitCode, lines);
-        var items = kind == ReadpstErrorKind.None && Directory.Exists(output) ? ListItems(output) : [];
+        var items = listItems && kind == ReadpstErrorKind.None && Directory.Exists(output) ? ListItems(output) : [];
         return new ReadpstResult(result.ExitCode, kind, message, output, progress, items, result.Duration);
     }
 

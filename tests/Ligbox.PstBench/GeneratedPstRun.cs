@@ -136,11 +136,18 @@ internal static class GeneratedPstRun
 
         public double CpuSeconds { get; private set; }
 
-        public async Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default)
+        public Task<ReadpstResult> ExtractAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
+            TimeAsync(() => inner.ExtractAsync(pstPath, outputDirectory, onProgress, cancellationToken));
+
+        // What the import calls (no listing of every file), as in the console.
+        public Task<ReadpstResult> ExtractFoldersAsync(string pstPath, string outputDirectory, Action<ReadpstProgress>? onProgress, Action<string>? onLine, CancellationToken cancellationToken) =>
+            TimeAsync(() => inner.ExtractFoldersAsync(pstPath, outputDirectory, onProgress, onLine, cancellationToken));
+
+        private async Task<ReadpstResult> TimeAsync(Func<Task<ReadpstResult>> extract)
         {
             var sw = Stopwatch.StartNew();
             var cpu = ChildrenCpuSeconds();
-            var result = await inner.ExtractAsync(pstPath, outputDirectory, onProgress, cancellationToken);
+            var result = await extract();
             Elapsed = sw.Elapsed;
             CpuSeconds = ChildrenCpuSeconds() - cpu;
             return result;

@@ -50,6 +50,22 @@ public class ReadpstRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task ExtractsTheSameFiles_WithoutListingThem_ForACallerThatListsEachFolder()
+    {
+        var live = new List<ReadpstProgress>();
+        var output = _temp.Combine("out");
+
+        var result = await _runner.ExtractFoldersAsync(TestPaths.SharedTestData("pst", "Outlook_1.pst"), output, live.Add, null, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Empty(result.Items);
+        Assert.Equal(result.Progress, live);
+        var listed = Directory.EnumerateDirectories(output, "*", SearchOption.AllDirectories).SelectMany(d => ReadpstRunner.ListFolder(output, d)).ToList();
+        Assert.Equal("Outlook/Calendar|Calendar|1;Outlook/Contacts|Contact|1;Outlook/Inbox|Email|8;Outlook/Sent Items|Email|6",
+            string.Join(';', listed.GroupBy(i => (i.Folder, i.Kind)).OrderBy(g => g.Key.Folder, StringComparer.Ordinal).Select(g => $"{g.Key.Folder}|{g.Key.Kind}|{g.Count()}")));
+    }
+
+    [Fact]
     public async Task ExtractsTheMultipartMessage_WhenPstHasAttachmentsAndInlineImages()
     {
         var result = await _runner.ExtractAsync(TestPaths.SharedTestData("pst", "attachAndInline.pst"), _temp.Combine("out"));
