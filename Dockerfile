@@ -35,9 +35,12 @@ RUN groupadd --system ligbox && useradd --system --gid ligbox --home-dir /app --
     && mkdir -p /data/migrations && chown -R ligbox:ligbox /data/migrations
 WORKDIR /app
 COPY --from=build /app ./
+# MALLOC_ARENA_MAX: glibc reads it only from the environment at start; two arenas keep the JIT's scratch memory
+# from growing arenas of their own (docs/sizing.md, "Native heap").
 ENV ASPNETCORE_URLS=http://+:8080 \
     Ligbox__DataDir=/data/migrations \
-    DOTNET_CLI_TELEMETRY_OPTOUT=1
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    MALLOC_ARENA_MAX=2
 VOLUME ["/data/migrations"]
 EXPOSE 8080
 USER ligbox

@@ -75,6 +75,17 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void TheImageAndTheLaunchProfile_LimitGlibcsArenas_WhichItReadsOnlyFromTheEnvironment()
+    {
+        // docs/sizing.md: the console's native heap with two arenas (the runtime line at start reports what it got).
+        var dockerfile = File.ReadAllText(Path.Combine(RepoRoot, "Dockerfile"));
+        Assert.Matches(@"(?m)^ENV (.*\\\n)*\s*MALLOC_ARENA_MAX=2\s*$", dockerfile);
+        using var profile = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "Ligbox.Console", "Properties", "launchSettings.json")));
+        var env = profile.RootElement.GetProperty("profiles").GetProperty("Ligbox.Console").GetProperty("environmentVariables");
+        Assert.Equal("2", env.GetProperty("MALLOC_ARENA_MAX").GetString());
+    }
+
+    [Fact]
     public void NoSecretIsWrittenIntoTheFile_TheyComeFromTheEnvironmentOrASecretFile()
     {
         var compose = Load();

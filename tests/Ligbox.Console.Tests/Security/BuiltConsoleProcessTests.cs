@@ -55,6 +55,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
         start.Environment["Ligbox__DataProtection__CertificatePath"] = pfx;
         start.Environment["Ligbox__DataProtection__CertificatePassword"] = "pfx-password";
         start.Environment["Ligbox__Admin__Password"] = "Built-Console-Passw0rd!";
+        start.Environment["MALLOC_ARENA_MAX"] = "2";   // the Dockerfile's ENV (ComposeFileTests)
         using var process = Process.Start(start)!;
         var log = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
@@ -90,7 +91,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
             Assert.False(login.Headers.Contains("Server"), "no Server header");
             // Issue 18: the shipped runtime settings (Ligbox.Console.csproj) are the ones the process got.
-            Assert.Contains("Runtime: Workstation GC, concurrent, gen0 budget at most 8 MiB, conserve memory 7; thread-pool spin limit 0", Log());
+            Assert.Contains("Runtime: Workstation GC, concurrent, gen0 budget at most 8 MiB, conserve memory 7; thread-pool spin limit 0; malloc arenas at most 2", Log());
             var html = await login.Content.ReadAsStringAsync();
             var mudCss = Regex.Match(html, "href=\"(_content/MudBlazor/[^\"]+\\.css)\"").Groups[1].Value;
             Assert.NotEmpty(mudCss);

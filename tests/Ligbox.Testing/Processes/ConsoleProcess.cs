@@ -7,7 +7,7 @@ public static class ConsoleProcess
 {
     /// <summary>
     /// <c>dotnet {dll}</c> in Development on 127.0.0.1:<paramref name="port"/> with its data directory and first admin,
-    /// output redirected and warnings only; callers add their settings to <see cref="ProcessStartInfo.Environment"/>.
+    /// glibc's arenas limited as shipped, output redirected and warnings only; callers add their settings to <see cref="ProcessStartInfo.Environment"/>.
     /// </summary>
     public static ProcessStartInfo StartInfo(string dll, int port, string dataDir, string adminEmail, string adminPassword)
     {
@@ -24,6 +24,8 @@ public static class ConsoleProcess
         info.Environment["Ligbox__Admin__Email"] = adminEmail;
         info.Environment["Ligbox__Admin__Password"] = adminPassword;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // As the Dockerfile and the launch profile start it (docs/sizing.md).
+        info.Environment["MALLOC_ARENA_MAX"] = "2";
         return info;
     }
 }
