@@ -42,13 +42,17 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             f => Path.GetFileName(f)!,
             f => AppendCommand().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Trim('"')).ToHashSet(StringComparer.Ordinal));
 
-    /// <summary>Six folders copied on up to three lanes (whatever their size), the protocol logs kept in <paramref name="dir"/>.</summary>
-    private async Task<(ImapEndpoint Source, ImapEndpoint Destination)> SyncSixFoldersOnLanesAsync(string dir, int perFolder)
+    /// <summary>
+    /// Six folders copied on up to three lanes (whatever their size), the protocol logs kept in <paramref name="dir"/>;
+    /// with <paramref name="destinationLatency"/>, the destination answers that late.
+    /// </summary>
+    private async Task<(ImapEndpoint Source, ImapEndpoint Destination)> SyncSixFoldersOnLanesAsync(string dir, int perFolder, TimeSpan? destinationLatency = null)
     {
         var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder);
         var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
+        await using var slow = destinationLatency is { } latency ? new LatencyRelay(servers.Destination.Port, latency) : null;
 
-        var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+        var stats = await engine.SyncAsync(Request(source, slow is null ? destination : destination with { Port = slow.Port }), new InMemorySyncStateStore());
 
         Assert.Equal(6 * perFolder, stats.MessagesTransferred);
         Assert.Equal(0, stats.Errors);
@@ -92,7 +96,9 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            await SyncSixFoldersOnLanesAsync(dir, perFolder: 8);
+            // The destination answers 20 ms late: on a loaded machine the other lanes' logins could otherwise finish
+            // after lane 0 had created and copied all six small folders alone.
+            await SyncSixFoldersOnLanesAsync(dir, perFolder: 8, TimeSpan.FromMilliseconds(20));
             var logs = Directory.GetFiles(dir, "destination-*.log").Select(File.ReadAllText).ToList();
             // Still several lanes appending...
             Assert.InRange(logs.Count(l => AppendCommand().IsMatch(l)), 2, 3);
