@@ -196,7 +196,8 @@ public sealed class PstImporter
     /// </summary>
     private static async Task KeepOtherItemsAsync(PstImportRequest request, IReadOnlyList<ReadpstItem> items, PstImportStatistics stats, CancellationToken cancellationToken)
     {
-        var others = items.Where(i => i.Kind != ReadpstItemKind.Email).ToList();
+        // By folder (stable: within a folder, ListFolder's order by number), whatever order readpst finished them in.
+        var others = items.Where(i => i.Kind != ReadpstItemKind.Email).OrderBy(i => i.Folder, StringComparer.Ordinal).ToList();
         lock (stats)
         {
             foreach (var item in others)
@@ -238,7 +239,7 @@ public sealed class PstImporter
     /// <summary>
     /// Offers each folder readpst has finished, then, once it has exited, the folders it could not hand over while it ran
     /// (their directories not yet taken). Only folders are remembered, not files: a 2 GB PST writes ~18,000. The items
-    /// that are not e-mail go to <paramref name="others"/>, ordered by folder.
+    /// that are not e-mail go to <paramref name="others"/>.
     /// </summary>
     private async Task ProduceExtractedAsync(AppendDestination session, AppendPipeline<PstFolderStatistics> pipeline, PstExtraction extraction,
         PstImportStatistics stats, List<(PstFolderStatistics, AppendTargetFolder)> targets, List<ReadpstItem> others, QuarantineWriter quarantine,
@@ -258,11 +259,6 @@ public sealed class PstImporter
         {
             await OfferFolderAsync(directory);
         }
-
-        // Stable: within a folder, ListFolder's order (by number).
-        var ordered = others.OrderBy(i => i.Folder, StringComparer.Ordinal).ToList();
-        others.Clear();
-        others.AddRange(ordered);
 
         async Task OfferFolderAsync(string directory)
         {

@@ -339,91 +339,69 @@ internal static class SizingBench
     private static async Task<Result?> MeasureSyncAsync(HttpClient api, Process console, DovecotServer source, DovecotServer destination, string row, string[] users, int k, int rep,
         Dictionary<string, (int Messages, long Bytes)> sizes)
     {
-        using (var created = await api.PostAsJsonAsync("/api/migration/jobs", new
+        var targets = users.Select(user => $"{user}-r{rep}-{row}@example.com").ToList();
+        var job = await CreateJobAsync(api, source, destination, $"sizing-{rep}-{row}.example",
+            users.Zip(targets, (user, target) => ($"{user}@example.com", target)), $"rep {rep} {row}");
+        if (job is not { } created)
         {
-            domain = $"sizing-{rep}-{row}.example",
-            source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
-            destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
-        }))
-        {
-            var text = await created.Content.ReadAsStringAsync();
-            if (created.StatusCode != HttpStatusCode.Created)
-            {
-                Console.WriteLine($"rep {rep} {row}: creating the job failed: {(int)created.StatusCode} {text}");
-                return null;
-            }
-
-            var jobId = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
-            var targets = new List<string>();
-            foreach (var user in users)
-            {
-                var target = $"{user}-r{rep}-{row}@example.com";
-                destination.AddUser(target, "dst-pw");
-                targets.Add(target);
-                using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
-                    new { sourceUser = $"{user}@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
-                if (added.StatusCode != HttpStatusCode.Created)
-                {
-                    Console.WriteLine($"rep {rep} {row}: adding a mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
-                    return null;
-                }
-            }
-
-            // Let start-up work settle, then the base figures.
-            await Task.Delay(3000);
-            var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
-            File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
-            var cpu0 = OwnCpu(console.Id);
-            var src0 = DovecotCpu(source);
-            var dst0 = DovecotCpu(destination);
-            var load0 = Load();
-            var clock = Stopwatch.StartNew();
-            using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
-            var startedText = await started.Content.ReadAsStringAsync();
-            if (started.StatusCode != HttpStatusCode.Accepted)
-            {
-                Console.WriteLine($"rep {rep} {row}: starting the run failed: {(int)started.StatusCode} {startedText}");
-                return null;
-            }
-
-            var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
-            var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(20));
-            if (status is null)
-            {
-                Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
-                return null;
-            }
-
-            clock.Stop();
-            var wall = clock.Elapsed.TotalSeconds;
-            var cpu = OwnCpu(console.Id) - cpu0;
-            var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
-            // Dovecot's imap processes end shortly after the logout; give them a moment to be reaped.
-            await Task.Delay(1500);
-            var src = DovecotCpu(source) - src0;
-            var dst = DovecotCpu(destination) - dst0;
-            var load1 = Load();
-            if (status != "Succeeded")
-            {
-                Console.WriteLine($"rep {rep} {row}: the run ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
-                return null;
-            }
-
-            var expected = users.Sum(u => sizes[u].Messages);
-            var copied = 0;
-            foreach (var target in targets)
-            {
-                copied += await CountAllAsync(destination, target);
-            }
-
-            if (copied != expected)
-            {
-                Console.WriteLine($"rep {rep} {row}: {copied} messages on the destination, expected {expected}");
-                return null;
-            }
-
-            return new Result(row, k, expected, users.Sum(u => sizes[u].Bytes) / 1048576.0, wall, cpu, src, dst, baseRss, peak, load0, load1);
+            return null;
         }
+
+        var jobId = created.JobId;
+        // Let start-up work settle, then the base figures.
+        await Task.Delay(3000);
+        var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
+        File.WriteAllText($"/proc/{console.Id}/clear_refs", "5");
+        var cpu0 = OwnCpu(console.Id);
+        var src0 = DovecotCpu(source);
+        var dst0 = DovecotCpu(destination);
+        var load0 = Load();
+        var clock = Stopwatch.StartNew();
+        using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
+        var startedText = await started.Content.ReadAsStringAsync();
+        if (started.StatusCode != HttpStatusCode.Accepted)
+        {
+            Console.WriteLine($"rep {rep} {row}: starting the run failed: {(int)started.StatusCode} {startedText}");
+            return null;
+        }
+
+        var runId = JsonDocument.Parse(startedText).RootElement.GetProperty("id").GetGuid();
+        var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(20));
+        if (status is null)
+        {
+            Console.WriteLine($"rep {rep} {row}: the run did not end in 20 minutes");
+            return null;
+        }
+
+        clock.Stop();
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = OwnCpu(console.Id) - cpu0;
+        var peak = StatusKb(console.Id, "VmHWM:") / 1024.0;
+        // Dovecot's imap processes end shortly after the logout; give them a moment to be reaped.
+        await Task.Delay(1500);
+        var src = DovecotCpu(source) - src0;
+        var dst = DovecotCpu(destination) - dst0;
+        var load1 = Load();
+        if (status != "Succeeded")
+        {
+            Console.WriteLine($"rep {rep} {row}: the run ended {status}: {await api.GetStringAsync($"/api/migration/runs/{runId}/log")}");
+            return null;
+        }
+
+        var expected = users.Sum(u => sizes[u].Messages);
+        var copied = 0;
+        foreach (var target in targets)
+        {
+            copied += await CountAllAsync(destination, target);
+        }
+
+        if (copied != expected)
+        {
+            Console.WriteLine($"rep {rep} {row}: {copied} messages on the destination, expected {expected}");
+            return null;
+        }
+
+        return new Result(row, k, expected, users.Sum(u => sizes[u].Bytes) / 1048576.0, wall, cpu, src, dst, baseRss, peak, load0, load1);
     }
 
     /// <summary>
@@ -434,24 +412,15 @@ internal static class SizingBench
     /// </summary>
     private static async Task<Result?> MeasurePstAsync(HttpClient api, Process console, DovecotServer source, DovecotServer destination, int rep, string pst, int messages)
     {
-        using var created = await api.PostAsJsonAsync("/api/migration/jobs", new
-        {
-            domain = $"sizing-{rep}-pst.example",
-            source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
-            destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
-        });
-        var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var target = $"pst-r{rep}@example.com";
-        destination.AddUser(target, "dst-pw");
-        using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
-            new { sourceUser = "pst@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
-        if (added.StatusCode != HttpStatusCode.Created)
+        var job = await CreateJobAsync(api, source, destination, $"sizing-{rep}-pst.example", [("pst@example.com", target)], $"rep {rep} pst");
+        if (job is not { } created)
         {
-            Console.WriteLine($"rep {rep} pst: adding the mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
             return null;
         }
 
-        var mailboxId = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var (jobId, mailboxIds) = created;
+        var mailboxId = mailboxIds[0];
         await Task.Delay(3000);
         var baseRss = StatusKb(console.Id, "VmRSS:") / 1024.0;
         var pstBytes = new FileInfo(pst).Length;
@@ -543,20 +512,53 @@ internal static class SizingBench
         return location[(location.LastIndexOf('/') + 1)..];
     }
 
-    private static async Task<string?> WarmUpAsync(HttpClient api, DovecotServer source, DovecotServer destination, string tag)
+    /// <summary>
+    /// A job between the two Dovecots with one mailbox per (source user, destination account); each destination account
+    /// is created first (passwords "src-pw" / "dst-pw"). Its id and the mailboxes' ids, or <c>null</c> once what failed
+    /// is printed after <paramref name="what"/>.
+    /// </summary>
+    private static async Task<(Guid JobId, List<Guid> MailboxIds)?> CreateJobAsync(HttpClient api, DovecotServer source, DovecotServer destination, string domain,
+        IEnumerable<(string SourceUser, string Target)> mailboxes, string what)
     {
         using var created = await api.PostAsJsonAsync("/api/migration/jobs", new
         {
-            domain = $"warm-{tag}.example",
+            domain,
             source = new { host = source.Host, port = source.Port, security = "None", auth = "Plain" },
             destination = new { host = destination.Host, port = destination.Port, security = "None", auth = "Plain" },
         });
+        if (created.StatusCode != HttpStatusCode.Created)
+        {
+            Console.WriteLine($"{what}: creating the job failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+            return null;
+        }
+
         var jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        var target = $"warm-{tag}@example.com";
-        destination.AddUser(target, "dst-pw");
-        using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
-            new { sourceUser = "warm@example.com", sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
-        using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/sync", new { kind = "initial" });
+        var ids = new List<Guid>();
+        foreach (var (sourceUser, target) in mailboxes)
+        {
+            destination.AddUser(target, "dst-pw");
+            using var added = await api.PostAsJsonAsync($"/api/migration/jobs/{jobId}/mailboxes",
+                new { sourceUser, sourcePassword = "src-pw", destUser = target, destPassword = "dst-pw" });
+            if (added.StatusCode != HttpStatusCode.Created)
+            {
+                Console.WriteLine($"{what}: adding a mailbox failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+                return null;
+            }
+
+            ids.Add((await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        }
+
+        return (jobId, ids);
+    }
+
+    private static async Task<string?> WarmUpAsync(HttpClient api, DovecotServer source, DovecotServer destination, string tag)
+    {
+        if (await CreateJobAsync(api, source, destination, $"warm-{tag}.example", [("warm@example.com", $"warm-{tag}@example.com")], $"warm-up {tag}") is not { } job)
+        {
+            return "the warm-up job could not be created";
+        }
+
+        using var started = await api.PostAsJsonAsync($"/api/migration/jobs/{job.JobId}/sync", new { kind = "initial" });
         var runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var status = await WaitForRunAsync(api, runId, TimeSpan.FromMinutes(10));
         return status == "Succeeded" ? null : status ?? "still running after 10 minutes";
