@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Ligbox.Tools.NativeImap;
 using MailKit;
@@ -46,17 +47,66 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     /// Six folders copied on up to three lanes (whatever their size), the protocol logs kept in <paramref name="dir"/>;
     /// with <paramref name="destinationLatency"/>, the destination answers that late.
     /// </summary>
-    private async Task<(ImapEndpoint Source, ImapEndpoint Destination)> SyncSixFoldersOnLanesAsync(string dir, int perFolder, TimeSpan? destinationLatency = null)
+    private Task<(ImapEndpoint Source, ImapEndpoint Destination)> SyncSixFoldersOnLanesAsync(string dir, int perFolder, TimeSpan? destinationLatency = null) =>
+        WithoutReconnectAsync(dir, async progress =>
+        {
+            var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder);
+            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
+            await using var slow = destinationLatency is { } latency ? new LatencyRelay(servers.Destination.Port, latency) : null;
+
+            var stats = await engine.SyncAsync(Request(source, slow is null ? destination : destination with { Port = slow.Port }), new InMemorySyncStateStore(), progress);
+
+            Assert.Equal(6 * perFolder, stats.MessagesTransferred);
+            Assert.Equal(0, stats.Errors);
+            return (source, destination);
+        });
+
+    /// <summary>
+    /// Runs a pass whose protocol logs a test counts again, on fresh accounts and an emptied <paramref name="dir"/> (three
+    /// passes at most), when the engine reported reconnecting a lane: a reconnect opens one more connection on each side,
+    /// so the logs then show a server's dropped connection, not the lanes' plan. Dovecot 2.3 can kill one of a user's
+    /// imap processes when two of them lock each other's index files (fcntl EDEADLK); seen here on a loaded machine, in
+    /// one run of the suite in a few. Whether the copy survives that is the reconnect tests' business.
+    /// </summary>
+    private async Task<T> WithoutReconnectAsync<T>(string dir, Func<IProgress<SyncProgressEvent>, Task<T>> pass)
     {
-        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder);
-        var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, MultiAppendSize = 4, BatchSize = 5, AppendConnectionsPerMailbox = 3, MessagesPerExtraLane = 0 });
-        await using var slow = destinationLatency is { } latency ? new LatencyRelay(servers.Destination.Port, latency) : null;
+        var reported = new List<string>();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            foreach (var file in Directory.GetFiles(dir))
+            {
+                File.Delete(file);
+            }
 
-        var stats = await engine.SyncAsync(Request(source, slow is null ? destination : destination with { Port = slow.Port }), new InMemorySyncStateStore());
+            var reconnects = new Reconnects();
+            var result = await pass(reconnects);
+            if (reconnects.Count == 0)
+            {
+                return result;
+            }
 
-        Assert.Equal(6 * perFolder, stats.MessagesTransferred);
-        Assert.Equal(0, stats.Errors);
-        return (source, destination);
+            reported.Add($"{reconnects}\n{servers.Destination.ReadLogTail(10)}");
+        }
+
+        throw new Xunit.Sdk.XunitException("every pass reconnected a lane:\n" + string.Join("\n--\n", reported));
+    }
+
+    /// <summary>The engine's reports of reconnecting a lane (its warnings, reported as they happen).</summary>
+    private sealed class Reconnects : IProgress<SyncProgressEvent>
+    {
+        private readonly ConcurrentQueue<string> _messages = new();
+
+        public int Count => _messages.Count;
+
+        public void Report(SyncProgressEvent value)
+        {
+            if (value.Stage == SyncProgressStage.Log && value.Message is { } message && message.Contains("reconnecting", StringComparison.Ordinal))
+            {
+                _messages.Enqueue(message);
+            }
+        }
+
+        public override string ToString() => string.Join("; ", _messages);
     }
 
     [Fact]
@@ -74,7 +124,7 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
             var byConnection = AppendFoldersByConnection(dir);
             var appending = byConnection.Where(c => c.Value.Count > 0).ToList();
             // Several lanes took folders (at most the 3 allowed)...
-            Assert.InRange(appending.Count, 2, 3);
+            Assert.True(appending.Count is >= 2 and <= 3, $"DEBUG {appending.Count} appending: {string.Join(", ", appending.Select(a => a.Key + "=" + string.Join("|", a.Value)))}\n{servers.Destination.ReadLogTail(60)}");
             Assert.InRange(Directory.GetFiles(dir, "source-*.log").Length, 2, 3);
             // ...and no folder was appended on two connections.
             var folders = appending.SelectMany(c => c.Value).ToList();
@@ -129,7 +179,6 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         // first; the other lane copies INBOX meanwhile instead of waiting. The destination answers 150 ms late, so the
         // creating takes seconds and the order is plain.
         var source = servers.NewAccount(servers.Source, "lanes-src");
-        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
         await Mailbox.SeedAsync(servers.Source, source, "INBOX",
             Enumerable.Range(0, 20).Select(i => Mailbox.Message($"entrada {i}", day: i + 1)).ToArray());
         for (var f = 0; f < 3; f++)
@@ -142,12 +191,15 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions
+            var (stats, destination) = await WithoutReconnectAsync(dir, async progress =>
             {
-                ProtocolLogDirectory = dir, ProtocolLogTimestamps = true, AppendConnectionsPerMailbox = 2, MessagesPerExtraLane = 0,
+                var engine = new NativeImapSyncEngine(new NativeImapOptions
+                {
+                    ProtocolLogDirectory = dir, ProtocolLogTimestamps = true, AppendConnectionsPerMailbox = 2, MessagesPerExtraLane = 0,
+                });
+                var target = servers.NewAccount(servers.Destination, "lanes-dst");
+                return (await engine.SyncAsync(Request(source, target with { Port = slow.Port }), new InMemorySyncStateStore(), progress), target);
             });
-
-            var stats = await engine.SyncAsync(Request(source, destination with { Port = slow.Port }), new InMemorySyncStateStore());
 
             Assert.Equal(70, stats.MessagesTransferred);
             foreach (var folder in new[] { "INBOX", "Pasta0", "Pasta1", "Pasta2" })
@@ -282,15 +334,18 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         // message is a batch of its own (one body FETCH each). With the whole budget per lane, 4 lanes could hold 4 ×
         // 3 batches of 24,000 bytes: four times the memory the setting promises.
         var source = servers.NewAccount(servers.Source, "lanes-src");
-        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
         await Mailbox.SeedAsync(servers.Source, source, "INBOX",
             Enumerable.Range(0, 16).Select(i => Mailbox.Message($"budget {i}", day: i + 1, body: new string('x', 5000))).ToArray());
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, BatchBytes = 24_000, AppendConnectionsPerMailbox = 4 });
-
-            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            ImapEndpoint destination = null!;
+            var stats = await WithoutReconnectAsync(dir, progress =>
+            {
+                destination = servers.NewAccount(servers.Destination, "lanes-dst");
+                return new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, BatchBytes = 24_000, AppendConnectionsPerMailbox = 4 })
+                    .SyncAsync(Request(source, destination), new InMemorySyncStateStore(), progress);
+            });
 
             Assert.Equal(16, stats.MessagesTransferred);
             Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, "INBOX"), await Mailbox.SnapshotAsync(servers.Destination, destination, "INBOX"));
@@ -335,20 +390,24 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     {
         // Six folders of 12: 60 messages wait once lane 0 has its folder. By default (500 messages per extra lane) no
         // extra lane pays for its two logins; at 30 messages per lane, two more lanes open (three allowed).
-        var (source, destination) = await SeedFoldersAsync(folders: 6, perFolder: 12);
+        var (source, _) = await SeedFoldersAsync(folders: 6, perFolder: 12);
         var small = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         var big = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = small, AppendConnectionsPerMailbox = 4 })
-                .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            var stats = await WithoutReconnectAsync(small, async progress => await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = small, AppendConnectionsPerMailbox = 4 })
+                .SyncAsync(Request(source, servers.NewAccount(servers.Destination, "lanes-dst")), new InMemorySyncStateStore(), progress));
             Assert.Equal(72, stats.MessagesTransferred);
             Assert.Single(Directory.GetFiles(small, "source-*.log"));
             Assert.Single(Directory.GetFiles(small, "destination-*.log"));
 
-            var other = servers.NewAccount(servers.Destination, "lanes-dst");
-            stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = big, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 30 })
-                .SyncAsync(Request(source, other), new InMemorySyncStateStore());
+            ImapEndpoint other = null!;
+            stats = await WithoutReconnectAsync(big, async progress =>
+            {
+                other = servers.NewAccount(servers.Destination, "lanes-dst");
+                return await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = big, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 30 })
+                    .SyncAsync(Request(source, other), new InMemorySyncStateStore(), progress);
+            });
             Assert.Equal(72, stats.MessagesTransferred);
             // Lane 0 and at most two more (60 / 30), not the three allowed; an extra lane that finds the queue empty
             // when it is ready does not log in.
@@ -371,19 +430,21 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         // Two folders, four lanes allowed: lane 0 takes the big one, one more lane the small one; two more would only
         // log in and find nothing left to do.
         var source = servers.NewAccount(servers.Source, "lanes-src");
-        var destination = servers.NewAccount(servers.Destination, "lanes-dst");
         await Mailbox.SeedAsync(servers.Source, source, "Grande", Enumerable.Range(0, 20).Select(i => Mailbox.Message($"grande {i}", day: i + 1)).ToArray());
         await Mailbox.SeedAsync(servers.Source, source, "INBOX", Mailbox.Message("pequena"));
         var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
         try
         {
-            var engine = new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 0 });
-
-            var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            var stats = await WithoutReconnectAsync(dir, progress =>
+                new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 4, MessagesPerExtraLane = 0 })
+                    .SyncAsync(Request(source, servers.NewAccount(servers.Destination, "lanes-dst")), new InMemorySyncStateStore(), progress));
 
             Assert.Equal(21, stats.MessagesTransferred);
-            Assert.Equal(2, Directory.GetFiles(dir, "source-*.log").Length);
-            Assert.Equal(2, Directory.GetFiles(dir, "destination-*.log").Length);
+            // Lane 0 and one more for the second folder. On a loaded machine the second lane may be ready only after lane
+            // 0 has taken both folders: it then finds nothing waiting and does not log in (one lane). Never three or four.
+            var lanes = Directory.GetFiles(dir, "source-*.log").Length;
+            Assert.InRange(lanes, 1, 2);
+            Assert.Equal(lanes, Directory.GetFiles(dir, "destination-*.log").Length);
         }
         finally
         {
