@@ -4,6 +4,7 @@ using Ligbox.Console.Components.Pages.Jobs;
 using Ligbox.Console.Components.Pages.Jobs.Components;
 using Ligbox.Console.Components.Shared;
 using Ligbox.Console.Tests.Infrastructure;
+using Ligbox.Core.Gate;
 using Ligbox.Core.Jobs;
 using Ligbox.Core.Mailboxes;
 using Ligbox.Core.Persistence;
@@ -131,6 +132,18 @@ public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData
         Assert.Null(good.QuerySelector("[data-testid=job-attention]"));
         var big = rows.Single(r => r.TextContent.Contains("big-bunit.example", StringComparison.Ordinal));
         Assert.Contains("0 of 10,000 synced", big.QuerySelector("[data-testid=job-progress]")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(GateState.Blocked, GateGrade.Blocked, "Blocked", null)]
+    [InlineData(GateState.Blocked, GateGrade.Good, "Blocked", "good")]
+    [InlineData(GateState.Revoked, GateGrade.Blocked, "Revoked", "blocked")]
+    [InlineData(GateState.Ready, GateGrade.Perfect, "Ready", "perfect")]
+    public void GateChips_ShowTheGrade_OnlyWhenItSaysMoreThanTheState(GateState state, GateGrade grade, string stateText, string? gradeText)
+    {
+        var cut = _ctx.Render<GateChips>(p => p.Add(x => x.State, state).Add(x => x.Grade, grade));
+        Assert.Equal(stateText, cut.Find("[data-testid=gate-state]").TextContent.Trim());
+        Assert.Equal(gradeText, cut.FindAll("[data-testid=gate-grade]").SingleOrDefault()?.TextContent.Trim());
     }
 
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();
