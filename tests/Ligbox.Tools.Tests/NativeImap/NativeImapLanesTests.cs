@@ -64,9 +64,10 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
     /// <summary>
     /// Runs a pass whose protocol logs a test counts again, on fresh accounts and an emptied <paramref name="dir"/> (three
     /// passes at most), when the engine reported reconnecting a lane: a reconnect opens one more connection on each side,
-    /// so the logs then show a server's dropped connection, not the lanes' plan. Dovecot 2.3 can kill one of a user's
-    /// imap processes when two of them lock each other's index files (fcntl EDEADLK); seen here on a loaded machine, in
-    /// one run of the suite in a few. Whether the copy survives that is the reconnect tests' business.
+    /// so the logs then show a server's dropped connection, not the lanes' plan. Seen here on a loaded machine, in one
+    /// run of the suite in a few: lane 0's CREATE and another lane's SELECT unanswered, both lanes reconnected, the copy
+    /// whole. (Dovecot 2.3 can kill one of a user's imap processes when two of them lock each other's index files:
+    /// fcntl EDEADLK, which the bench counts.) Whether the copy survives a drop is the reconnect tests' business.
     /// </summary>
     private async Task<T> WithoutReconnectAsync<T>(string dir, Func<IProgress<SyncProgressEvent>, Task<T>> pass)
     {
