@@ -21,6 +21,12 @@ public sealed class JobPageData : LigboxAppFactory
     public Guid GoodJob { get; private set; }
     public Guid FailedJob { get; private set; }
 
+    /// <summary>Two mailboxes, one with counts from a sync (120 on the source, 118 on the destination), one never synced.</summary>
+    public Guid HalfCountedJob { get; private set; }
+
+    /// <summary>One mailbox with counts from a sync: 199 of 200.</summary>
+    public Guid CountedJob { get; private set; }
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -48,6 +54,20 @@ public sealed class JobPageData : LigboxAppFactory
         var item = new RunMailbox(run.Id, bob.Id, bob.SourceLogin);
         item.Record(false, "The source server refused the password.", null);
         db.Add(item);
+        await db.SaveChangesAsync();
+
+        HalfCountedJob = (await Create(jobs, "half-bunit.example")).Id;
+        CountedJob = (await Create(jobs, "counted-bunit.example")).Id;
+        foreach (var (job, user) in new[] { (HalfCountedJob, "alice@half-bunit.example"), (HalfCountedJob, "carol@half-bunit.example"), (CountedJob, "dan@counted-bunit.example") })
+        {
+            await mailboxes.AddAsync(job, new AddMailboxRequest { SourceUser = user, SourcePassword = "x", DestUser = user, DestPassword = "y" }, AdminEmail);
+        }
+
+        foreach (var (user, source, destination) in new[] { ("alice@half-bunit.example", 120L, 118L), ("dan@counted-bunit.example", 200L, 199L) })
+        {
+            (await db.Mailboxes.SingleAsync(m => m.SourceLogin == user)).RecordCounts(source, destination, DateTime.UtcNow);
+        }
+
         await db.SaveChangesAsync();
     }
 
@@ -84,6 +104,22 @@ public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData
         Assert.Equal(text, cut.Find("[data-testid=progress-text]").TextContent);
         // MudBlazor draws the bar from the same value: it slides the bar left by what is missing.
         Assert.Contains($"translateX(-{100 - int.Parse(percent)}%)", cut.Find(".mud-progress-linear-bar").GetAttribute("style") ?? "", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The job's ratio line before every mailbox has counts: it said "— of messages (0 of 0)", which read as an empty
+    /// migration. It says what is missing instead, with the partial sums when some mailboxes are counted.
+    /// </summary>
+    [Theory]
+    [InlineData("failed", "No verified message counts yet")]
+    [InlineData("half", "Not every mailbox is counted yet: 118 of 120 messages so far")]
+    [InlineData("counted", "99.5% of messages (199 of 200)")]
+    public void GatePanel_RatioLine_SaysWhatIsCounted(string job, string expected)
+    {
+        var id = job switch { "failed" => app.FailedJob, "half" => app.HalfCountedJob, _ => app.CountedJob };
+        var cut = _ctx.Render<GatePanel>(p => p.Add(x => x.JobId, id));
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=gate-ratio]")), Patience);
+        Assert.Equal(expected, System.Text.RegularExpressions.Regex.Replace(cut.Find("[data-testid=gate-ratio]").TextContent, @"\s+", " ").Trim());
     }
 
     [Fact]
@@ -123,7 +159,7 @@ public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData
     public void JobsList_MarksOnlyTheJobThatNeedsAttention_AndShowsProgress()
     {
         var cut = _ctx.RenderPage<JobsPage>();
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=job-link]").Count), Patience);
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=job-link]").Count), Patience);
         var rows = cut.FindAll("tr").Where(r => r.QuerySelector("[data-testid=job-link]") is not null).ToList();
         var failed = rows.Single(r => r.TextContent.Contains("failed-bunit.example", StringComparison.Ordinal));
         var good = rows.Single(r => r.TextContent.Contains("good-bunit.example", StringComparison.Ordinal));
@@ -132,6 +168,9 @@ public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData
         Assert.Null(good.QuerySelector("[data-testid=job-attention]"));
         var big = rows.Single(r => r.TextContent.Contains("big-bunit.example", StringComparison.Ordinal));
         Assert.Contains("0 of 10,000 synced", big.QuerySelector("[data-testid=job-progress]")!.TextContent, StringComparison.Ordinal);
+        var half = rows.Single(r => r.TextContent.Contains("half-bunit.example", StringComparison.Ordinal));
+        Assert.Null(half.QuerySelector("[data-testid=job-attention]"));
+        Assert.Contains("1 of 2 synced", half.QuerySelector("[data-testid=job-progress]")!.TextContent, StringComparison.Ordinal);
     }
 
     [Theory]
