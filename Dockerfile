@@ -13,7 +13,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig Li
 COPY Ligbox.Tools/Ligbox.Tools.csproj Ligbox.Tools/
 COPY Ligbox.Core/Ligbox.Core.csproj Ligbox.Core/
 COPY Ligbox.Migrations.PostgreSql/Ligbox.Migrations.PostgreSql.csproj Ligbox.Migrations.PostgreSql/
-COPY Ligbox.Console/Ligbox.Console.csproj Ligbox.Console/
+COPY Ligbox.Console/Ligbox.Console.csproj Ligbox.Console/ConsoleRuntime.props Ligbox.Console/
 RUN dotnet restore Ligbox.Console/Ligbox.Console.csproj
 COPY Ligbox.Tools/ Ligbox.Tools/
 COPY Ligbox.Core/ Ligbox.Core/
