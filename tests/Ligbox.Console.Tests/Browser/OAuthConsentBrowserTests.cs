@@ -93,7 +93,18 @@ public sealed class OAuthConsentBrowserTests(BrowserSession session) : IClassFix
         await Expect(page.Locator("body")).ToContainTextAsync($"Allow Ligbox to read and write the mail of {user}?");
         await BrowserSession.ScreenshotAsync(page, "oauth-03-provider-consent");
         await page.Locator("#allow").ClickAsync();
-        await page.WaitForURLAsync($"**/migration/jobs/{jobId}?oauth=authorized**");
+        try
+        {
+            await page.WaitForURLAsync($"**/migration/jobs/{jobId}?oauth=authorized**");
+        }
+        catch (TimeoutException ex)
+        {
+            // Once (a clean-clone run, session 21) this wait ran out with no trace of where the browser was.
+            await BrowserSession.ScreenshotAsync(page, "oauth-callback-no-return");
+            var body = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            throw new TimeoutException($"Allow did not come back authorized; the browser is at {page.Url}: {body[..Math.Min(body.Length, 600)]}", ex);
+        }
+
         await BrowserSession.WaitInteractiveAsync(page);
         await Expect(page.GetByTestId("oauth-notice")).ToContainTextAsync("The mailbox is authorized: runs log in with OAuth 2.0 now.");
         row = page.GetByTestId("oauth-mailbox").Filter(new() { HasText = user });
