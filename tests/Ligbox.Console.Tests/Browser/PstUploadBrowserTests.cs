@@ -56,6 +56,10 @@ public sealed class PstUploadBrowserTests(BrowserSession session) : IClassFixtur
         await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Inbox 9 done, 2 skipped");
         await Expect(page.GetByTestId("pst-readpst")).ToContainTextAsync("Sent Items 6 done");
         await Expect(page.GetByTestId("audit-trail")).ToContainTextAsync("started importing");
+        // The gate panel follows the run's end on the open page: no "still running" left, and no ratio yet (an import
+        // records no source counts).
+        await Expect(page.GetByTestId("gate-reasons")).Not.ToContainTextAsync("A run is still queued or running", new() { Timeout = 10_000 });
+        await Expect(page.GetByTestId("gate-ratio")).ToHaveTextAsync("No verified message counts yet");
         await BrowserSession.ScreenshotAsync(page, "31-pst-imported");
         Assert.Equal(8, await _dovecot.CountMessagesAsync(user, "INBOX"));
         Assert.Equal(6, await _dovecot.CountMessagesAsync(user, "Sent"));
