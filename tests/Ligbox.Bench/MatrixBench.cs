@@ -94,9 +94,17 @@ internal static class MatrixBench
 
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores; rows {string.Join(',', rows.Order())}, scale {scale}, repeat {repeat}");
-        using var source = new DovecotServer();
+        // LIGBOX_BENCH_PRESTART=N: both servers tuned for many logins (login processes in high-performance mode, N imap
+        // processes started ahead), as a busy server would be; unset, Dovecot's defaults (a fork per connection).
+        var prestart = int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_PRESTART"), out var p) ? p : 0;
+        if (prestart > 0)
+        {
+            Console.WriteLine($"servers tuned for many logins: login processes in high-performance mode, {prestart} imap processes started ahead");
+        }
+
+        using var source = new DovecotServer(new DovecotServerOptions { PrestartedProcesses = prestart });
         // Production-like destination: fsync on, as a real server would run.
-        using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true });
+        using var destination = new DovecotServer(new DovecotServerOptions { CreateSpecialUseFolders = true, Fsync = true, PrestartedProcesses = prestart });
         await Task.WhenAll(source.StartAsync(), destination.StartAsync());
         var bench = new Context(source, destination);
         var results = new List<RowResult>();
