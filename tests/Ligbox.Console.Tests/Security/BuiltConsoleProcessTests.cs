@@ -32,7 +32,7 @@ public class BuiltConsoleProcessTests(ITestOutputHelper output)
 
     /// <summary>
     /// The benchmarks measure the engine in their own process: with the console's runtime settings, as it ships
-    /// (ConsoleRuntime.props). Without them row 1's pass used 2.4-2.5 s of CPU instead of 1.2-1.7 s (session 21).
+    /// (ConsoleRuntime.props). Without them row 1's pass used a median 2.4 s of CPU instead of 1.4 s (session 21).
     /// </summary>
     [Theory]
     [InlineData("Ligbox.Bench")]
