@@ -77,6 +77,24 @@ public class BrowserSession : IAsyncLifetime
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
 
     /// <summary>
+    /// Waits for the browser to reach <paramref name="url"/> (a Playwright glob); when it does not, keeps a screenshot
+    /// named <paramref name="screenshot"/> and fails saying <paramref name="what"/>, where the browser is and what the page says.
+    /// </summary>
+    public static async Task WaitForUrlOrSayWhereAsync(IPage page, string url, string screenshot, string what)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException ex)
+        {
+            await ScreenshotAsync(page, screenshot);
+            var body = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            throw new TimeoutException($"{what}; the browser is at {page.Url}: {body[..Math.Min(body.Length, 600)]}", ex);
+        }
+    }
+
+    /// <summary>
     /// Clicks <paramref name="target"/> once it is enabled and has kept its place for half a second. Live updates
     /// re-render the job page in several steps (the summary's attention line, the mailbox rows, the runs), each moving
     /// what is below it; Playwright's own check (two animation frames) can pass between two of them, and a press whose

@@ -80,31 +80,12 @@ public sealed class OAuthConsentBrowserTests(BrowserSession session) : IClassFix
         // Authorize → the provider's consent page → Allow → back on the job page through the console's callback.
         // The panel re-renders after the save (summary, rows): press only once the button has kept its place.
         await BrowserSession.ClickWhenSettledAsync(row.GetByTestId("oauth-authorize"));
-        try
-        {
-            await page.WaitForURLAsync($"{_authServer.Issuer}connect/authorize**");
-        }
-        catch (TimeoutException ex)
-        {
-            await BrowserSession.ScreenshotAsync(page, "oauth-authorize-no-navigation");
-            var body = await page.Locator("body").InnerTextAsync();
-            throw new TimeoutException($"Authorize did not reach the provider; the browser is at {page.Url}: {body[..Math.Min(body.Length, 600)]}", ex);
-        }
+        await BrowserSession.WaitForUrlOrSayWhereAsync(page, $"{_authServer.Issuer}connect/authorize**", "oauth-authorize-no-navigation", "Authorize did not reach the provider");
         await Expect(page.Locator("body")).ToContainTextAsync($"Allow Ligbox to read and write the mail of {user}?");
         await BrowserSession.ScreenshotAsync(page, "oauth-03-provider-consent");
         await page.Locator("#allow").ClickAsync();
-        try
-        {
-            await page.WaitForURLAsync($"**/migration/jobs/{jobId}?oauth=authorized**");
-        }
-        catch (TimeoutException ex)
-        {
-            // Once (a clean-clone run, session 21) this wait ran out with no trace of where the browser was.
-            await BrowserSession.ScreenshotAsync(page, "oauth-callback-no-return");
-            var body = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
-            throw new TimeoutException($"Allow did not come back authorized; the browser is at {page.Url}: {body[..Math.Min(body.Length, 600)]}", ex);
-        }
-
+        // Once (a clean-clone run, session 21) this wait ran out with no trace of where the browser was.
+        await BrowserSession.WaitForUrlOrSayWhereAsync(page, $"**/migration/jobs/{jobId}?oauth=authorized**", "oauth-callback-no-return", "Allow did not come back authorized");
         await BrowserSession.WaitInteractiveAsync(page);
         await Expect(page.GetByTestId("oauth-notice")).ToContainTextAsync("The mailbox is authorized: runs log in with OAuth 2.0 now.");
         row = page.GetByTestId("oauth-mailbox").Filter(new() { HasText = user });
