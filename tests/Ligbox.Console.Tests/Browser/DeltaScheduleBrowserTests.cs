@@ -53,7 +53,9 @@ public sealed class DeltaScheduleBrowserTests(BrowserSession session) : IClassFi
         await page.GetByTestId("schedule-card").ScrollIntoViewIfNeededAsync();
         await Expect(page.GetByTestId("schedule-last")).ToHaveAttributeAsync("data-outcome", "Skipped");
         await Expect(page.GetByTestId("schedule-last")).ToContainTextAsync("No initial sync has succeeded yet");
-        await Expect(page.GetByTestId("schedule-next")).ToContainTextAsync("in 5 h");
+        // Label, time, dash and outcome each a space apart ("pass:12/5/2026 11:12 PM— skipped" before).
+        await Expect(page.GetByTestId("schedule-last")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Last scheduled pass: \S.*\S — skipped: "));
+        await Expect(page.GetByTestId("schedule-next")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Next run: \S.* \(in 5 h"));
         await page.GetByTestId("schedule-card").ScreenshotAsync(new() { Path = Path.Combine(BrowserSession.ScreenshotDir, "schedule-02-hours-last-pass.png") });
         await BrowserSession.ScreenshotAsync(page, "schedule-03-job-page");
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Bunit;
 using Ligbox.Console.Auth;
 using Ligbox.Console.Components.Pages.Jobs.Components;
@@ -57,6 +58,20 @@ public class DeltaScheduleCardTests(LigboxAppFactory app) : IClassFixture<Ligbox
         Assert.True(cut.Find("[data-testid=schedule-save]").HasAttribute("disabled"));
         Assert.True(cut.Input("schedule-enabled").HasAttribute("disabled"));
     }
+
+    [Fact]
+    public async Task TheNextAndLastLines_KeepTheSpaceAfterTheirLabel()
+    {
+        // Razor drops the whitespace before an @if block: the card read "Next run:none — the schedule is off".
+        var job = await NewJobAsync("sched-lines.example.com");
+
+        var cut = Render(job);
+
+        Assert.Equal("Next run: none — the schedule is off", Words(cut.Find("[data-testid=schedule-next]").TextContent));
+        Assert.Equal("Last scheduled pass: none yet.", Words(cut.Find("[data-testid=schedule-last]").TextContent));
+    }
+
+    private static string Words(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
     [Fact]
     public async Task IsLocked_ForACancelledJob()
