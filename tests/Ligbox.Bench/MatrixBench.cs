@@ -1061,6 +1061,12 @@ internal static class MatrixBench
 
         await folder.AppendAsync(requests);
         await client.DisconnectAsync(true);
+        // LIGBOX_BENCH_CHANGE_AGE_MS=N: the delta starts N ms after the changes, not at once. Dovecot re-reads a maildir
+        // directory whose mtime is within a second or so of its last look (it cannot tell a change in the same second).
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_CHANGE_AGE_MS"), out var age) && age > 0)
+        {
+            await Task.Delay(age);
+        }
     }
 
     private static async Task<int> CountFlaggedAsync(DovecotServer server, string user, string folderName)
