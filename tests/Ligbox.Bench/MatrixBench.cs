@@ -1061,8 +1061,8 @@ internal static class MatrixBench
 
         await folder.AppendAsync(requests);
         await client.DisconnectAsync(true);
-        // LIGBOX_BENCH_CHANGE_AGE_MS=N: the delta starts N ms after the changes, not at once. Dovecot re-reads a maildir
-        // directory whose mtime is within a second or so of its last look (it cannot tell a change in the same second).
+        // LIGBOX_BENCH_CHANGE_AGE_MS=N: the delta starts N ms after the changes, not at once, to see whether the source's
+        // re-reading of its maildir depends on how recent they are (session 22, 3,000 ms: no, it moves to another command).
         if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_CHANGE_AGE_MS"), out var age) && age > 0)
         {
             await Task.Delay(age);
