@@ -87,4 +87,9 @@ public static class RenderedComponentExtensions
     public static IElement Input<T>(this IRenderedComponent<T> cut, string testId)
         where T : IComponent =>
         cut.Find($"input[data-testid='{testId}'], textarea[data-testid='{testId}'], [data-testid='{testId}'] input");
+
+    /// <summary>The text of the element with this data-testid as a reader sees it: runs of whitespace as one space, trimmed.</summary>
+    public static string Words<T>(this IRenderedComponent<T> cut, string testId)
+        where T : IComponent =>
+        System.Text.RegularExpressions.Regex.Replace(cut.Find($"[data-testid='{testId}']").TextContent, @"\s+", " ").Trim();
 }

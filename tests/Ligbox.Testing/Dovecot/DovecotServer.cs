@@ -671,9 +671,10 @@ public sealed record DovecotServerOptions
 
     /// <summary>
     /// Tuned for many logins, as a busy server would run (benchmarks only): login processes in Dovecot's
-    /// high-performance mode (each serves many connections, <c>service_count = 0</c>), and this many login and
-    /// <c>imap</c> processes started ahead (<c>process_min_avail</c>), so a connection does not wait for a fork. 0 (the
-    /// default): Dovecot's defaults, a login process and an <c>imap</c> process started per connection.
+    /// high-performance mode (each serves many connections, <c>service_count = 0</c>; as many started ahead as there are
+    /// cores, at most this many), and this many <c>imap</c> processes started ahead (<c>process_min_avail</c>), so a
+    /// connection does not wait for a fork. 0 (the default): Dovecot's defaults, a login process and an <c>imap</c>
+    /// process started per connection.
     /// </summary>
     public int PrestartedProcesses { get; init; }
 }

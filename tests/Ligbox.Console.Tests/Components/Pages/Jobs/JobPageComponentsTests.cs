@@ -119,7 +119,7 @@ public class JobPageComponentsTests(JobPageData app) : IClassFixture<JobPageData
         var id = job switch { "failed" => app.FailedJob, "half" => app.HalfCountedJob, _ => app.CountedJob };
         var cut = _ctx.Render<GatePanel>(p => p.Add(x => x.JobId, id));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=gate-ratio]")), Patience);
-        Assert.Equal(expected, System.Text.RegularExpressions.Regex.Replace(cut.Find("[data-testid=gate-ratio]").TextContent, @"\s+", " ").Trim());
+        Assert.Equal(expected, cut.Words("gate-ratio"));
     }
 
     [Fact]
