@@ -37,6 +37,8 @@ internal sealed partial class MailboxSyncRun
     private async Task SyncFolderCoreAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, ReadAheadFolder? ahead, CancellationToken ct)
     {
         var mapping = run.Mapping;
+        // Lane 0's first folder of a delta may have been opened on the source already.
+        var openedAhead = await TakeOpenedAheadAsync(mapping.Source);
         // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
         // (the mirror of a final pass; the few whose flags changed).
         var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
@@ -61,7 +63,7 @@ internal sealed partial class MailboxSyncRun
             ahead = null;
         }
 
-        IMailFolder src = selected?.Folder ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
+        IMailFolder src = selected?.Folder ?? openedAhead ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
         sourceInfo ??= await StatusAsync(Source, src, ct);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
         // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
@@ -102,8 +104,8 @@ internal sealed partial class MailboxSyncRun
 
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
         // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here. A folder
-        // read ahead is selected already (and its reader may still be using the source connection).
-        await Task.WhenAll(ahead is null ? src.OpenAsync(FolderAccess.ReadOnly, ct) : Task.CompletedTask, OpenReadWriteAsync(dst, ct));
+        // read or opened ahead is selected already (and a reader may still be using the source connection).
+        await Task.WhenAll(ahead is null && openedAhead is null ? src.OpenAsync(FolderAccess.ReadOnly, ct) : Task.CompletedTask, OpenReadWriteAsync(dst, ct));
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
             destinationInfo = ToInfo(dst);

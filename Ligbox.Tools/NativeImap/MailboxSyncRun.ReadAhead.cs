@@ -96,6 +96,80 @@ internal sealed partial class MailboxSyncRun
         ahead.Stop.Dispose();
     }
 
+    /// <summary>
+    /// A delta or final pass: the first folder lane 0 will find changed (the folders are taken biggest first) is opened
+    /// on the source (EXAMINE) as soon as the source has listed its folders. Before, its EXAMINE waited for the
+    /// destination's LIST-STATUS as well; on a big maildir each server re-reads its directory to answer these, so the two
+    /// now overlap (docs/performance.md, session 23: row 2's 100 + 500 delta). A folder is changed when its counters
+    /// differ from its checkpoint's or it has none; only the first <see cref="OpenAheadLookups"/> folders are looked at.
+    /// Never throws: the folder's pass opens it again, and reports what went wrong, when this did not work.
+    /// </summary>
+    private async Task<OpenedAhead?> OpenAheadAsync(Lane lane, Task<Dictionary<string, FolderInfo>> sourceList, CancellationToken ct)
+    {
+        try
+        {
+            var folders = await sourceList;
+            if (lane.Source is not { } connection)
+            {
+                return null;
+            }
+
+            var condStore = connection.Client.Capabilities.HasFlag(ImapCapabilities.CondStore);
+            foreach (var info in folders.Values.Where(f => f.Selectable).OrderByDescending(f => f.Count).ThenByDescending(f => f.Size).Take(OpenAheadLookups))
+            {
+                var cp = await _store.GetCheckpointAsync(_key, info.FullName, ct);
+                ulong? modSeq = condStore && info.HighestModSeq > 0 ? info.HighestModSeq : null;
+                if (cp is not null && cp.SourceUidValidity == info.UidValidity && cp.SourceUidNext == info.UidNext
+                    && cp.SourceMessageCount == info.Count && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0)
+                {
+                    // Unchanged: its pass opens nothing (unless it has to for the destination's sake).
+                    continue;
+                }
+
+                var folder = await connection.Client.GetFolderAsync(info.FullName, ct);
+                await folder.OpenAsync(FolderAccess.ReadOnly, ct);
+                return new OpenedAhead(connection, folder);
+            }
+
+            return null;
+        }
+        catch (Exception ex)
+        {
+            Log(Microsoft.Extensions.Logging.LogLevel.Debug, $"source folder not opened ahead: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>How many folders <see cref="OpenAheadAsync"/> reads the checkpoint of, at most, to find a changed one.</summary>
+    private const int OpenAheadLookups = 20;
+
+    /// <summary>
+    /// For lane 0's folder passes: waits for the folder opened ahead (the connection takes one command at a time) and
+    /// gives it to the pass whose source folder it is, while it is still the one open on the lane's source connection.
+    /// </summary>
+    private async Task<IMailFolder?> TakeOpenedAheadAsync(string sourceFolder)
+    {
+        if (_openedAhead is not { } ahead || ahead.Lane != CurrentLane)
+        {
+            return null;
+        }
+
+        var opened = await ahead.Opening;
+        if (opened is null || opened.Folder.FullName != sourceFolder)
+        {
+            // Kept for the folder it is (lane 0 passes over the unchanged folders before it), unless there is none.
+            _openedAhead = opened is null ? null : ahead;
+            return null;
+        }
+
+        _openedAhead = null;
+        return opened.Connection == CurrentLane.Source && opened.Folder.IsOpen && opened.Folder.Access == FolderAccess.ReadOnly
+            ? opened.Folder
+            : null;
+    }
+
+    private sealed record OpenedAhead(ImapConnection Connection, IMailFolder Folder);
+
     /// <summary>A folder a lane took early and reads ahead on its source connection.</summary>
     private sealed class ReadAheadFolder(
         (FolderRun Run, FolderInfo Source, FolderInfo? Destination) item, ImapConnection connection, CancellationTokenSource stop)

@@ -39,6 +39,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
     // Set once lane 0 has created the destination folders that were missing; the other lanes start copying after it.
     private readonly TaskCompletionSource _foldersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExceptionDispatchInfo? _laneFailure;
+    // A delta's first changed folder, opened on lane 0's source while the destination lists its folders.
+    private (Lane Lane, Task<OpenedAhead?> Opening)? _openedAhead;
     private long _mailboxTotal;
     private long _mailboxDone;
     private long _bytes;
@@ -90,6 +92,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
             // has to answer (on a new account Dovecot creates each one's index then).
             var sourceList = ListFoldersAsync(Source, cancellationToken);
             var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false, withStatus: _request.Kind != SyncKind.Initial);
+            // A delta's first changed folder is opened on the source as soon as the source has answered, while the
+            // destination may still be counting its folders (OpenAhead).
+            _openedAhead = _request.Kind != SyncKind.Initial ? (first, OpenAheadAsync(first, sourceList, cancellationToken)) : null;
             await Task.WhenAll(sourceList, destinationList);
             var sourceFolders = await sourceList;
             var destinationFolders = await destinationList;
@@ -117,6 +122,11 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
             var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
             await RunLanesAsync(first, missingFolders, cancellationToken);
+            if (_openedAhead is { } unused)
+            {
+                // No folder pass took it (its folder was not mapped and no other was taken): it never throws.
+                await unused.Opening;
+            }
 
             var statistics = BuildStatistics();
             Report(SyncProgressStage.MailboxCompleted, null, 0, 0,

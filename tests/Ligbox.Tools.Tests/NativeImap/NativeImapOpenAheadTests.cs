@@ -1,0 +1,112 @@
+using Ligbox.Tools.NativeImap;
+using MailKit;
+
+namespace Ligbox.Tools.Tests.NativeImap;
+
+/// <summary>
+/// Issue 18, row 2's 100 + 500 delta: a delta opens its first changed folder on the source as soon as the source has
+/// listed its folders, instead of after the destination has listed (and counted) its own too. On a big maildir each
+/// server re-reads its directory to answer, so the two now overlap.
+/// </summary>
+[Collection(ImapServersCollection.Name)]
+public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
+{
+    private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// "Projetos" (8 messages, the biggest) and INBOX (3) copied by an initial pass; then <paramref name="change"/> on
+    /// the source, and a delta with the destination behind a relay that delays its every answer by 400 ms. Returns the
+    /// delta's commands on each side, timestamped.
+    /// </summary>
+    private async Task<Delta> DeltaWithASlowDestinationAsync(Func<ImapEndpoint, Task> change)
+    {
+        var source = servers.NewAccount(servers.Source, "open-src");
+        var destination = servers.NewAccount(servers.Destination, "open-dst");
+        await Mailbox.SeedAsync(servers.Source, source, "Projetos",
+            Enumerable.Range(0, 8).Select(i => Mailbox.Message($"projeto {i}", i % 2 == 0 ? MessageFlags.Seen : MessageFlags.None, day: i + 1)).ToArray());
+        await Mailbox.SeedAsync(servers.Source, source, "INBOX",
+            Enumerable.Range(0, 3).Select(i => Mailbox.Message($"entrada {i}", day: i + 1)).ToArray());
+        // One key for both passes: the delta reaches the destination through the relay, at another port.
+        var state = new InMemorySyncStateStore();
+        var initial = await new NativeImapSyncEngine(new NativeImapOptions()).SyncAsync(
+            new SyncRequest { Source = source, Destination = destination, Kind = SyncKind.Initial, MailboxKey = source.User }, state);
+        Assert.Equal(11, initial.MessagesTransferred);
+        await change(source);
+
+        await using var slow = new LatencyRelay(servers.Destination.Port, Latency);
+        var dir = Directory.CreateTempSubdirectory("ligbox-open-").FullName;
+        try
+        {
+            var options = new NativeImapOptions { ProtocolLogDirectory = dir, ProtocolLogTimestamps = true };
+            var stats = await new NativeImapSyncEngine(options).SyncAsync(
+                new SyncRequest { Source = source, Destination = destination with { Port = slow.Port }, Kind = SyncKind.Delta, MailboxKey = source.User }, state);
+            foreach (var folder in new[] { "Projetos", "INBOX" })
+            {
+                Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, folder), await Mailbox.SnapshotAsync(servers.Destination, destination, folder));
+            }
+
+            return new Delta(stats.MessagesTransferred, TimedProtocolLogs.Commands(dir, "source"), TimedProtocolLogs.Commands(dir, "destination"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed record Delta(
+        long Copied,
+        List<(TimeSpan At, string Log, string Command, string Args)> SourceCommands,
+        List<(TimeSpan At, string Log, string Command, string Args)> DestinationCommands)
+    {
+        /// <summary>When the destination was asked to list its folders with their counters.</summary>
+        public TimeSpan DestinationListed =>
+            DestinationCommands.Single(c => c.Command == "LIST" && c.Args.Contains("STATUS (", StringComparison.Ordinal)).At;
+
+        /// <summary>The source's EXAMINE (the only one: the folder's pass uses the folder opened ahead).</summary>
+        public (TimeSpan At, string Folder) Examined
+        {
+            get
+            {
+                var examines = SourceCommands.Where(c => c.Command is "EXAMINE" or "SELECT").ToList();
+                Assert.True(examines.Count == 1, $"{examines.Count} folders opened on the source; both sides' commands:\n{Both()}");
+                return (examines[0].At, examines[0].Args.Trim().Split(' ')[0]);
+            }
+        }
+
+        private string Both() => string.Join('\n', SourceCommands.Concat(DestinationCommands).OrderBy(c => c.At)
+            .Select(c => $"{c.At} {c.Log} {c.Command}{c.Args[..Math.Min(60, c.Args.Length)]}"));
+    }
+
+    [Fact]
+    public async Task ADelta_OpensTheChangedFolderOnTheSource_WhileTheDestinationIsStillListing()
+    {
+        var delta = await DeltaWithASlowDestinationAsync(async source =>
+        {
+            await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto novo", day: 20));
+            await Mailbox.AddFlagsAsync(servers.Source, source, "Projetos", "projeto 3", MessageFlags.Flagged);
+        });
+
+        Assert.Equal(1, delta.Copied);
+        var (at, folder) = delta.Examined;
+        Assert.Equal("Projetos", folder);
+        // The destination's answer to its LIST-STATUS comes 400 ms after it was asked: the source's EXAMINE was sent
+        // long before that (it was sent after both answers, at the same time as the destination's SELECT).
+        Assert.True(at - delta.DestinationListed < TimeSpan.FromMilliseconds(250),
+            $"the source's EXAMINE was sent {(at - delta.DestinationListed).TotalMilliseconds:0} ms after the destination was asked to list");
+    }
+
+    [Fact]
+    public async Task TheFolderOpenedAhead_IsTheFirstChangedOne_AndIsUsedAfterTheUnchangedFoldersBeforeIt()
+    {
+        // "Projetos" (the biggest, taken first) is unchanged: INBOX is the folder opened ahead, and its pass, which comes
+        // after Projetos' (nothing to do, nothing opened), uses it instead of opening it again.
+        var delta = await DeltaWithASlowDestinationAsync(source =>
+            Mailbox.AddFlagsAsync(servers.Source, source, "INBOX", "entrada 1", MessageFlags.Seen | MessageFlags.Answered));
+
+        Assert.Equal(0, delta.Copied);
+        var (at, folder) = delta.Examined;
+        Assert.Equal("INBOX", folder);
+        Assert.True(at - delta.DestinationListed < TimeSpan.FromMilliseconds(250),
+            $"the source's EXAMINE was sent {(at - delta.DestinationListed).TotalMilliseconds:0} ms after the destination was asked to list");
+    }
+}
