@@ -37,8 +37,8 @@ internal sealed partial class MailboxSyncRun
     private async Task SyncFolderCoreAsync(FolderRun run, FolderInfo? sourceInfo, FolderInfo? destinationInfo, ReadAheadFolder? ahead, CancellationToken ct)
     {
         var mapping = run.Mapping;
-        // Lane 0's first folder of a delta may have been opened on the source already.
-        var openedAhead = await TakeOpenedAheadAsync(mapping.Source);
+        // Lane 0's first changed folder of a delta may be being opened on the source already.
+        var openedAhead = await OpenedAheadForAsync(mapping.Source);
         // Only the checkpoint: a delta's cost must not grow with the folder. UID pairs are read when needed
         // (the mirror of a final pass; the few whose flags changed).
         var cp = await _store.GetCheckpointAsync(_key, mapping.Source, ct);
@@ -63,7 +63,7 @@ internal sealed partial class MailboxSyncRun
             ahead = null;
         }
 
-        IMailFolder src = selected?.Folder ?? openedAhead ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
+        IMailFolder src = selected?.Folder ?? openedAhead?.Folder ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
         sourceInfo ??= await StatusAsync(Source, src, ct);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
         // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
@@ -89,6 +89,13 @@ internal sealed partial class MailboxSyncRun
             // Expunges already seen by a delta leave pairs behind for the mirror of the final pass.
             && (mirrorPairs is null || mirrorPairs.Count == sourceInfo.Count))
         {
+            if (openedAhead is { } unchanged)
+            {
+                // Not expected (it was chosen because some of these counters differ), but the source is used below:
+                // its connection is free once that EXAMINE is answered.
+                await unchanged.Opening;
+            }
+
             var window = await WindowAsync(run, src, sourceInfo.Count, ct);
             run.Skipped = window?.Count ?? sourceInfo.Count;
             run.DestinationMessages = destinationInfo!.Count;
@@ -105,7 +112,10 @@ internal sealed partial class MailboxSyncRun
         Report(SyncProgressStage.FolderStarted, run, 0, sourceInfo.Count);
         // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here. A folder
         // read or opened ahead is selected already (and a reader may still be using the source connection).
-        await Task.WhenAll(ahead is null && openedAhead is null ? src.OpenAsync(FolderAccess.ReadOnly, ct) : Task.CompletedTask, OpenReadWriteAsync(dst, ct));
+        var opening = ahead is not null ? Task.CompletedTask
+            : openedAhead is { } o ? OpenedOrOpenAsync(src, o.Opening, ct)
+            : src.OpenAsync(FolderAccess.ReadOnly, ct);
+        await Task.WhenAll(opening, OpenReadWriteAsync(dst, ct));
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
             destinationInfo = ToInfo(dst);

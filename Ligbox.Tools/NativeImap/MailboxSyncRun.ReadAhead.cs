@@ -102,9 +102,11 @@ internal sealed partial class MailboxSyncRun
     /// destination's LIST-STATUS as well; on a big maildir each server re-reads its directory to answer these, so the two
     /// now overlap (docs/performance.md, session 23: row 2's 100 + 500 delta). A folder is changed when its counters
     /// differ from its checkpoint's or it has none; only the first <see cref="OpenAheadLookups"/> folders are looked at.
+    /// <paramref name="choice"/> gets the folder as soon as it is chosen (null for none), before its EXAMINE is answered.
     /// Never throws: the folder's pass opens it again, and reports what went wrong, when this did not work.
     /// </summary>
-    private async Task<OpenedAhead?> OpenAheadAsync(Lane lane, Task<Dictionary<string, FolderInfo>> sourceList, CancellationToken ct)
+    private async Task<OpenedAhead?> OpenAheadAsync(
+        Lane lane, Task<Dictionary<string, FolderInfo>> sourceList, TaskCompletionSource<IMailFolder?> choice, CancellationToken ct)
     {
         try
         {
@@ -127,7 +129,9 @@ internal sealed partial class MailboxSyncRun
                 }
 
                 var folder = await connection.Client.GetFolderAsync(info.FullName, ct);
-                await folder.OpenAsync(FolderAccess.ReadOnly, ct);
+                var examine = folder.OpenAsync(FolderAccess.ReadOnly, ct);
+                choice.TrySetResult(folder);
+                await examine;
                 return new OpenedAhead(connection, folder);
             }
 
@@ -138,34 +142,51 @@ internal sealed partial class MailboxSyncRun
             Log(Microsoft.Extensions.Logging.LogLevel.Debug, $"source folder not opened ahead: {ex.Message}");
             return null;
         }
+        finally
+        {
+            choice.TrySetResult(null);
+        }
     }
 
     /// <summary>How many folders <see cref="OpenAheadAsync"/> reads the checkpoint of, at most, to find a changed one.</summary>
     private const int OpenAheadLookups = 20;
 
     /// <summary>
-    /// For lane 0's folder passes: waits for the folder opened ahead (the connection takes one command at a time) and
-    /// gives it to the pass whose source folder it is, while it is still the one open on the lane's source connection.
+    /// For lane 0's folder passes: the folder opened ahead and its EXAMINE, when it is this pass's source folder (the pass
+    /// selects the destination folder meanwhile). For another folder (lane 0 passes over the unchanged folders before
+    /// it) this waits for that EXAMINE, since the connection takes one command at a time, and keeps it for its folder.
     /// </summary>
-    private async Task<IMailFolder?> TakeOpenedAheadAsync(string sourceFolder)
+    private async Task<(IMailFolder Folder, Task<OpenedAhead?> Opening)?> OpenedAheadForAsync(string sourceFolder)
     {
         if (_openedAhead is not { } ahead || ahead.Lane != CurrentLane)
         {
             return null;
         }
 
-        var opened = await ahead.Opening;
-        if (opened is null || opened.Folder.FullName != sourceFolder)
+        var chosen = await ahead.Choice.Task;
+        if (chosen?.FullName == sourceFolder)
         {
-            // Kept for the folder it is (lane 0 passes over the unchanged folders before it), unless there is none.
-            _openedAhead = opened is null ? null : ahead;
-            return null;
+            _openedAhead = null;
+            return (chosen, ahead.Opening);
         }
 
-        _openedAhead = null;
-        return opened.Connection == CurrentLane.Source && opened.Folder.IsOpen && opened.Folder.Access == FolderAccess.ReadOnly
-            ? opened.Folder
-            : null;
+        if (chosen is null)
+        {
+            _openedAhead = null;
+        }
+
+        await ahead.Opening;
+        return null;
+    }
+
+    /// <summary>Waits for the folder opened ahead; opens it now if that did not work or it is no longer the one open.</summary>
+    private async Task OpenedOrOpenAsync(IMailFolder src, Task<OpenedAhead?> opening, CancellationToken ct)
+    {
+        var opened = await opening;
+        if (opened is null || opened.Connection != CurrentLane.Source || !src.IsOpen || src.Access != FolderAccess.ReadOnly)
+        {
+            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+        }
     }
 
     private sealed record OpenedAhead(ImapConnection Connection, IMailFolder Folder);

@@ -40,7 +40,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private readonly TaskCompletionSource _foldersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExceptionDispatchInfo? _laneFailure;
     // A delta's first changed folder, opened on lane 0's source while the destination lists its folders.
-    private (Lane Lane, Task<OpenedAhead?> Opening)? _openedAhead;
+    private (Lane Lane, TaskCompletionSource<IMailFolder?> Choice, Task<OpenedAhead?> Opening)? _openedAhead;
     private long _mailboxTotal;
     private long _mailboxDone;
     private long _bytes;
@@ -94,7 +94,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
             var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false, withStatus: _request.Kind != SyncKind.Initial);
             // A delta's first changed folder is opened on the source as soon as the source has answered, while the
             // destination may still be counting its folders (OpenAhead).
-            _openedAhead = _request.Kind != SyncKind.Initial ? (first, OpenAheadAsync(first, sourceList, cancellationToken)) : null;
+            if (_request.Kind != SyncKind.Initial)
+            {
+                var choice = new TaskCompletionSource<IMailFolder?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _openedAhead = (first, choice, OpenAheadAsync(first, sourceList, choice, cancellationToken));
+            }
+
             await Task.WhenAll(sourceList, destinationList);
             var sourceFolders = await sourceList;
             var destinationFolders = await destinationList;

@@ -15,10 +15,10 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
 
     /// <summary>
     /// "Projetos" (8 messages, the biggest) and INBOX (3) copied by an initial pass; then <paramref name="change"/> on
-    /// the source, and a delta with the destination behind a relay that delays its every answer by 400 ms. Returns the
-    /// delta's commands on each side, timestamped.
+    /// the source, and a delta with the destination (or, with <paramref name="slowSource"/>, the source) behind a relay
+    /// that delays its every answer by 400 ms. Returns the delta's commands on each side, timestamped.
     /// </summary>
-    private async Task<Delta> DeltaWithASlowDestinationAsync(Func<ImapEndpoint, Task> change)
+    private async Task<Delta> DeltaWithASlowDestinationAsync(Func<ImapEndpoint, Task> change, bool slowSource = false)
     {
         var source = servers.NewAccount(servers.Source, "open-src");
         var destination = servers.NewAccount(servers.Destination, "open-dst");
@@ -33,13 +33,19 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         Assert.Equal(11, initial.MessagesTransferred);
         await change(source);
 
-        await using var slow = new LatencyRelay(servers.Destination.Port, Latency);
+        await using var slow = new LatencyRelay(slowSource ? servers.Source.Port : servers.Destination.Port, Latency);
         var dir = Directory.CreateTempSubdirectory("ligbox-open-").FullName;
         try
         {
             var options = new NativeImapOptions { ProtocolLogDirectory = dir, ProtocolLogTimestamps = true };
             var stats = await new NativeImapSyncEngine(options).SyncAsync(
-                new SyncRequest { Source = source, Destination = destination with { Port = slow.Port }, Kind = SyncKind.Delta, MailboxKey = source.User }, state);
+                new SyncRequest
+                {
+                    Source = slowSource ? source with { Port = slow.Port } : source,
+                    Destination = slowSource ? destination : destination with { Port = slow.Port },
+                    Kind = SyncKind.Delta,
+                    MailboxKey = source.User,
+                }, state);
             foreach (var folder in new[] { "Projetos", "INBOX" })
             {
                 Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, folder), await Mailbox.SnapshotAsync(servers.Destination, destination, folder));
@@ -58,6 +64,9 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         List<(TimeSpan At, string Log, string Command, string Args)> SourceCommands,
         List<(TimeSpan At, string Log, string Command, string Args)> DestinationCommands)
     {
+        /// <summary>When the destination selected its folder.</summary>
+        public TimeSpan DestinationSelected => DestinationCommands.Single(c => c.Command == "SELECT").At;
+
         /// <summary>When the destination was asked to list its folders with their counters.</summary>
         public TimeSpan DestinationListed =>
             DestinationCommands.Single(c => c.Command == "LIST" && c.Args.Contains("STATUS (", StringComparison.Ordinal)).At;
@@ -108,5 +117,23 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         Assert.Equal("INBOX", folder);
         Assert.True(at - delta.DestinationListed < TimeSpan.FromMilliseconds(250),
             $"the source's EXAMINE was sent {(at - delta.DestinationListed).TotalMilliseconds:0} ms after the destination was asked to list");
+    }
+
+    [Fact]
+    public async Task TheDestinationSelectsItsFolder_WhileTheSourceIsStillOpeningIt()
+    {
+        // The source behind the relay: its EXAMINE is answered 400 ms after it is sent. The destination's SELECT does not
+        // wait for that answer (both folders are opened at once, as without opening ahead).
+        var delta = await DeltaWithASlowDestinationAsync(async source =>
+        {
+            await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto novo", day: 20));
+            await Mailbox.AddFlagsAsync(servers.Source, source, "Projetos", "projeto 5", MessageFlags.Deleted);
+        }, slowSource: true);
+
+        Assert.Equal(1, delta.Copied);
+        var (at, folder) = delta.Examined;
+        Assert.Equal("Projetos", folder);
+        Assert.True(delta.DestinationSelected - at < TimeSpan.FromMilliseconds(250),
+            $"the destination's SELECT was sent {(delta.DestinationSelected - at).TotalMilliseconds:0} ms after the source's EXAMINE");
     }
 }
