@@ -18,7 +18,7 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
     /// the source, and a delta with the destination (or, with <paramref name="slowSource"/>, the source) behind a relay
     /// that delays its every answer by 400 ms. Returns the delta's commands on each side, timestamped.
     /// </summary>
-    private async Task<Delta> DeltaWithASlowDestinationAsync(Func<ImapEndpoint, Task> change, bool slowSource = false)
+    private async Task<Delta> DeltaBehindASlowRelayAsync(Func<ImapEndpoint, Task> change, bool slowSource = false)
     {
         var source = servers.NewAccount(servers.Source, "open-src");
         var destination = servers.NewAccount(servers.Destination, "open-dst");
@@ -71,37 +71,36 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         public TimeSpan DestinationListed =>
             DestinationCommands.Single(c => c.Command == "LIST" && c.Args.Contains("STATUS (", StringComparison.Ordinal)).At;
 
-        /// <summary>The source's EXAMINE (the only one: the folder's pass uses the folder opened ahead).</summary>
-        public (TimeSpan At, string Folder) Examined
+        /// <summary>When the source opened <paramref name="folder"/>: its only EXAMINE (the folder's pass uses the folder opened ahead).</summary>
+        public TimeSpan ExaminedAt(string folder)
         {
-            get
-            {
-                var examines = SourceCommands.Where(c => c.Command is "EXAMINE" or "SELECT").ToList();
-                Assert.True(examines.Count == 1, $"{examines.Count} folders opened on the source; both sides' commands:\n{Both()}");
-                return (examines[0].At, examines[0].Args.Trim().Split(' ')[0]);
-            }
+            var examines = SourceCommands.Where(c => c.Command is "EXAMINE" or "SELECT").ToList();
+            Assert.True(examines.Count == 1, $"{examines.Count} folders opened on the source; both sides' commands:\n{Both()}");
+            Assert.Equal(folder, examines[0].Args.Trim().Split(' ')[0]);
+            return examines[0].At;
         }
 
         private string Both() => string.Join('\n', SourceCommands.Concat(DestinationCommands).OrderBy(c => c.At)
             .Select(c => $"{c.At} {c.Log} {c.Command}{c.Args[..Math.Min(60, c.Args.Length)]}"));
     }
 
+    /// <summary>Projetos gets a new message and <paramref name="subject"/> a flag: the delta copies one and sets one.</summary>
+    private async Task ChangeProjetosAsync(ImapEndpoint source, string subject, MessageFlags flag)
+    {
+        await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto novo", day: 20));
+        await Mailbox.AddFlagsAsync(servers.Source, source, "Projetos", subject, flag);
+    }
+
     [Fact]
     public async Task ADelta_OpensTheChangedFolderOnTheSource_WhileTheDestinationIsStillListing()
     {
-        var delta = await DeltaWithASlowDestinationAsync(async source =>
-        {
-            await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto novo", day: 20));
-            await Mailbox.AddFlagsAsync(servers.Source, source, "Projetos", "projeto 3", MessageFlags.Flagged);
-        });
+        var delta = await DeltaBehindASlowRelayAsync(source => ChangeProjetosAsync(source, "projeto 3", MessageFlags.Flagged));
 
         Assert.Equal(1, delta.Copied);
-        var (at, folder) = delta.Examined;
-        Assert.Equal("Projetos", folder);
         // The destination's answer to its LIST-STATUS comes 400 ms after it was asked: the source's EXAMINE was sent
         // long before that (it was sent after both answers, at the same time as the destination's SELECT).
-        Assert.True(at - delta.DestinationListed < TimeSpan.FromMilliseconds(250),
-            $"the source's EXAMINE was sent {(at - delta.DestinationListed).TotalMilliseconds:0} ms after the destination was asked to list");
+        var late = delta.ExaminedAt("Projetos") - delta.DestinationListed;
+        Assert.True(late < TimeSpan.FromMilliseconds(250), $"the source's EXAMINE was sent {late.TotalMilliseconds:0} ms after the destination was asked to list");
     }
 
     [Fact]
@@ -109,14 +108,12 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
     {
         // "Projetos" (the biggest, taken first) is unchanged: INBOX is the folder opened ahead, and its pass, which comes
         // after Projetos' (nothing to do, nothing opened), uses it instead of opening it again.
-        var delta = await DeltaWithASlowDestinationAsync(source =>
+        var delta = await DeltaBehindASlowRelayAsync(source =>
             Mailbox.AddFlagsAsync(servers.Source, source, "INBOX", "entrada 1", MessageFlags.Seen | MessageFlags.Answered));
 
         Assert.Equal(0, delta.Copied);
-        var (at, folder) = delta.Examined;
-        Assert.Equal("INBOX", folder);
-        Assert.True(at - delta.DestinationListed < TimeSpan.FromMilliseconds(250),
-            $"the source's EXAMINE was sent {(at - delta.DestinationListed).TotalMilliseconds:0} ms after the destination was asked to list");
+        var late = delta.ExaminedAt("INBOX") - delta.DestinationListed;
+        Assert.True(late < TimeSpan.FromMilliseconds(250), $"the source's EXAMINE was sent {late.TotalMilliseconds:0} ms after the destination was asked to list");
     }
 
     [Fact]
@@ -124,16 +121,10 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
     {
         // The source behind the relay: its EXAMINE is answered 400 ms after it is sent. The destination's SELECT does not
         // wait for that answer (both folders are opened at once, as without opening ahead).
-        var delta = await DeltaWithASlowDestinationAsync(async source =>
-        {
-            await Mailbox.SeedAsync(servers.Source, source, "Projetos", Mailbox.Message("projeto novo", day: 20));
-            await Mailbox.AddFlagsAsync(servers.Source, source, "Projetos", "projeto 5", MessageFlags.Deleted);
-        }, slowSource: true);
+        var delta = await DeltaBehindASlowRelayAsync(source => ChangeProjetosAsync(source, "projeto 5", MessageFlags.Deleted), slowSource: true);
 
         Assert.Equal(1, delta.Copied);
-        var (at, folder) = delta.Examined;
-        Assert.Equal("Projetos", folder);
-        Assert.True(delta.DestinationSelected - at < TimeSpan.FromMilliseconds(250),
-            $"the destination's SELECT was sent {(delta.DestinationSelected - at).TotalMilliseconds:0} ms after the source's EXAMINE");
+        var late = delta.DestinationSelected - delta.ExaminedAt("Projetos");
+        Assert.True(late < TimeSpan.FromMilliseconds(250), $"the destination's SELECT was sent {late.TotalMilliseconds:0} ms after the source's EXAMINE");
     }
 }
