@@ -76,7 +76,7 @@ internal sealed partial class MailboxSyncRun
         run.Skipped = 0;
         run.SourceMessages = sourceInfo.Count;
         run.SourceBytes = sourceInfo.Size;
-        ulong? modSeq = Source.Client.Capabilities.HasFlag(ImapCapabilities.CondStore) && sourceInfo.HighestModSeq > 0 ? sourceInfo.HighestModSeq : null;
+        var modSeq = ModSeqOf(Source, sourceInfo);
         var valid = cp is not null
             && cp.SourceUidValidity == sourceInfo.UidValidity
             && cp.DestinationFolder == mapping.Destination
@@ -84,16 +84,15 @@ internal sealed partial class MailboxSyncRun
 
         // The mirror of a final pass needs every pair; nothing else does.
         var mirrorPairs = Mirror && valid ? new Dictionary<uint, UidPair>(await _store.GetPairsAsync(_key, mapping.Source, null, ct)) : null;
-        if (valid && cp!.SourceUidNext != 0 && cp.SourceUidNext == sourceInfo.UidNext && cp.SourceMessageCount == sourceInfo.Count
-            && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0
+        if (valid && SourceUnchanged(cp!, sourceInfo, modSeq)
             // Expunges already seen by a delta leave pairs behind for the mirror of the final pass.
             && (mirrorPairs is null || mirrorPairs.Count == sourceInfo.Count))
         {
             if (openedAhead is { } unchanged)
             {
-                // Not expected (it was chosen because some of these counters differ), but the source is used below:
-                // its connection is free once that EXAMINE is answered.
-                await unchanged.Opening;
+                // Not expected (it was chosen because SourceUnchanged was false), but the source is used below: its
+                // connection is free once that EXAMINE is answered.
+                await unchanged.Examine;
             }
 
             var window = await WindowAsync(run, src, sourceInfo.Count, ct);
@@ -113,7 +112,7 @@ internal sealed partial class MailboxSyncRun
         // Both SELECTs at once (two connections): on a big maildir each side re-reads its directory here. A folder
         // read or opened ahead is selected already (and a reader may still be using the source connection).
         var opening = ahead is not null ? Task.CompletedTask
-            : openedAhead is { } o ? OpenedOrOpenAsync(src, o.Opening, ct)
+            : openedAhead is not null ? OpenedOrOpenAsync(openedAhead, ct)
             : src.OpenAsync(FolderAccess.ReadOnly, ct);
         await Task.WhenAll(opening, OpenReadWriteAsync(dst, ct));
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
@@ -381,6 +380,18 @@ internal sealed partial class MailboxSyncRun
         await folder.StatusAsync(items, ct);
         return ToInfo(folder);
     }
+
+    /// <summary>The HIGHESTMODSEQ a checkpoint keeps for a source folder: none without CONDSTORE.</summary>
+    private static ulong? ModSeqOf(ImapConnection source, FolderInfo info) =>
+        source.Client.Capabilities.HasFlag(ImapCapabilities.CondStore) && info.HighestModSeq > 0 ? info.HighestModSeq : null;
+
+    /// <summary>
+    /// Whether the source folder is as the checkpoint's complete pass left it (same UIDVALIDITY, UIDNEXT, MESSAGES and
+    /// HIGHESTMODSEQ, nothing left to retry): its pass has nothing to copy or set. The pass checks the destination too.
+    /// </summary>
+    private static bool SourceUnchanged(FolderCheckpoint cp, FolderInfo info, ulong? modSeq) =>
+        cp.SourceUidValidity == info.UidValidity && cp.SourceUidNext != 0 && cp.SourceUidNext == info.UidNext
+        && cp.SourceMessageCount == info.Count && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0;
 
     private static async Task OpenReadWriteAsync(IMailFolder folder, CancellationToken ct)
     {

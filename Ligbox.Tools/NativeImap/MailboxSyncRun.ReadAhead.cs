@@ -102,11 +102,10 @@ internal sealed partial class MailboxSyncRun
     /// destination's LIST-STATUS as well; on a big maildir each server re-reads its directory to answer these, so the two
     /// now overlap (docs/performance.md, session 23: row 2's 100 + 500 delta). A folder is changed when its counters
     /// differ from its checkpoint's or it has none; only the first <see cref="OpenAheadLookups"/> folders are looked at.
-    /// <paramref name="choice"/> gets the folder as soon as it is chosen (null for none), before its EXAMINE is answered.
-    /// Never throws: the folder's pass opens it again, and reports what went wrong, when this did not work.
+    /// Completes as soon as the folder is chosen (null for none), before its EXAMINE is answered. Never throws: the
+    /// folder's pass opens it again, and reports what went wrong, when this did not work.
     /// </summary>
-    private async Task<OpenedAhead?> OpenAheadAsync(
-        Lane lane, Task<Dictionary<string, FolderInfo>> sourceList, TaskCompletionSource<IMailFolder?> choice, CancellationToken ct)
+    private async Task<OpenedAhead?> OpenAheadAsync(Lane lane, Task<Dictionary<string, FolderInfo>> sourceList, CancellationToken ct)
     {
         try
         {
@@ -116,35 +115,39 @@ internal sealed partial class MailboxSyncRun
                 return null;
             }
 
-            var condStore = connection.Client.Capabilities.HasFlag(ImapCapabilities.CondStore);
-            foreach (var info in folders.Values.Where(f => f.Selectable).OrderByDescending(f => f.Count).ThenByDescending(f => f.Size).Take(OpenAheadLookups))
+            foreach (var info in BiggestFirst(folders.Values.Where(f => f.Selectable), f => f).Take(OpenAheadLookups))
             {
                 var cp = await _store.GetCheckpointAsync(_key, info.FullName, ct);
-                ulong? modSeq = condStore && info.HighestModSeq > 0 ? info.HighestModSeq : null;
-                if (cp is not null && cp.SourceUidValidity == info.UidValidity && cp.SourceUidNext == info.UidNext
-                    && cp.SourceMessageCount == info.Count && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0)
+                if (cp is not null && SourceUnchanged(cp, info, ModSeqOf(connection, info)))
                 {
-                    // Unchanged: its pass opens nothing (unless it has to for the destination's sake).
+                    // Its pass opens nothing (unless it has to for the destination's sake).
                     continue;
                 }
 
                 var folder = await connection.Client.GetFolderAsync(info.FullName, ct);
-                var examine = folder.OpenAsync(FolderAccess.ReadOnly, ct);
-                choice.TrySetResult(folder);
-                await examine;
-                return new OpenedAhead(connection, folder);
+                return new OpenedAhead(connection, folder, ExamineAsync(folder, ct));
             }
-
-            return null;
         }
         catch (Exception ex)
         {
             Log(Microsoft.Extensions.Logging.LogLevel.Debug, $"source folder not opened ahead: {ex.Message}");
-            return null;
         }
-        finally
+
+        return null;
+    }
+
+    /// <summary>The folder opened ahead's EXAMINE: whether it worked (never throws).</summary>
+    private async Task<bool> ExamineAsync(IMailFolder folder, CancellationToken ct)
+    {
+        try
         {
-            choice.TrySetResult(null);
+            await folder.OpenAsync(FolderAccess.ReadOnly, ct);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Log(Microsoft.Extensions.Logging.LogLevel.Debug, $"source folder {folder.FullName} not opened ahead: {ex.Message}");
+            return false;
         }
     }
 
@@ -152,44 +155,41 @@ internal sealed partial class MailboxSyncRun
     private const int OpenAheadLookups = 20;
 
     /// <summary>
-    /// For lane 0's folder passes: the folder opened ahead and its EXAMINE, when it is this pass's source folder (the pass
-    /// selects the destination folder meanwhile). For another folder (lane 0 passes over the unchanged folders before
-    /// it) this waits for that EXAMINE, since the connection takes one command at a time, and keeps it for its folder.
+    /// For lane 0's folder passes: the folder opened ahead, when it is this pass's source folder (the pass selects the
+    /// destination folder while its EXAMINE is answered). For another folder (lane 0 passes over the unchanged folders
+    /// before it) this waits for that EXAMINE, since the connection takes one command at a time, and keeps it for its
+    /// folder.
     /// </summary>
-    private async Task<(IMailFolder Folder, Task<OpenedAhead?> Opening)?> OpenedAheadForAsync(string sourceFolder)
+    private async Task<OpenedAhead?> OpenedAheadForAsync(string sourceFolder)
     {
         if (_openedAhead is not { } ahead || ahead.Lane != CurrentLane)
         {
             return null;
         }
 
-        var chosen = await ahead.Choice.Task;
-        if (chosen?.FullName == sourceFolder)
+        var chosen = await ahead.Choosing;
+        if (chosen is null || chosen.Folder.FullName == sourceFolder)
         {
             _openedAhead = null;
-            return (chosen, ahead.Opening);
+            return chosen;
         }
 
-        if (chosen is null)
-        {
-            _openedAhead = null;
-        }
-
-        await ahead.Opening;
+        await chosen.Examine;
         return null;
     }
 
     /// <summary>Waits for the folder opened ahead; opens it now if that did not work or it is no longer the one open.</summary>
-    private async Task OpenedOrOpenAsync(IMailFolder src, Task<OpenedAhead?> opening, CancellationToken ct)
+    private async Task OpenedOrOpenAsync(OpenedAhead opened, CancellationToken ct)
     {
-        var opened = await opening;
-        if (opened is null || opened.Connection != CurrentLane.Source || !src.IsOpen || src.Access != FolderAccess.ReadOnly)
+        var src = opened.Folder;
+        if (!await opened.Examine || opened.Connection != CurrentLane.Source || !src.IsOpen || src.Access != FolderAccess.ReadOnly)
         {
             await src.OpenAsync(FolderAccess.ReadOnly, ct);
         }
     }
 
-    private sealed record OpenedAhead(ImapConnection Connection, IMailFolder Folder);
+    /// <summary>A source folder opened ahead on a lane's connection, and its EXAMINE (whether it worked).</summary>
+    private sealed record OpenedAhead(ImapConnection Connection, IMailFolder Folder, Task<bool> Examine);
 
     /// <summary>A folder a lane took early and reads ahead on its source connection.</summary>
     private sealed class ReadAheadFolder(

@@ -39,8 +39,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
     // Set once lane 0 has created the destination folders that were missing; the other lanes start copying after it.
     private readonly TaskCompletionSource _foldersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExceptionDispatchInfo? _laneFailure;
-    // A delta's first changed folder, opened on lane 0's source while the destination lists its folders.
-    private (Lane Lane, TaskCompletionSource<IMailFolder?> Choice, Task<OpenedAhead?> Opening)? _openedAhead;
+    // A delta's first changed folder, opened on lane 0's source while the destination lists its folders: the task
+    // completes once it is chosen.
+    private (Lane Lane, Task<OpenedAhead?> Choosing)? _openedAhead;
     private long _mailboxTotal;
     private long _mailboxDone;
     private long _bytes;
@@ -96,8 +97,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
             // destination may still be counting its folders (OpenAhead).
             if (_request.Kind != SyncKind.Initial)
             {
-                var choice = new TaskCompletionSource<IMailFolder?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _openedAhead = (first, choice, OpenAheadAsync(first, sourceList, choice, cancellationToken));
+                _openedAhead = (first, OpenAheadAsync(first, sourceList, cancellationToken));
             }
 
             await Task.WhenAll(sourceList, destinationList);
@@ -123,14 +123,14 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
             // The biggest folders first: a folder's appends go over one connection, so a big folder taken last would
             // copy alone at the end while the other lanes have nothing left to do.
-            _work = new(work.OrderByDescending(w => w.Source.Count).ThenByDescending(w => w.Source.Size).ToList());
+            _work = new(BiggestFirst(work, w => w.Source).ToList());
 
             var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
             await RunLanesAsync(first, missingFolders, cancellationToken);
-            if (_openedAhead is { } unused)
+            if (_openedAhead is { } unused && await unused.Choosing is { } notTaken)
             {
                 // No folder pass took it (its folder was not mapped and no other was taken): it never throws.
-                await unused.Opening;
+                await notTaken.Examine;
             }
 
             var statistics = BuildStatistics();
@@ -428,6 +428,13 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     // Which connection died: the one no longer connected (the destination when unsure).
     private ImapSide GuessSide() => CurrentLane.Source is { Client.IsConnected: false } ? ImapSide.Source : ImapSide.Destination;
+
+    /// <summary>
+    /// Folders in the order the lanes take them: the biggest first (a folder's appends go over one connection, so a big
+    /// folder taken last would copy alone at the end). <see cref="OpenAheadAsync"/> follows the same order.
+    /// </summary>
+    private static IOrderedEnumerable<T> BiggestFirst<T>(IEnumerable<T> items, Func<T, FolderInfo> info) =>
+        items.OrderByDescending(i => info(i).Count).ThenByDescending(i => info(i).Size);
 
     internal sealed record FolderInfo(string FullName, char Separator, FolderRole Role, bool Selectable, int Count, uint UidNext, uint UidValidity, ulong HighestModSeq, ulong Size);
 
