@@ -358,12 +358,12 @@ internal sealed partial class MailboxSyncRun
     {
         if (!src.IsOpen)
         {
-            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+            await OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
         }
 
         if (!dst.IsOpen)
         {
-            await dst.OpenAsync(FolderAccess.ReadOnly, ct);
+            await OpenFolderAsync(dst, FolderAccess.ReadOnly, ImapSide.Destination, ct);
         }
 
         var destination = await IndexAsync(dst, null, withSubject: false, ct);

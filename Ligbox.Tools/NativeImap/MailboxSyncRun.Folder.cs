@@ -113,7 +113,7 @@ internal sealed partial class MailboxSyncRun
         // read or opened ahead is selected already (and a reader may still be using the source connection).
         var opening = ahead is not null ? Task.CompletedTask
             : openedAhead is not null ? OpenedOrOpenAsync(openedAhead, ct)
-            : src.OpenAsync(FolderAccess.ReadOnly, ct);
+            : OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
         await Task.WhenAll(opening, OpenReadWriteAsync(dst, ct));
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
@@ -127,7 +127,7 @@ internal sealed partial class MailboxSyncRun
             ahead = null;
             if (!src.IsOpen)
             {
-                await src.OpenAsync(FolderAccess.ReadOnly, ct);
+                await OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
             }
         }
 
@@ -330,7 +330,7 @@ internal sealed partial class MailboxSyncRun
 
         if (!src.IsOpen)
         {
-            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+            await OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
         }
 
         var since = await src.SearchAsync(SearchQuery.DeliveredAfter(notBefore.UtcDateTime.Date.AddDays(-1)), ct);
@@ -393,11 +393,46 @@ internal sealed partial class MailboxSyncRun
         cp.SourceUidValidity == info.UidValidity && cp.SourceUidNext != 0 && cp.SourceUidNext == info.UidNext
         && cp.SourceMessageCount == info.Count && cp.HighestModSeq == modSeq && cp.RetryUids.Count == 0;
 
-    private static async Task OpenReadWriteAsync(IMailFolder folder, CancellationToken ct)
+    /// <summary>How long <see cref="OpenFolderAsync"/> waits before it asks again after a NO.</summary>
+    private static readonly TimeSpan OpenAgainAfter = TimeSpan.FromMilliseconds(100);
+
+    private async Task OpenReadWriteAsync(IMailFolder folder, CancellationToken ct)
     {
         if (!folder.IsOpen || folder.Access != FolderAccess.ReadWrite)
         {
-            await folder.OpenAsync(FolderAccess.ReadWrite, ct);
+            await OpenFolderAsync(folder, FolderAccess.ReadWrite, ImapSide.Destination, ct);
+        }
+    }
+
+    /// <summary>
+    /// SELECT or EXAMINE; when the server answers NO, once more after <see cref="OpenAgainAfter"/>, and a second NO fails
+    /// the pass with a message naming the folder. Dovecot 2.3 creates a listed special-use folder (<c>auto = create</c>
+    /// or <c>subscribe</c>) on its first SELECT; two connections of a new account doing that at once can leave one
+    /// answered NO "Mailbox already exists" while the other one's process dies (fcntl EDEADLK). The folder is there a
+    /// moment later. Seen in the bench (row 1), where it failed the whole mailbox.
+    /// </summary>
+    private async Task OpenFolderAsync(IMailFolder folder, FolderAccess access, ImapSide side, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await folder.OpenAsync(access, ct);
+                return;
+            }
+            catch (ImapCommandException ex) when (ex.Response == ImapCommandResponse.No)
+            {
+                var where = side == ImapSide.Source ? "the source" : "the destination";
+                if (attempt > 1)
+                {
+                    throw new ImapSyncException(
+                        ImapFailure.Of(ImapFailureKind.Folder, side, ex.Message, "folder {0} could not be opened on {1}: {2}", folder.FullName, where, ex.ResponseText), ex);
+                }
+
+                Log(Microsoft.Extensions.Logging.LogLevel.Warning,
+                    $"{where} answered {(access == FolderAccess.ReadWrite ? "SELECT" : "EXAMINE")} {folder.FullName} with NO ({ex.ResponseText}); trying once more");
+                await Task.Delay(OpenAgainAfter, ct);
+            }
         }
     }
 

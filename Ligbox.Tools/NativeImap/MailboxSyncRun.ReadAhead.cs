@@ -184,7 +184,7 @@ internal sealed partial class MailboxSyncRun
         var src = opened.Folder;
         if (!await opened.Examine || opened.Connection != CurrentLane.Source || !src.IsOpen || src.Access != FolderAccess.ReadOnly)
         {
-            await src.OpenAsync(FolderAccess.ReadOnly, ct);
+            await OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
         }
     }
 
