@@ -16,7 +16,8 @@
 # Usage: scripts/bench-matrix.sh [--rows 1,2,3,4,5] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm]
 #   --scale multiplies the message counts of rows 1, 3, 4 (and 2 unless --row2-scale is given); row 5 writes a
 #   PST of BENCH_PST_MB MiB (default 1900: "a PST under 2 GB") and uses BENCH_MB (default 200) for the TGZ.
-#   Full run: ~1.5-2 h on 2 loaded cores; needs ~10 GB in /tmp.
+#   Full run: ~1.5-2 h on 2 loaded cores; needs ~10 GB in /tmp, and for row 2 at full size ~12 GB more per
+#   repetition (each phase's destination accounts are deleted at the end of its row, not before the next phase).
 # Figures measured on this machine are in docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
