@@ -1186,8 +1186,9 @@ internal static class MatrixBench
     /// <summary>
     /// Before each timed phase: the disk writes what earlier phases left (tens of thousands of maildir files) before the
     /// clock starts, so no phase starts with another's write-back pending (ext4 with <c>discard</c> here; with fsync on,
-    /// the destination's APPENDs would queue behind it). It did not remove the slower later repetitions seen in some
-    /// runs: those were the previous phase's accounts deleted right before (<see cref="Context.RetireDestinationUsers"/>).
+    /// the destination's APPENDs would queue behind it). It did not undo what deleting the previous phase's accounts
+    /// right before a phase cost that phase; the deletion now waits for the end of the row
+    /// (<see cref="Context.RetireDestinationUsers"/>).
     /// </summary>
     private static void Settle()
     {
