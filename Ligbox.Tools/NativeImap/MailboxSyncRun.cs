@@ -121,8 +121,6 @@ internal sealed partial class MailboxSyncRun : IDisposable
                 work.Add((run, sourceFolders[mapping.Source], destinationInfo));
             }
 
-            // The biggest folders first: a folder's appends go over one connection, so a big folder taken last would
-            // copy alone at the end while the other lanes have nothing left to do.
             _work = new(BiggestFirst(work, w => w.Source).ToList());
 
             var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();

@@ -377,7 +377,7 @@ internal static class MatrixBench
     private static async Task<RowResult> ManyMailboxesAsync(Context bench, int mailboxes, int perMailbox, int repeat)
     {
         Console.WriteLine($"== row 3: {mailboxes} mailboxes × {perMailbox} messages, {RunsDefaults.MaxConcurrentMailboxes} mailboxes at a time"
-            + (Environment.GetEnvironmentVariable("LIGBOX_BENCH_MAILBOXES_AT_ONCE") is { Length: > 0 } ? " (LIGBOX_BENCH_MAILBOXES_AT_ONCE)" : " (the console's default)"));
+            + (RunsDefaults.Overridden is null ? " (the console's default)" : " (LIGBOX_BENCH_MAILBOXES_AT_ONCE)"));
         var users = Enumerable.Range(0, mailboxes).Select(i => $"row3-{i:D3}@example.com").ToList();
         var clock = Stopwatch.StartNew();
         foreach (var user in users)

@@ -11,6 +11,7 @@ namespace Ligbox.Tools.Tests.NativeImap;
 /// </summary>
 internal sealed partial class RefusingRelay(int target, string folder, int refusals) : TcpRelay(target)
 {
+    private readonly Lock _lock = new();
     private int _refusalsLeft = refusals;
 
     /// <summary>How many SELECTs or EXAMINEs of the folder were answered NO by the relay.</summary>
@@ -83,7 +84,7 @@ internal sealed partial class RefusingRelay(int target, string folder, int refus
             return null;
         }
 
-        lock (Gate)
+        lock (_lock)
         {
             if (_refusalsLeft == 0)
             {

@@ -29,9 +29,6 @@ internal abstract class TcpRelay : IAsyncDisposable
 
     private CancellationTokenSource Stop { get; } = new();
 
-    /// <summary>The lock the subclass takes for its own state.</summary>
-    protected object Gate => _sockets;
-
     /// <summary>The two pumps of one relayed connection (client to server, server to client).</summary>
     protected abstract IEnumerable<Task> Pumps(TcpClient client, TcpClient server);
 
