@@ -46,6 +46,13 @@ internal static class MatrixBench
     /// </summary>
     private static bool SharedCeiling { get; set; } = true;
 
+    /// <summary>
+    /// On with --one-folder-reference: before row 2, one folder of row 1's message count (20,000 × scale) is measured the
+    /// same way (no deltas), so the run splits row 2's distance from row 1 into what the folder's size costs (row 2
+    /// against that one folder) and what one folder instead of 25 costs (that one folder against row 1).
+    /// </summary>
+    private static bool OneFolderReference { get; set; }
+
     /// <summary>Off with --no-warm-up: the untimed passes that JIT-compile the engine, its store and MailKit first.</summary>
     private static bool WarmUp { get; set; } = true;
 
@@ -80,6 +87,9 @@ internal static class MatrixBench
                 case "--no-warm-up":
                     WarmUp = false;
                     break;
+                case "--one-folder-reference":
+                    OneFolderReference = true;
+                    break;
                 case "--no-doveadm":
                     Doveadm = false;
                     break;
@@ -87,7 +97,7 @@ internal static class MatrixBench
                     repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--no-shared-ceiling] [--deltas-only] [--no-warm-up]");
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--no-shared-ceiling] [--deltas-only] [--no-warm-up] [--one-folder-reference]");
                     return 64;
             }
         }
@@ -122,7 +132,12 @@ internal static class MatrixBench
 
             if (rows.Contains(2))
             {
-                results.Add(await BigFolderAsync(bench, (int)(300_000 * (row2Scale ?? scale)), repeat));
+                if (OneFolderReference)
+                {
+                    results.Add(await BigFolderAsync(bench, "2ref", (int)(20_000 * scale), repeat));
+                }
+
+                results.Add(await BigFolderAsync(bench, "2", (int)(300_000 * (row2Scale ?? scale)), repeat));
             }
 
             if (rows.Contains(3))
@@ -154,6 +169,22 @@ internal static class MatrixBench
         {
             Console.WriteLine($"| {r.Row} | {r.Data} | {r.Ceiling:0} {r.Unit} ({r.Fetch:0} / {r.Append:0}) | {r.Copy:0} {r.Unit} | {r.Doveadm:0} {r.Unit} | {r.Ours:0} {r.Unit} | {r.Ours / r.Ceiling:0.00} | {r.Ours / r.Copy:0.00} | {r.Details} |");
         }
+
+        // The targets that compare rows, from this run's medians.
+        var byRow = results.ToDictionary(r => r.Row);
+        void Compare(string row, string against, string what)
+        {
+            if (byRow.TryGetValue(row, out var a) && byRow.TryGetValue(against, out var b))
+            {
+                Console.WriteLine($"{what}: {a.Ours / b.Ours:0.00} (ours {a.Ours:0} against {b.Ours:0} {a.Unit}); ceilings {a.Ceiling / b.Ceiling:0.00}, copy ceilings {a.Copy / b.Copy:0.00}");
+            }
+        }
+
+        Console.WriteLine();
+        Compare("2", "1", "row 2 / row 1");
+        Compare("2", "2ref", "row 2 / one folder of row 1's size (the folder's size)");
+        Compare("2ref", "1", "one folder of row 1's size / row 1 (one folder instead of 25)");
+        Compare("3", "1", "row 3 / row 1");
 
         return results.All(r => r.Ok) ? 0 : 2;
     }
@@ -235,24 +266,30 @@ internal static class MatrixBench
             $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
     }
 
-    private static async Task<RowResult> BigFolderAsync(Context bench, int messages, int repeat)
+    /// <summary>Row 2, or with <paramref name="row"/> "2ref" the reference of <see cref="OneFolderReference"/> (no deltas).</summary>
+    private static async Task<RowResult> BigFolderAsync(Context bench, string row, int messages, int repeat)
     {
-        Console.WriteLine($"== row 2: one folder of {messages} messages of ~5 KB");
-        var user = "row2@example.com";
+        var reference = row != "2";
+        Console.WriteLine(reference
+            ? $"== row 2's reference: one folder of {messages} messages of ~5 KB (row 1's count)"
+            : $"== row 2: one folder of {messages} messages of ~5 KB");
+        var user = $"row{row}@example.com";
         // A name no mapping rule changes (Arquivo would become the destination's Archive).
         const string folder = "Projetos";
         var clock = Stopwatch.StartNew();
         bench.Source.AddUser(user, Password);
         await bench.Source.SeedMaildirAsync(user, folder, Enumerable.Range(0, messages).Select(i => Small(2, folder, i)));
         Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
-        if (DeltasOnly)
+        if (DeltasOnly && !reference)
         {
             return await BigFolderDeltasAsync(bench, user, folder, messages);
         }
 
-        var m = await MeasureAsync(bench, "row2", [user], messages, repeat, withDelta: true, changeDelta: (folder, 100, 500));
-        return new RowResult("2", $"{messages:N0} × ~5 KB, 1 folder", "msg/s", m.Fetch, m.Append, m.Copy, m.Doveadm, m.Ours,
-            $"no-change delta {m.NoChangeMs:0} ms; 100 new + 500 flag changes {m.ChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
+        var m = reference
+            ? await MeasureAsync(bench, $"row{row}", [user], messages, repeat, withDelta: false)
+            : await MeasureAsync(bench, "row2", [user], messages, repeat, withDelta: true, changeDelta: (folder, 100, 500));
+        return new RowResult(row, $"{messages:N0} × ~5 KB, 1 folder", "msg/s", m.Fetch, m.Append, m.Copy, m.Doveadm, m.Ours,
+            reference ? $"peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass)" : $"no-change delta {m.NoChangeMs:0} ms; 100 new + 500 flag changes {m.ChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
     }
 
     private static async Task<RowResult> BigFolderDeltasAsync(Context bench, string user, string folder, int messages)
