@@ -41,12 +41,12 @@ public class CliWrapProcessRunnerTests
         // "released" only if that line reached us while it ran. Measured against a sleep instead, a loaded machine
         // delayed the first line's delivery by most of the sleep and failed the test though the line streamed.
         var flag = Path.Combine(Path.GetTempPath(), $"ligbox-line-{Guid.NewGuid():N}");
-        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var lines = new List<string>();
         var spec = new ProcessSpec("bash", ["-c", "echo first; for i in $(seq 300); do [ -e \"$0\" ] && { echo released; exit 0; }; sleep 0.1; done; echo timed-out", flag])
         {
             OnOutputLine = line =>
             {
-                lines.Enqueue(line.Text);
+                lines.Add(line.Text);
                 if (line.Text == "first")
                 {
                     File.WriteAllText(flag, "");
