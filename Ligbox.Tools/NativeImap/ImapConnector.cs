@@ -80,6 +80,15 @@ public sealed class ImapConnector(NativeImapOptions options, ImapCommandCounter 
         return await ConnectInSlotAsync(endpoint, side, slot, cancellationToken);
     }
 
+    /// <summary>Opens a connection only if its server has a slot free right now (an optimisation's extra connection).</summary>
+    /// <returns>The authenticated connection, or <c>null</c> when every slot of the server is taken.</returns>
+    /// <exception cref="ImapSyncException">The connect or login failed (see <see cref="OpenAsync"/>).</exception>
+    public async Task<ImapConnection?> TryOpenAsync(ImapEndpoint endpoint, ImapSide side, CancellationToken cancellationToken = default)
+    {
+        var slot = Slot(endpoint);
+        return await slot.WaitAsync(0, cancellationToken) ? await ConnectInSlotAsync(endpoint, side, slot, cancellationToken) : null;
+    }
+
     /// <summary>
     /// Opens a source and a destination connection and logs in to both at once: a mailbox's first round trips wait for
     /// one login instead of two. The slots are taken first, the source's before the destination's, as every caller

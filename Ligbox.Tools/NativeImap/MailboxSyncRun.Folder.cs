@@ -201,7 +201,39 @@ internal sealed partial class MailboxSyncRun
         run.Skipped += Math.Max(0, alreadyDone - run.Transferred);
         Interlocked.Add(ref _mailboxDone, alreadyDone);
         var maxAppended = 0u;
-        if (candidates.Count > 0)
+        // A big folder's batches are copied by staging lanes at once and moved into the folder in order
+        // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
+        // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
+        var staged = candidates.Count > 0 && ahead is null && index is null ? await OpenStagingAsync(run, candidates, ct) : null;
+        if (staged is not null)
+        {
+            var pendingCommit = mark;
+            try
+            {
+                // Nothing reaches the folder before the "in progress" mark is written.
+                await mark;
+                await foreach (var (unit, appended) in staged.CopyAsync(ct))
+                {
+                    await pendingCommit;
+                    pendingCommit = RecordUnit(unit, appended);
+                }
+
+                await pendingCommit;
+            }
+            finally
+            {
+                await staged.DisposeAsync();
+                try
+                {
+                    await pendingCommit;
+                }
+                catch (Exception) when (!pendingCommit.IsCompletedSuccessfully)
+                {
+                    // Already failing: the first error is the one reported.
+                }
+            }
+        }
+        else if (candidates.Count > 0)
         {
             // What was read ahead is this pass's now (an empty folder leaves it to the caller to drop).
             ahead?.Used = true;
@@ -227,38 +259,8 @@ internal sealed partial class MailboxSyncRun
                             await ApplyFlagsAsync(run, dst, unit.FlagFixes, ct);
                         }
 
-                        foreach (var pair in unit.Matched.Concat(appended.Pairs))
-                        {
-                            if (pairs is not null)
-                            {
-                                pairs[pair.SourceUid] = pair;
-                            }
-
-                            maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
-                        }
-
-                        foreach (var uid in unit.HandledUids)
-                        {
-                            retry.Remove(uid);
-                        }
-
-                        retry.UnionWith(appended.Failed);
-                        highest = Math.Max(highest, unit.HighestUid);
-                        // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
-                        // mode, or resuming one): it must stay so until the pass completes.
-                        if (valid && maxAppended > 0 && destinationUidNext > 1)
-                        {
-                            destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
-                        }
-
-                        checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
                         await pendingCommit;
-                        pendingCommit = _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
-                        run.Skipped += unit.Matched.Count;
-                        var handled = unit.Matched.Count + unit.ToCopy.Count;
-                        folderDone += handled;
-                        Interlocked.Add(ref _mailboxDone, handled);
-                        Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
+                        pendingCommit = RecordUnit(unit, appended);
                     }
                 }
 
@@ -283,6 +285,47 @@ internal sealed partial class MailboxSyncRun
                 catch (OperationCanceledException)
                 {
                 }
+            }
+        }
+
+        // A batch appended (or matched): its pairs and the checkpoint after it go to the store. Called in the source's
+        // order, once the commit before has completed; returns the commit (one in flight while the next batch is appended).
+        Task RecordUnit(CopyUnit unit, AppendOutcome appended)
+        {
+            using (unit)
+            {
+                foreach (var pair in unit.Matched.Concat(appended.Pairs))
+                {
+                    if (pairs is not null)
+                    {
+                        pairs[pair.SourceUid] = pair;
+                    }
+
+                    maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
+                }
+
+                foreach (var uid in unit.HandledUids)
+                {
+                    retry.Remove(uid);
+                }
+
+                retry.UnionWith(appended.Failed);
+                highest = Math.Max(highest, unit.HighestUid);
+                // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
+                // mode, or resuming one): it must stay so until the pass completes.
+                if (valid && maxAppended > 0 && destinationUidNext > 1)
+                {
+                    destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
+                }
+
+                checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
+                var commit = _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
+                run.Skipped += unit.Matched.Count;
+                var handled = unit.Matched.Count + unit.ToCopy.Count;
+                folderDone += handled;
+                Interlocked.Add(ref _mailboxDone, handled);
+                Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
+                return commit;
             }
         }
 

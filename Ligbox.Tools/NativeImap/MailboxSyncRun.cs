@@ -108,6 +108,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
                 sourceFolders.Values.Where(f => f.Selectable).Select(f => new SourceFolder(f.FullName, f.Separator, f.Role)),
                 destinationFolders.Values.Select(f => new DestinationFolder(f.FullName, f.Role)),
                 Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/');
+            var mappedDestinations = mappings.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
+            _stagingAllowed = !mappedDestinations.Any(d => IsStagingFolder(d, Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/'));
+            await DeleteLeftoverStagingAsync(destinationFolders.Values, mappedDestinations, cancellationToken);
             _mailboxTotal = mappings.Sum(m => (long)sourceFolders[m.Source].Count);
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,
                 $"{_request.Source} → {_request.Destination}: {_request.Kind} pass over {mappings.Count} folders, {_mailboxTotal} messages");

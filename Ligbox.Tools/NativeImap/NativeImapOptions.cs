@@ -50,6 +50,26 @@ public sealed class NativeImapOptions
     public int MultiAppendSize { get; set; } = 100;
 
     /// <summary>
+    /// A folder with at least this many messages to copy is appended over extra destination connections (up to
+    /// <see cref="AppendConnectionsPerMailbox"/> for the mailbox), each into a staging folder of its own
+    /// (<see cref="StagingFolderPrefix"/>), and every batch is then moved into the folder with IMAP MOVE, in the source's
+    /// order. A server takes one folder's appends one commit at a time (Dovecot: one process writing and fsyncing each
+    /// file), while a move only links files: one big folder then copies about as fast as many small ones
+    /// (docs/performance.md, session 27). Needs MOVE and UIDPLUS on the destination; without them, or with no slot free
+    /// for an extra connection, the folder is appended directly. 0 turns it off.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int StagedAppendMinMessages { get; set; } = 2000;
+
+    /// <summary>
+    /// The start of the staging folders' names (see <see cref="StagedAppendMinMessages"/>). They are created unsubscribed
+    /// at the top of the destination's personal namespace, emptied into their folder as the copy goes, and deleted when
+    /// the folder is done; one left behind by a killed run is deleted by the mailbox's next run (its messages were never
+    /// recorded: the run copies them again).
+    /// </summary>
+    public const string StagingFolderPrefix = "Ligbox-staging-";
+
+    /// <summary>
     /// Messages larger than this are spooled to a temp file instead of memory, and each starts a batch of its own.
     /// 512 KiB: a message with an attachment waits in the page cache, not in the console's heap (a 1 MB message held
     /// in memory is a large-object-heap array that lives until a full GC).

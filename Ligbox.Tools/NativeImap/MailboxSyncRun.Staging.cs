@@ -1,0 +1,329 @@
+using System.Threading.Channels;
+using MailKit;
+using MailKit.Net.Imap;
+using Microsoft.Extensions.Logging;
+
+namespace Ligbox.Tools.NativeImap;
+
+/// <summary>
+/// Staged copies (<see cref="NativeImapOptions.StagedAppendMinMessages"/>): a big folder's messages are cut into runs of
+/// consecutive UIDs; staging lanes (a source and a destination connection each) copy one run at a time into a staging
+/// folder of their own, then move the whole run into the folder with IMAP MOVE, the runs one after the other in the
+/// source's order. A server commits one folder's appends one at a time (Dovecot: one process writing and fsyncing each
+/// message file; a second connection into the folder only waits on the first), while a MOVE between two folders of one
+/// account links the files; but it opens the big folder for every MOVE (on a maildir of 200,000 files, ~1.5 s), so a
+/// run is thousands of messages. The runs' batches carry the folder's UIDs (COPYUID) and are recorded by the pass in
+/// order, as its own batches are.
+/// </summary>
+internal sealed partial class MailboxSyncRun
+{
+    private int _stagingSequence;
+    // Off when a source folder is mapped to a name that looks like a staging folder's: that folder is the customer's.
+    private bool _stagingAllowed = true;
+
+    private static bool IsStagingFolder(string fullName, char separator)
+    {
+        var name = separator == '\0' ? fullName : fullName[(fullName.LastIndexOf(separator) + 1)..];
+        return name.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Deletes the staging folders a killed run left on the destination (none mapped from the source): their messages
+    /// were never recorded, and the folders they were meant for are copied again by this run.
+    /// </summary>
+    private async Task DeleteLeftoverStagingAsync(IEnumerable<FolderInfo> destinationFolders, IReadOnlySet<string> mapped, CancellationToken ct)
+    {
+        foreach (var folder in destinationFolders.Where(f => IsStagingFolder(f.FullName, f.Separator) && !mapped.Contains(f.FullName)))
+        {
+            try
+            {
+                var left = await Destination.Client.GetFolderAsync(folder.FullName, ct);
+                await left.DeleteAsync(ct);
+                Log(LogLevel.Information, $"deleted the staging folder {folder.FullName} that an interrupted run left on the destination (its messages were never recorded: this run copies them again)");
+            }
+            catch (Exception ex) when (ex is ImapCommandException or FolderNotFoundException)
+            {
+                Log(LogLevel.Warning, $"the staging folder {folder.FullName} an interrupted run left on the destination could not be deleted: {ex.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a folder pass's staging lanes when the folder has enough to copy, the destination can MOVE with UIDPLUS, and
+    /// at least two of the mailbox's connection budget are free now; <c>null</c> otherwise (the lane copies it itself).
+    /// </summary>
+    private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, List<UniqueId> candidates, CancellationToken ct)
+    {
+        var capabilities = Destination.Client.Capabilities;
+        if (!_stagingAllowed || _options.StagedAppendMinMessages <= 0 || candidates.Count < _options.StagedAppendMinMessages
+            || !capabilities.HasFlag(ImapCapabilities.Move) || !capabilities.HasFlag(ImapCapabilities.UidPlus))
+        {
+            return null;
+        }
+
+        int lanes;
+        lock (_lanesLock)
+        {
+            lanes = _lanes.Count;
+        }
+
+        // The mailbox's lanes and this folder's staging lanes stay within AppendConnectionsPerMailbox.
+        var wanted = _options.AppendConnectionsPerMailbox - lanes;
+        if (wanted < 2)
+        {
+            return null;
+        }
+
+        var opening = Enumerable.Range(0, wanted).Select(_ => OpenStagerAsync(run, ct)).ToList();
+        await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var stagers = opening.Where(t => t.IsCompletedSuccessfully && t.Result is not null).Select(t => t.Result!).ToList();
+        if (stagers.Count < 2)
+        {
+            // One staging lane would only add a MOVE to what the lane does alone.
+            foreach (var stager in stagers)
+            {
+                await stager.CloseAsync(this);
+            }
+
+            ct.ThrowIfCancellationRequested();
+            return null;
+        }
+
+        // Runs big enough that a MOVE's cost of opening the folder is spread over thousands of messages (at least half
+        // the threshold), small enough that every staging lane gets two or more.
+        var runLength = Math.Clamp(candidates.Count / (2 * stagers.Count), Math.Max(1, _options.StagedAppendMinMessages / 2), Math.Max(StagedRunMax, _options.StagedAppendMinMessages / 2));
+        Log(LogLevel.Information, $"{run.Mapping.Source}: {candidates.Count} messages to copy: {stagers.Count} staging lanes, runs of {runLength} moved into {run.Mapping.Destination}");
+        return new StagedCopy(this, run, stagers, candidates.Chunk(runLength).Select(c => c.ToList()).ToList());
+    }
+
+    private const int StagedRunMax = 10_000;
+
+    /// <summary>One staging lane: its source folder examined, its own new, empty, unsubscribed staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
+    private async Task<Stager?> OpenStagerAsync(FolderRun run, CancellationToken ct)
+    {
+        (ImapConnection Source, ImapConnection Destination)? pair = null;
+        try
+        {
+            pair = await _connector.OpenPairAsync(_request.Source, _request.Destination, wait: false, ct);
+            if (pair is not var (source, destination))
+            {
+                return null;
+            }
+
+            var sourceFolder = await source.Client.GetFolderAsync(run.Mapping.Source, ct);
+            await OpenFolderAsync(sourceFolder, FolderAccess.ReadOnly, ImapSide.Source, ct);
+            var client = destination.Client;
+            var root = await client.GetFolderAsync(client.PersonalNamespaces[0].Path, ct);
+            var name = NativeImapOptions.StagingFolderPrefix + Interlocked.Increment(ref _stagingSequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var fullName = string.IsNullOrEmpty(root.FullName) ? name : root.FullName + root.DirectorySeparator + name;
+            if (await ExistsNowAsync(client, fullName, ct) is { } left)
+            {
+                // Left by an earlier run of this mailbox: never recorded, so dropped.
+                await left.DeleteAsync(ct);
+            }
+
+            var staging = await root.CreateAsync(name, true, ct) ?? throw new ImapProtocolException($"CREATE {fullName} returned no folder");
+            await staging.OpenAsync(FolderAccess.ReadWrite, ct);
+            var target = await GetOrCreateFolderAsync(destination, run.Mapping.Destination, ct);
+            return new Stager(source, destination, (ImapFolder)sourceFolder, staging, target);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An optimisation: the lane copies the folder itself instead.
+            Log(LogLevel.Debug, $"{run.Mapping.Source}: staging lane not opened: {ex.Message}");
+            pair?.Source.Dispose();
+            pair?.Destination.Dispose();
+            return null;
+        }
+        catch
+        {
+            pair?.Source.Dispose();
+            pair?.Destination.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record Stager(ImapConnection Source, ImapConnection Destination, ImapFolder SourceFolder, IMailFolder Staging, IMailFolder Target)
+    {
+        /// <summary>Deletes the staging folder (with what a failed run left in it: never recorded) and closes both connections.</summary>
+        public async Task CloseAsync(MailboxSyncRun owner)
+        {
+            try
+            {
+                if (Destination.Client.IsConnected)
+                {
+                    using var timeout = new CancellationTokenSource(owner._options.Timeout);
+                    await Staging.CloseAsync(false, timeout.Token);
+                    await Staging.DeleteAsync(timeout.Token);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The mailbox's next run deletes it (DeleteLeftoverStagingAsync).
+                owner.Log(LogLevel.Debug, $"staging folder {Staging.FullName} not deleted: {ex.Message}");
+            }
+            finally
+            {
+                Source.Dispose();
+                Destination.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A folder pass's staging lanes and its runs; the runs' batches come out in the source's order.</summary>
+    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, List<Stager> stagers, List<List<UniqueId>> runs) : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource<List<(CopyUnit Unit, AppendOutcome Appended)>>[] _done =
+            [.. runs.Select(_ => new TaskCompletionSource<List<(CopyUnit, AppendOutcome)>>(TaskCreationOptions.RunContinuationsAsynchronously))];
+        private readonly CancellationTokenSource _stop = new();
+        private Task[] _lanes = [];
+        private Exception? _failure;
+        private int _next = -1;
+
+        /// <summary>
+        /// Copies every run and yields its batches, run after run, once the run is in the folder. The first failure of
+        /// any staging lane ends it (and the runs after it are not moved).
+        /// </summary>
+        public async IAsyncEnumerable<(CopyUnit Unit, AppendOutcome Appended)> CopyAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            using var link = ct.Register(_stop.Cancel);
+            _lanes = [.. stagers.Select(s => Task.Run(() => LaneAsync(s, _stop.Token), CancellationToken.None))];
+            for (var i = 0; i < _done.Length; i++)
+            {
+                List<(CopyUnit Unit, AppendOutcome Appended)> batches;
+                try
+                {
+                    batches = await _done[i].Task;
+                }
+                catch (OperationCanceledException) when (_failure is not null && !ct.IsCancellationRequested)
+                {
+                    // Stopped because another staging lane failed: that failure is the pass's.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+                    throw;
+                }
+
+                _done[i] = Taken;
+                foreach (var batch in batches)
+                {
+                    yield return batch;
+                }
+            }
+        }
+
+        private static readonly TaskCompletionSource<List<(CopyUnit, AppendOutcome)>> Taken = new();
+
+        private async Task LaneAsync(Stager stager, CancellationToken ct)
+        {
+            for (var i = Interlocked.Increment(ref _next); i < runs.Count; i = Interlocked.Increment(ref _next))
+            {
+                var batches = new List<(CopyUnit Unit, List<UidPair> Staged, List<uint> Failed)>();
+                try
+                {
+                    // The run's batches as the lane reads a folder (no identity to match: the folder had nothing to match),
+                    // appended into the staging folder; their bodies are given back as soon as they are appended.
+                    var channel = Channel.CreateBounded<CopyUnit>(1);
+                    var reading = owner.ProduceUnitsAsync(stager.SourceFolder, runs[i], null, [], channel.Writer, ct);
+                    await foreach (var unit in channel.Reader.ReadAllAsync(ct))
+                    {
+                        var staged = new List<UidPair>();
+                        var failed = new List<uint>();
+                        batches.Add((unit, staged, failed));
+                        var multi = stager.Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? owner._options.MultiAppendSize : 1;
+                        foreach (var group in unit.ToCopy.Where(m => m.Bytes.HasValue || m.File is not null).Chunk(multi))
+                        {
+                            await owner.AppendGroupAsync(run, stager.Destination, stager.Staging, group, staged, failed, ct);
+                        }
+
+                        unit.Dispose();
+                    }
+
+                    await reading;
+                    // In the source's order: after the run before it.
+                    if (i > 0)
+                    {
+                        await WhenMovedAsync(i - 1, ct);
+                    }
+
+                    var moved = await MoveAsync(stager, batches.SelectMany(b => b.Staged), ct);
+                    _done[i].TrySetResult([.. batches.Select(b => (b.Unit, new AppendOutcome(
+                        [.. b.Staged.Select(p => p with { DestinationUid = moved.GetValueOrDefault(p.DestinationUid) })], b.Failed)))]);
+                }
+                catch (Exception ex)
+                {
+                    foreach (var batch in batches)
+                    {
+                        batch.Unit.Dispose();
+                    }
+
+                    if (ex is not OperationCanceledException)
+                    {
+                        Interlocked.CompareExchange(ref _failure, ex, null);
+                    }
+
+                    // This run and every run after it fail: none of them may reach the folder before this one.
+                    for (var j = i; j < runs.Count; j++)
+                    {
+                        _ = _done[j].TrySetException(ex);
+                    }
+
+                    await _stop.CancelAsync();
+                    return;
+                }
+            }
+        }
+
+        // The run's batches are set once it is in the folder; a taken run was moved before the runs after it were waited for.
+        private async Task WhenMovedAsync(int i, CancellationToken ct)
+        {
+            var done = _done[i];
+            if (!ReferenceEquals(done, Taken))
+            {
+                await done.Task.WaitAsync(ct);
+            }
+        }
+
+        /// <summary>Moves a run from its staging folder into the folder: staging UID → the folder's UID (COPYUID; 0 when not given).</summary>
+        private static async Task<Dictionary<uint, uint>> MoveAsync(Stager stager, IEnumerable<UidPair> staged, CancellationToken ct)
+        {
+            var validity = stager.Staging.UidValidity;
+            var uids = staged.Where(p => p.DestinationUid != 0).Select(p => new UniqueId(validity, p.DestinationUid)).ToList();
+            var moved = new Dictionary<uint, uint>(uids.Count);
+            if (uids.Count == 0)
+            {
+                return moved;
+            }
+
+            var map = await stager.Staging.MoveToAsync(uids, stager.Target, ct);
+            for (var i = 0; i < map.Source.Count && i < map.Destination.Count; i++)
+            {
+                moved[map.Source[i].Id] = map.Destination[i].Id;
+            }
+
+            return moved;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_lanes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Runs copied but not taken by the pass (it failed or was cancelled): their batches' bodies are given back.
+            foreach (var done in _done)
+            {
+                if (!ReferenceEquals(done, Taken) && done.Task.IsCompletedSuccessfully)
+                {
+                    foreach (var (unit, _) in done.Task.Result)
+                    {
+                        unit.Dispose();
+                    }
+                }
+            }
+
+            foreach (var stager in stagers)
+            {
+                await stager.CloseAsync(owner);
+            }
+
+            _stop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.RegularExpressions;
+using Ligbox.Tools.NativeImap;
+using MailKit;
+
+namespace Ligbox.Tools.Tests.NativeImap;
+
+/// <summary>
+/// Issue 18, row 2: a big folder is copied by staging lanes, each into a staging folder of its own, and moved into the
+/// folder run after run in the source's order (IMAP MOVE with COPYUID): a server takes one folder's appends one commit at a
+/// time. Checked against real Dovecot servers and the engine's protocol logs.
+/// </summary>
+[Collection(ImapServersCollection.Name)]
+public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers)
+{
+    private const string Folder = "Arquivo/Grande";
+
+    [GeneratedRegex(@"^C: \S+ UID MOVE \S+ (""[^""]+""|\S+)", RegexOptions.Multiline)]
+    private static partial Regex MoveCommand();
+
+    [GeneratedRegex(@"^C: \S+ APPEND (""[^""]+""|\S+)", RegexOptions.Multiline)]
+    private static partial Regex AppendCommand();
+
+    // 60 messages, 20 staged at least: runs of 10 over three staging lanes (the lane itself and three more is four).
+    private static NativeImapOptions Options(string? logs = null) => new()
+    {
+        ProtocolLogDirectory = logs,
+        StagedAppendMinMessages = 20,
+        BatchSize = 5,
+        MultiAppendSize = 4,
+        AppendConnectionsPerMailbox = 4,
+        ReconnectAttempts = 0,
+    };
+
+    private static SyncRequest Request(ImapEndpoint source, ImapEndpoint destination, SyncKind kind = SyncKind.Initial) =>
+        new() { Source = source, Destination = destination, Kind = kind };
+
+    private async Task<ImapEndpoint> SeedAsync(int count)
+    {
+        var source = servers.NewAccount(servers.Source, "staged-src");
+        await Mailbox.SeedAsync(servers.Source, source, Folder, [.. Enumerable.Range(0, count).Select(i => Mailbox.Message(
+            $"mensagem {i:D3}", i % 3 == 0 ? MessageFlags.None : MessageFlags.Seen | (i % 5 == 0 ? MessageFlags.Flagged : MessageFlags.None),
+            day: i % 28 + 1, keywords: i % 7 == 0 ? ["$Label1"] : []))]);
+        return source;
+    }
+
+    /// <summary>The folder's subjects in the order of its UIDs.</summary>
+    private static async Task<List<string>> SubjectsByUidAsync(Ligbox.Testing.Dovecot.DovecotServer server, ImapEndpoint account, string folder)
+    {
+        using var client = await server.ConnectAsync(account.User, account.Secret);
+        var mailFolder = await client.GetFolderAsync(folder);
+        await mailFolder.OpenAsync(FolderAccess.ReadOnly);
+        var summaries = await mailFolder.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope);
+        return [.. summaries.OrderBy(s => s.UniqueId.Id).Select(s => s.Envelope?.Subject ?? "")];
+    }
+
+    private static List<string> Matches(Regex regex, string dir) =>
+        [.. Directory.GetFiles(dir, "destination-*.log").SelectMany(f => regex.Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value.Trim('"')))];
+
+    [Fact]
+    public async Task ABigFolder_IsCopiedByStagingLanes_AndMovedInInTheSourcesOrder_AndItsPairsAreTheFoldersUids()
+    {
+        var logs = Directory.CreateTempSubdirectory("ligbox-staged-").FullName;
+        try
+        {
+            var source = await SeedAsync(60);
+            var destination = servers.NewAccount(servers.Destination, "staged-dst");
+            var state = new InMemorySyncStateStore();
+
+            var stats = await new NativeImapSyncEngine(Options(logs)).SyncAsync(Request(source, destination), state);
+
+            Assert.Equal(60, stats.MessagesTransferred);
+            Assert.Equal(0, stats.Errors);
+            // The same mail (bytes, flags, keywords, INTERNALDATE), in the source's order, and no staging folder left.
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
+            Assert.Equal(await SubjectsByUidAsync(servers.Source, source, Folder), await SubjectsByUidAsync(servers.Destination, destination, Folder));
+            Assert.DoesNotContain(await Mailbox.FolderNamesAsync(servers.Destination, destination), n => n.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal));
+            // Staged: every APPEND went into a staging folder, on three connections, and six runs of 10 were moved in.
+            var appendedInto = Matches(AppendCommand(), logs);
+            Assert.NotEmpty(appendedInto);
+            Assert.All(appendedInto, f => Assert.StartsWith(NativeImapOptions.StagingFolderPrefix, f, StringComparison.Ordinal));
+            Assert.Equal(3, appendedInto.Distinct(StringComparer.Ordinal).Count());
+            var moves = Matches(MoveCommand(), logs);
+            Assert.Equal(6, moves.Count);
+            Assert.All(moves, f => Assert.Equal(Folder, f));
+
+            // The pairs name the folder's UIDs: a flag changed on the source reaches that message, three new ones are
+            // copied, and nothing is copied twice.
+            await Mailbox.AddFlagsAsync(servers.Source, source, Folder, "mensagem 031", MessageFlags.Answered, "$Label2");
+            await Mailbox.SeedAsync(servers.Source, source, Folder, [.. Enumerable.Range(60, 3).Select(i => Mailbox.Message($"mensagem {i:D3}"))]);
+            var delta = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination, SyncKind.Delta), state);
+            Assert.Equal(3, delta.MessagesTransferred);
+            Assert.Equal(1, delta.FlagsUpdated);
+            Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
+            Assert.Equal(63, await Mailbox.CountAsync(servers.Destination, destination, Folder));
+        }
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AStagedCopyStoppedHalfway_ResumesToTheSameMail_WithNothingTwiceAndNoStagingFolderLeft()
+    {
+        var source = await SeedAsync(60);
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        var state = new InMemorySyncStateStore();
+        using var stop = new CancellationTokenSource();
+        // Stopped once the first run is recorded: the other staging lanes have runs appended (or moved) meanwhile.
+        var progress = new Progress(e =>
+        {
+            if (e.Stage == SyncProgressStage.FolderProgress)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination), state, progress, stop.Token));
+        var copiedBefore = await Mailbox.CountAsync(servers.Destination, destination, Folder);
+        Assert.InRange(copiedBefore, 1, 59);
+
+        var resumed = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination), state);
+
+        Assert.Equal(0, resumed.Errors);
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
+        Assert.Equal(60, await Mailbox.CountAsync(servers.Destination, destination, Folder));
+        Assert.DoesNotContain(await Mailbox.FolderNamesAsync(servers.Destination, destination), n => n.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AStagingFolderAKilledRunLeft_IsDeletedByTheNextRun_AndItsMessagesAreNotCopied()
+    {
+        var source = await SeedAsync(8);
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        // As a run killed between a staging APPEND and its MOVE leaves it: messages that were never recorded.
+        await Mailbox.SeedAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "7", Mailbox.Message("left behind"), Mailbox.Message("left behind too"));
+        var logs = new List<string>();
+        var progress = new Progress(e =>
+        {
+            if (e.Stage == SyncProgressStage.Log && e.Message is { } message)
+            {
+                logs.Add(message);
+            }
+        });
+
+        var stats = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination), new InMemorySyncStateStore(), progress);
+
+        Assert.Equal(8, stats.MessagesTransferred);
+        Assert.DoesNotContain(NativeImapOptions.StagingFolderPrefix + "7", await Mailbox.FolderNamesAsync(servers.Destination, destination));
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
+    }
+
+    [Fact]
+    public async Task ASourceFolderNamedLikeAStagingFolder_IsCopiedAndKept_AndNothingIsStaged()
+    {
+        var source = await SeedAsync(30);
+        var named = NativeImapOptions.StagingFolderPrefix + "1";
+        await Mailbox.SeedAsync(servers.Source, source, named, Mailbox.Message("a customer's own folder"));
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        var logs = Directory.CreateTempSubdirectory("ligbox-staged-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(Options(logs)).SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+            var again = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination, SyncKind.Delta), new InMemorySyncStateStore());
+
+            Assert.Equal(31, stats.MessagesTransferred);
+            Assert.Equal(1, await Mailbox.CountAsync(servers.Destination, destination, named));
+            Assert.Empty(Matches(MoveCommand(), logs));
+            Assert.Equal(0, again.MessagesTransferred);
+        }
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    private sealed class Progress(Action<SyncProgressEvent> report) : IProgress<SyncProgressEvent>
+    {
+        public void Report(SyncProgressEvent value) => report(value);
+    }
+}
