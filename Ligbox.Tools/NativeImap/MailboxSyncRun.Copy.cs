@@ -447,6 +447,12 @@ internal sealed partial class MailboxSyncRun
         public SpoolFile? File { get; set; }
     }
 
+    /// <summary>What the pass records of a batch once it is appended: no bodies, no summaries (a staged run keeps thousands).</summary>
+    private sealed record BatchRecord(List<UidPair> Matched, List<uint> HandledUids, uint HighestUid, int Copied)
+    {
+        public static BatchRecord Of(CopyUnit unit) => new(unit.Matched, unit.HandledUids, unit.HighestUid, unit.ToCopy.Count);
+    }
+
     /// <summary>A batch handed from the reader to the appenders, committed as one.</summary>
     private sealed class CopyUnit(BodySlabs.Batch bodies) : IDisposable
     {

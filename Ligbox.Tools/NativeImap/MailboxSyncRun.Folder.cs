@@ -204,7 +204,7 @@ internal sealed partial class MailboxSyncRun
         // A big folder's batches are copied by staging lanes at once and moved into the folder in order
         // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
         // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
-        var staged = candidates.Count > 0 && ahead is null && index is null ? await OpenStagingAsync(run, candidates, ct) : null;
+        var staged = candidates.Count > 0 && ahead is null && index is null ? await OpenStagingAsync(run, src, dst, candidates, ct) : null;
         if (staged is not null)
         {
             var pendingCommit = mark;
@@ -212,10 +212,10 @@ internal sealed partial class MailboxSyncRun
             {
                 // Nothing reaches the folder before the "in progress" mark is written.
                 await mark;
-                await foreach (var (unit, appended) in staged.CopyAsync(ct))
+                await foreach (var (batch, appended) in staged.CopyAsync(ct))
                 {
                     await pendingCommit;
-                    pendingCommit = RecordUnit(unit, appended);
+                    pendingCommit = RecordBatch(batch, appended);
                 }
 
                 await pendingCommit;
@@ -232,6 +232,9 @@ internal sealed partial class MailboxSyncRun
                     // Already failing: the first error is the one reported.
                 }
             }
+
+            // The lane's destination connection had its staging folder selected: the folder again, for its count.
+            await OpenReadWriteAsync(dst, ct);
         }
         else if (candidates.Count > 0)
         {
@@ -288,45 +291,51 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
-        // A batch appended (or matched): its pairs and the checkpoint after it go to the store. Called in the source's
-        // order, once the commit before has completed; returns the commit (one in flight while the next batch is appended).
+        // A batch the lane appended: recorded, then its bodies are given back.
         Task RecordUnit(CopyUnit unit, AppendOutcome appended)
         {
             using (unit)
             {
-                foreach (var pair in unit.Matched.Concat(appended.Pairs))
-                {
-                    if (pairs is not null)
-                    {
-                        pairs[pair.SourceUid] = pair;
-                    }
-
-                    maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
-                }
-
-                foreach (var uid in unit.HandledUids)
-                {
-                    retry.Remove(uid);
-                }
-
-                retry.UnionWith(appended.Failed);
-                highest = Math.Max(highest, unit.HighestUid);
-                // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
-                // mode, or resuming one): it must stay so until the pass completes.
-                if (valid && maxAppended > 0 && destinationUidNext > 1)
-                {
-                    destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
-                }
-
-                checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
-                var commit = _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. unit.Matched, .. appended.Pairs] }, ct);
-                run.Skipped += unit.Matched.Count;
-                var handled = unit.Matched.Count + unit.ToCopy.Count;
-                folderDone += handled;
-                Interlocked.Add(ref _mailboxDone, handled);
-                Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
-                return commit;
+                return RecordBatch(BatchRecord.Of(unit), appended);
             }
+        }
+
+        // A batch appended (or matched): its pairs and the checkpoint after it go to the store. Called in the source's
+        // order, once the commit before has completed; returns the commit (one in flight while the next batch is appended).
+        Task RecordBatch(BatchRecord batch, AppendOutcome appended)
+        {
+            foreach (var pair in batch.Matched.Concat(appended.Pairs))
+            {
+                if (pairs is not null)
+                {
+                    pairs[pair.SourceUid] = pair;
+                }
+
+                maxAppended = pair.CopiedByUs ? Math.Max(maxAppended, pair.DestinationUid) : maxAppended;
+            }
+
+            foreach (var uid in batch.HandledUids)
+            {
+                retry.Remove(uid);
+            }
+
+            retry.UnionWith(appended.Failed);
+            highest = Math.Max(highest, batch.HighestUid);
+            // A checkpoint at 1 means "re-match the whole destination after an interruption" (identity
+            // mode, or resuming one): it must stay so until the pass completes.
+            if (valid && maxAppended > 0 && destinationUidNext > 1)
+            {
+                destinationUidNext = Math.Max(destinationUidNext, maxAppended + 1);
+            }
+
+            checkpoint = checkpoint with { HighestSyncedUid = highest, RetryUids = retry.ToList(), DestinationUidNext = destinationUidNext };
+            var commit = _store.CommitAsync(_key, new FolderSyncCommit { Checkpoint = checkpoint, Added = [.. batch.Matched, .. appended.Pairs] }, ct);
+            run.Skipped += batch.Matched.Count;
+            var handled = batch.Matched.Count + batch.Copied;
+            folderDone += handled;
+            Interlocked.Add(ref _mailboxDone, handled);
+            Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
+            return commit;
         }
 
         await mark;

@@ -21,10 +21,19 @@ internal sealed partial class MailboxSyncRun
     // Off when a source folder is mapped to a name that looks like a staging folder's: that folder is the customer's.
     private bool _stagingAllowed = true;
 
-    private static bool IsStagingFolder(string fullName, char separator)
+    /// <summary>
+    /// A name the engine gives its staging folders: the prefix and a number, at the top of the destination's personal
+    /// namespace (a nested folder, or one with a longer name, is the customer's).
+    /// </summary>
+    private bool IsStagingFolder(string fullName)
     {
-        var name = separator == '\0' ? fullName : fullName[(fullName.LastIndexOf(separator) + 1)..];
-        return name.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal);
+        var ns = Destination.Client.PersonalNamespaces.FirstOrDefault();
+        var root = ns is null ? "" : ns.Path.TrimEnd(ns.DirectorySeparator);
+        var name = root.Length == 0 ? fullName
+            : fullName.StartsWith(root + ns!.DirectorySeparator, StringComparison.Ordinal) ? fullName[(root.Length + 1)..]
+            : null;
+        return name is not null && name.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal)
+            && name.Length > NativeImapOptions.StagingFolderPrefix.Length && name[NativeImapOptions.StagingFolderPrefix.Length..].All(char.IsAsciiDigit);
     }
 
     /// <summary>
@@ -33,7 +42,7 @@ internal sealed partial class MailboxSyncRun
     /// </summary>
     private async Task DeleteLeftoverStagingAsync(IEnumerable<FolderInfo> destinationFolders, IReadOnlySet<string> mapped, CancellationToken ct)
     {
-        foreach (var folder in destinationFolders.Where(f => IsStagingFolder(f.FullName, f.Separator) && !mapped.Contains(f.FullName)))
+        foreach (var folder in destinationFolders.Where(f => IsStagingFolder(f.FullName) && !mapped.Contains(f.FullName)))
         {
             try
             {
@@ -50,9 +59,11 @@ internal sealed partial class MailboxSyncRun
 
     /// <summary>
     /// Opens a folder pass's staging lanes when the folder has enough to copy, the destination can MOVE with UIDPLUS, and
-    /// at least two of the mailbox's connection budget are free now; <c>null</c> otherwise (the lane copies it itself).
+    /// the mailbox's connection budget has one more lane or more free now: the folder's own lane is the first staging lane
+    /// (its source folder is examined already), the others open as extra lanes do. <c>null</c> otherwise (the lane copies
+    /// the folder itself).
     /// </summary>
-    private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, List<UniqueId> candidates, CancellationToken ct)
+    private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, IMailFolder src, IMailFolder dst, List<UniqueId> candidates, CancellationToken ct)
     {
         var capabilities = Destination.Client.Capabilities;
         if (!_stagingAllowed || _options.StagedAppendMinMessages <= 0 || candidates.Count < _options.StagedAppendMinMessages
@@ -67,19 +78,20 @@ internal sealed partial class MailboxSyncRun
             lanes = _lanes.Count;
         }
 
-        // The mailbox's lanes and this folder's staging lanes stay within AppendConnectionsPerMailbox.
-        var wanted = _options.AppendConnectionsPerMailbox - lanes;
-        if (wanted < 2)
+        // The mailbox's lanes and this folder's extra staging lanes stay within AppendConnectionsPerMailbox.
+        var extra = _options.AppendConnectionsPerMailbox - lanes;
+        if (extra < 1)
         {
             return null;
         }
 
-        var opening = Enumerable.Range(0, wanted).Select(_ => OpenStagerAsync(run, ct)).ToList();
+        var opening = Enumerable.Range(0, extra).Select(_ => OpenStagerAsync(run, ct)).ToList();
         await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var stagers = opening.Where(t => t.IsCompletedSuccessfully && t.Result is not null).Select(t => t.Result!).ToList();
-        if (stagers.Count < 2)
+        var own = stagers.Count > 0 ? await StagingFolderAsync(Destination, run, ct) : null;
+        if (own is null)
         {
-            // One staging lane would only add a MOVE to what the lane does alone.
+            // Alone, the lane would only add a MOVE to every run.
             foreach (var stager in stagers)
             {
                 await stager.CloseAsync(this);
@@ -89,6 +101,7 @@ internal sealed partial class MailboxSyncRun
             return null;
         }
 
+        stagers.Insert(0, new Stager(Source, Destination, (ImapFolder)src, own, dst, Borrowed: true));
         // Runs big enough that a MOVE's cost of opening the folder is spread over thousands of messages (at least half
         // the threshold), small enough that every staging lane gets two or more.
         var runLength = Math.Clamp(candidates.Count / (2 * stagers.Count), Math.Max(1, _options.StagedAppendMinMessages / 2), Math.Max(StagedRunMax, _options.StagedAppendMinMessages / 2));
@@ -98,7 +111,7 @@ internal sealed partial class MailboxSyncRun
 
     private const int StagedRunMax = 10_000;
 
-    /// <summary>One staging lane: its source folder examined, its own new, empty, unsubscribed staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
+    /// <summary>An extra staging lane: its source folder examined, its staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
     private async Task<Stager?> OpenStagerAsync(FolderRun run, CancellationToken ct)
     {
         (ImapConnection Source, ImapConnection Destination)? pair = null;
@@ -112,24 +125,17 @@ internal sealed partial class MailboxSyncRun
 
             var sourceFolder = await source.Client.GetFolderAsync(run.Mapping.Source, ct);
             await OpenFolderAsync(sourceFolder, FolderAccess.ReadOnly, ImapSide.Source, ct);
-            var client = destination.Client;
-            var root = await client.GetFolderAsync(client.PersonalNamespaces[0].Path, ct);
-            var name = NativeImapOptions.StagingFolderPrefix + Interlocked.Increment(ref _stagingSequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var fullName = string.IsNullOrEmpty(root.FullName) ? name : root.FullName + root.DirectorySeparator + name;
-            if (await ExistsNowAsync(client, fullName, ct) is { } left)
+            var target = await GetOrCreateFolderAsync(destination, run.Mapping.Destination, ct);
+            if (await StagingFolderAsync(destination, run, ct) is not { } staging)
             {
-                // Left by an earlier run of this mailbox: never recorded, so dropped.
-                await left.DeleteAsync(ct);
+                throw new ImapProtocolException("no staging folder");
             }
 
-            var staging = await root.CreateAsync(name, true, ct) ?? throw new ImapProtocolException($"CREATE {fullName} returned no folder");
-            await staging.OpenAsync(FolderAccess.ReadWrite, ct);
-            var target = await GetOrCreateFolderAsync(destination, run.Mapping.Destination, ct);
-            return new Stager(source, destination, (ImapFolder)sourceFolder, staging, target);
+            return new Stager(source, destination, (ImapFolder)sourceFolder, staging, target, Borrowed: false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // An optimisation: the lane copies the folder itself instead.
+            // An optimisation: the lanes that did open copy the folder.
             Log(LogLevel.Debug, $"{run.Mapping.Source}: staging lane not opened: {ex.Message}");
             pair?.Source.Dispose();
             pair?.Destination.Dispose();
@@ -143,9 +149,39 @@ internal sealed partial class MailboxSyncRun
         }
     }
 
-    private sealed record Stager(ImapConnection Source, ImapConnection Destination, ImapFolder SourceFolder, IMailFolder Staging, IMailFolder Target)
+    /// <summary>
+    /// A new, empty, unsubscribed staging folder at the top of the personal namespace, selected on
+    /// <paramref name="connection"/>; <c>null</c> when the server refuses it (the folder is then copied without staging).
+    /// </summary>
+    private async Task<IMailFolder?> StagingFolderAsync(ImapConnection connection, FolderRun run, CancellationToken ct)
     {
-        /// <summary>Deletes the staging folder (with what a failed run left in it: never recorded) and closes both connections.</summary>
+        var client = connection.Client;
+        var name = NativeImapOptions.StagingFolderPrefix + Interlocked.Increment(ref _stagingSequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            var root = await client.GetFolderAsync(client.PersonalNamespaces[0].Path, ct);
+            var fullName = string.IsNullOrEmpty(root.FullName) ? name : root.FullName + root.DirectorySeparator + name;
+            if (await ExistsNowAsync(client, fullName, ct) is { } left)
+            {
+                // Left by an earlier run of this mailbox: never recorded, so dropped.
+                await left.DeleteAsync(ct);
+            }
+
+            var staging = await root.CreateAsync(name, true, ct) ?? throw new ImapProtocolException($"CREATE {fullName} returned no folder");
+            await staging.OpenAsync(FolderAccess.ReadWrite, ct);
+            return staging;
+        }
+        catch (ImapCommandException ex)
+        {
+            Log(LogLevel.Debug, $"{run.Mapping.Source}: staging folder {name} not made: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>A staging lane; <c>Borrowed</c>: the folder's own lane, whose connections stay open.</summary>
+    private sealed record Stager(ImapConnection Source, ImapConnection Destination, ImapFolder SourceFolder, IMailFolder Staging, IMailFolder Target, bool Borrowed)
+    {
+        /// <summary>Deletes the staging folder (with what a failed run left in it: never recorded) and closes the connections it opened.</summary>
         public async Task CloseAsync(MailboxSyncRun owner)
         {
             try
@@ -164,8 +200,11 @@ internal sealed partial class MailboxSyncRun
             }
             finally
             {
-                Source.Dispose();
-                Destination.Dispose();
+                if (!Borrowed)
+                {
+                    Source.Dispose();
+                    Destination.Dispose();
+                }
             }
         }
     }
@@ -173,8 +212,8 @@ internal sealed partial class MailboxSyncRun
     /// <summary>A folder pass's staging lanes and its runs; the runs' batches come out in the source's order.</summary>
     private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, List<Stager> stagers, List<List<UniqueId>> runs) : IAsyncDisposable
     {
-        private readonly TaskCompletionSource<List<(CopyUnit Unit, AppendOutcome Appended)>>[] _done =
-            [.. runs.Select(_ => new TaskCompletionSource<List<(CopyUnit, AppendOutcome)>>(TaskCreationOptions.RunContinuationsAsynchronously))];
+        private readonly TaskCompletionSource<List<(BatchRecord Batch, AppendOutcome Appended)>>[] _done =
+            [.. runs.Select(_ => new TaskCompletionSource<List<(BatchRecord, AppendOutcome)>>(TaskCreationOptions.RunContinuationsAsynchronously))];
         private readonly CancellationTokenSource _stop = new();
         private Task[] _lanes = [];
         private Exception? _failure;
@@ -184,13 +223,13 @@ internal sealed partial class MailboxSyncRun
         /// Copies every run and yields its batches, run after run, once the run is in the folder. The first failure of
         /// any staging lane ends it (and the runs after it are not moved).
         /// </summary>
-        public async IAsyncEnumerable<(CopyUnit Unit, AppendOutcome Appended)> CopyAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        public async IAsyncEnumerable<(BatchRecord Batch, AppendOutcome Appended)> CopyAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
         {
             using var link = ct.Register(_stop.Cancel);
             _lanes = [.. stagers.Select(s => Task.Run(() => LaneAsync(s, _stop.Token), CancellationToken.None))];
             for (var i = 0; i < _done.Length; i++)
             {
-                List<(CopyUnit Unit, AppendOutcome Appended)> batches;
+                List<(BatchRecord Batch, AppendOutcome Appended)> batches;
                 try
                 {
                     batches = await _done[i].Task;
@@ -210,13 +249,13 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
-        private static readonly TaskCompletionSource<List<(CopyUnit, AppendOutcome)>> Taken = new();
+        private static readonly TaskCompletionSource<List<(BatchRecord, AppendOutcome)>> Taken = new();
 
         private async Task LaneAsync(Stager stager, CancellationToken ct)
         {
             for (var i = Interlocked.Increment(ref _next); i < runs.Count; i = Interlocked.Increment(ref _next))
             {
-                var batches = new List<(CopyUnit Unit, List<UidPair> Staged, List<uint> Failed)>();
+                var batches = new List<(BatchRecord Batch, List<UidPair> Staged, List<uint> Failed)>();
                 try
                 {
                     // The run's batches as the lane reads a folder (no identity to match: the folder had nothing to match),
@@ -225,16 +264,18 @@ internal sealed partial class MailboxSyncRun
                     var reading = owner.ProduceUnitsAsync(stager.SourceFolder, runs[i], null, [], channel.Writer, ct);
                     await foreach (var unit in channel.Reader.ReadAllAsync(ct))
                     {
-                        var staged = new List<UidPair>();
-                        var failed = new List<uint>();
-                        batches.Add((unit, staged, failed));
-                        var multi = stager.Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? owner._options.MultiAppendSize : 1;
-                        foreach (var group in unit.ToCopy.Where(m => m.Bytes.HasValue || m.File is not null).Chunk(multi))
+                        using (unit)
                         {
-                            await owner.AppendGroupAsync(run, stager.Destination, stager.Staging, group, staged, failed, ct);
-                        }
+                            var staged = new List<UidPair>();
+                            var failed = new List<uint>();
+                            var multi = stager.Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? owner._options.MultiAppendSize : 1;
+                            foreach (var group in unit.ToCopy.Where(m => m.Bytes.HasValue || m.File is not null).Chunk(multi))
+                            {
+                                await owner.AppendGroupAsync(run, stager.Destination, stager.Staging, group, staged, failed, ct);
+                            }
 
-                        unit.Dispose();
+                            batches.Add((BatchRecord.Of(unit), staged, failed));
+                        }
                     }
 
                     await reading;
@@ -245,16 +286,11 @@ internal sealed partial class MailboxSyncRun
                     }
 
                     var moved = await MoveAsync(stager, batches.SelectMany(b => b.Staged), ct);
-                    _done[i].TrySetResult([.. batches.Select(b => (b.Unit, new AppendOutcome(
+                    _done[i].TrySetResult([.. batches.Select(b => (b.Batch, new AppendOutcome(
                         [.. b.Staged.Select(p => p with { DestinationUid = moved.GetValueOrDefault(p.DestinationUid) })], b.Failed)))]);
                 }
                 catch (Exception ex)
                 {
-                    foreach (var batch in batches)
-                    {
-                        batch.Unit.Dispose();
-                    }
-
                     if (ex is not OperationCanceledException)
                     {
                         Interlocked.CompareExchange(ref _failure, ex, null);
@@ -306,18 +342,6 @@ internal sealed partial class MailboxSyncRun
         {
             await _stop.CancelAsync();
             await Task.WhenAll(_lanes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            // Runs copied but not taken by the pass (it failed or was cancelled): their batches' bodies are given back.
-            foreach (var done in _done)
-            {
-                if (!ReferenceEquals(done, Taken) && done.Task.IsCompletedSuccessfully)
-                {
-                    foreach (var (unit, _) in done.Task.Result)
-                    {
-                        unit.Dispose();
-                    }
-                }
-            }
-
             foreach (var stager in stagers)
             {
                 await stager.CloseAsync(owner);

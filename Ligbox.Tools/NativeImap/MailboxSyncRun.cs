@@ -109,7 +109,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
                 destinationFolders.Values.Select(f => new DestinationFolder(f.FullName, f.Role)),
                 Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/');
             var mappedDestinations = mappings.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
-            _stagingAllowed = !mappedDestinations.Any(d => IsStagingFolder(d, Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/'));
+            _stagingAllowed = !mappedDestinations.Any(IsStagingFolder);
             await DeleteLeftoverStagingAsync(destinationFolders.Values, mappedDestinations, cancellationToken);
             _mailboxTotal = mappings.Sum(m => (long)sourceFolders[m.Source].Count);
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,

@@ -20,7 +20,7 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     [GeneratedRegex(@"^C: \S+ APPEND (""[^""]+""|\S+)", RegexOptions.Multiline)]
     private static partial Regex AppendCommand();
 
-    // 60 messages, 20 staged at least: runs of 10 over three staging lanes (the lane itself and three more is four).
+    // 60 messages, 20 staged at least: runs of 10 over four staging lanes (the folder's own lane and three more).
     private static NativeImapOptions Options(string? logs = null) => new()
     {
         ProtocolLogDirectory = logs,
@@ -74,11 +74,11 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
             Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
             Assert.Equal(await SubjectsByUidAsync(servers.Source, source, Folder), await SubjectsByUidAsync(servers.Destination, destination, Folder));
             Assert.DoesNotContain(await Mailbox.FolderNamesAsync(servers.Destination, destination), n => n.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal));
-            // Staged: every APPEND went into a staging folder, on three connections, and six runs of 10 were moved in.
+            // Staged: every APPEND went into a staging folder, one per staging lane, and six runs of 10 were moved in.
             var appendedInto = Matches(AppendCommand(), logs);
             Assert.NotEmpty(appendedInto);
             Assert.All(appendedInto, f => Assert.StartsWith(NativeImapOptions.StagingFolderPrefix, f, StringComparison.Ordinal));
-            Assert.Equal(3, appendedInto.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(4, appendedInto.Distinct(StringComparer.Ordinal).Count());
             var moves = Matches(MoveCommand(), logs);
             Assert.Equal(6, moves.Count);
             Assert.All(moves, f => Assert.Equal(Folder, f));
@@ -128,25 +128,23 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     }
 
     [Fact]
-    public async Task AStagingFolderAKilledRunLeft_IsDeletedByTheNextRun_AndItsMessagesAreNotCopied()
+    public async Task AStagingFolderAKilledRunLeft_IsDeletedByTheNextRun_AndFoldersNamedAlikeAreKept()
     {
         var source = await SeedAsync(8);
         var destination = servers.NewAccount(servers.Destination, "staged-dst");
         // As a run killed between a staging APPEND and its MOVE leaves it: messages that were never recorded.
         await Mailbox.SeedAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "7", Mailbox.Message("left behind"), Mailbox.Message("left behind too"));
-        var logs = new List<string>();
-        var progress = new Progress(e =>
-        {
-            if (e.Stage == SyncProgressStage.Log && e.Message is { } message)
-            {
-                logs.Add(message);
-            }
-        });
+        // The customer's own folders whose names only look alike: another name, or not at the top.
+        await Mailbox.SeedAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "notas", Mailbox.Message("mine"));
+        await Mailbox.SeedAsync(servers.Destination, destination, "Projetos/" + NativeImapOptions.StagingFolderPrefix + "2", Mailbox.Message("mine too"));
 
-        var stats = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination), new InMemorySyncStateStore(), progress);
+        var stats = await new NativeImapSyncEngine(Options()).SyncAsync(Request(source, destination), new InMemorySyncStateStore());
 
         Assert.Equal(8, stats.MessagesTransferred);
-        Assert.DoesNotContain(NativeImapOptions.StagingFolderPrefix + "7", await Mailbox.FolderNamesAsync(servers.Destination, destination));
+        var names = await Mailbox.FolderNamesAsync(servers.Destination, destination);
+        Assert.DoesNotContain(NativeImapOptions.StagingFolderPrefix + "7", names);
+        Assert.Equal(1, await Mailbox.CountAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "notas"));
+        Assert.Equal(1, await Mailbox.CountAsync(servers.Destination, destination, "Projetos/" + NativeImapOptions.StagingFolderPrefix + "2"));
         Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
     }
 
