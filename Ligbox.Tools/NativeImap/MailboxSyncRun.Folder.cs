@@ -361,6 +361,7 @@ internal sealed partial class MailboxSyncRun
             await VerifyFolderAsync(run, src, dst, checkpoint, inWindow, ct);
         }
 
+        await DeleteStagingLeftAsync(ct);
         Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count,
             $"{mapping.Source} → {mapping.Destination}: {run.Transferred} copied, {run.Skipped} skipped, {run.FlagsUpdated} flag updates, {run.Deleted} deleted, {run.Errors} errors");
     }

@@ -128,6 +128,27 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     }
 
     [Fact]
+    public async Task AStagingLaneWhoseConnectionDrops_HasTheFolderCopiedAgain_WithNothingTwiceAndNoStagingFolderLeft()
+    {
+        var source = await SeedAsync(60);
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        // The first MOVE's connection dies: the other staging lanes are stopped mid-command (their connections dropped
+        // too), the folder's lane reconnects and copies the folder again, matching what reached it.
+        await using var relay = new DroppingRelay(servers.Destination.Port, " UID MOVE ", drops: 1);
+        var options = Options();
+        options.ReconnectAttempts = 2;
+        options.ReconnectDelay = TimeSpan.FromMilliseconds(50);
+
+        var stats = await new NativeImapSyncEngine(options).SyncAsync(Request(source, destination with { Port = relay.Port }), new InMemorySyncStateStore());
+
+        Assert.Equal(1, relay.Dropped);
+        Assert.Equal(0, stats.Errors);
+        Assert.Equal(await Mailbox.SnapshotAsync(servers.Source, source, Folder), await Mailbox.SnapshotAsync(servers.Destination, destination, Folder));
+        Assert.Equal(60, await Mailbox.CountAsync(servers.Destination, destination, Folder));
+        Assert.DoesNotContain(await Mailbox.FolderNamesAsync(servers.Destination, destination), n => n.StartsWith(NativeImapOptions.StagingFolderPrefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AStagingFolderAKilledRunLeft_IsDeletedByTheNextRun_AndFoldersNamedAlikeAreKept()
     {
         var source = await SeedAsync(8);
