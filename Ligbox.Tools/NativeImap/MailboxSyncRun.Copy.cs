@@ -25,7 +25,7 @@ internal sealed partial class MailboxSyncRun
     /// <returns>Whether every unit was handed over (a failure completes the channel with it instead).</returns>
     private async Task<bool> ProduceUnitsAsync(
         ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct,
-        bool readAhead = false, long? unitBudgetBytes = null)
+        bool readAhead = false)
     {
         try
         {
@@ -36,7 +36,7 @@ internal sealed partial class MailboxSyncRun
                 Headers = matching ? IdentityHeaders : null,
             };
             // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one.
-            var unitBudget = unitBudgetBytes ?? Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
+            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
             // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
             // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
             // of them) was read whole before its first APPEND. Read ahead, it is one whole group: a folder of one group

@@ -253,11 +253,6 @@ internal sealed partial class MailboxSyncRun
         private readonly CancellationTokenSource _stop = new();
         private Task[] _lanes = [];
         private Exception? _failure;
-
-        // Half a lane's usual batch: every staging lane holds two batches (one appended, one fetched) the whole time,
-        // while a lane copying folders holds smaller ones at each folder's start and end. The console's peak memory
-        // with 300,000 messages in one folder was 260 MB with full batches (issue 18: 250 MB at most).
-        private long UnitBytes => Math.Max(1, owner._options.BatchBytes / (2L * Math.Max(1, owner._options.AppendConnectionsPerMailbox)));
         private int _next = -1;
 
         /// <summary>
@@ -302,7 +297,7 @@ internal sealed partial class MailboxSyncRun
                     // The run's batches as the lane reads a folder (no identity to match: the folder had nothing to match),
                     // appended into the staging folder; their bodies are given back as soon as they are appended.
                     var channel = Channel.CreateBounded<CopyUnit>(1);
-                    var reading = owner.ProduceUnitsAsync(stager.SourceFolder, runs[i], null, [], channel.Writer, ct, unitBudgetBytes: UnitBytes);
+                    var reading = owner.ProduceUnitsAsync(stager.SourceFolder, runs[i], null, [], channel.Writer, ct);
                     await foreach (var unit in channel.Reader.ReadAllAsync(ct))
                     {
                         using (unit)
@@ -332,21 +327,39 @@ internal sealed partial class MailboxSyncRun
                 }
                 catch (Exception ex)
                 {
-                    if (ex is not OperationCanceledException)
+                    var failure = ex is OperationCanceledException ? ex : Sided(stager, ex);
+                    if (failure is not OperationCanceledException)
                     {
-                        Interlocked.CompareExchange(ref _failure, ex, null);
+                        Interlocked.CompareExchange(ref _failure, failure, null);
                     }
 
                     // This run and every run after it fail: none of them may reach the folder before this one.
                     for (var j = i; j < runs.Count; j++)
                     {
-                        _ = _done[j].TrySetException(ex);
+                        _ = _done[j].TrySetException(failure);
                     }
 
                     await _stop.CancelAsync();
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// A dropped connection of a staging lane, said of the side that dropped it: the folder's lane would guess from
+        /// its own connections, which are not the ones that failed.
+        /// </summary>
+        private Exception Sided(Stager stager, Exception ex)
+        {
+            if (ex is ImapSyncException || !ImapErrorClassifier.IsTransient(ex))
+            {
+                return ex;
+            }
+
+            var side = !stager.Source.Client.IsConnected ? ImapSide.Source : !stager.Destination.Client.IsConnected ? ImapSide.Destination : (ImapSide?)null;
+            return side is { } dropped
+                ? new ImapSyncException(ImapErrorClassifier.Classify(ex, dropped == ImapSide.Source ? stager.Source.Endpoint : stager.Destination.Endpoint, dropped) with { Kind = ImapFailureKind.ConnectionLost }, ex)
+                : ex;
         }
 
         // The run's batches are set once it is in the folder; a taken run was moved before the runs after it were waited for.

@@ -17,28 +17,16 @@ internal sealed class DroppingRelay(int target, string command, int drops) : Tcp
     protected override IEnumerable<Task> Pumps(TcpClient client, TcpClient server) =>
         [PumpAsync(client, server, (input, output) => CommandsAsync(input, output, client, server)), PumpAsync(server, client, (input, output) => input.CopyToAsync(output, Stopping))];
 
-    private async Task CommandsAsync(NetworkStream input, NetworkStream output, TcpClient client, TcpClient server)
+    private Task CommandsAsync(NetworkStream input, NetworkStream output, TcpClient client, TcpClient server) => ReadLinesAsync(input, async line =>
     {
-        var buffer = new byte[64 * 1024];
-        var pending = new List<byte>();
-        int read;
-        while ((read = await input.ReadAsync(buffer, Stopping)) > 0)
+        if (Encoding.ASCII.GetString(line).Contains(command, StringComparison.Ordinal) && Interlocked.Increment(ref _dropped) <= drops)
         {
-            pending.AddRange(buffer.AsSpan(0, read));
-            int end;
-            while ((end = pending.IndexOf((byte)'\n')) >= 0)
-            {
-                var line = pending.GetRange(0, end + 1).ToArray();
-                pending.RemoveRange(0, end + 1);
-                if (Encoding.ASCII.GetString(line).Contains(command, StringComparison.Ordinal) && Interlocked.Increment(ref _dropped) <= drops)
-                {
-                    client.Client.Close();
-                    server.Client.Close();
-                    return;
-                }
-
-                await output.WriteAsync(line, Stopping);
-            }
+            client.Client.Close();
+            server.Client.Close();
+            return false;
         }
-    }
+
+        await output.WriteAsync(line, Stopping);
+        return true;
+    });
 }

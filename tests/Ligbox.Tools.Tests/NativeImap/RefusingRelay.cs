@@ -24,38 +24,27 @@ internal sealed partial class RefusingRelay(int target, string folder, int refus
         return [PumpAsync(client, server, (input, output) => CommandsAsync(input, output, toClient)), PumpAsync(server, client, (input, output) => AnswersAsync(input, output, toClient))];
     }
 
-    /// <summary>Forwards the client's bytes line by line (every command ends with CRLF), keeping back the refused ones.</summary>
-    private async Task CommandsAsync(NetworkStream input, NetworkStream output, SemaphoreSlim toClient)
+    /// <summary>Forwards the client's commands, keeping back the refused ones.</summary>
+    private Task CommandsAsync(NetworkStream input, NetworkStream output, SemaphoreSlim toClient) => ReadLinesAsync(input, async line =>
     {
-        var buffer = new byte[64 * 1024];
-        var pending = new List<byte>();
-        int read;
-        while ((read = await input.ReadAsync(buffer, Stopping)) > 0)
+        if (Refuse(line) is not { } tag)
         {
-            pending.AddRange(buffer.AsSpan(0, read));
-            int end;
-            while ((end = pending.IndexOf((byte)'\n')) >= 0)
-            {
-                var line = pending.GetRange(0, end + 1).ToArray();
-                pending.RemoveRange(0, end + 1);
-                if (Refuse(line) is not { } tag)
-                {
-                    await output.WriteAsync(line, Stopping);
-                    continue;
-                }
-
-                await toClient.WaitAsync(Stopping);
-                try
-                {
-                    await input.WriteAsync(Encoding.ASCII.GetBytes($"{tag} NO [ALREADYEXISTS] Mailbox already exists (0.001 + 0.000 secs).\r\n"), Stopping);
-                }
-                finally
-                {
-                    toClient.Release();
-                }
-            }
+            await output.WriteAsync(line, Stopping);
+            return true;
         }
-    }
+
+        await toClient.WaitAsync(Stopping);
+        try
+        {
+            await input.WriteAsync(Encoding.ASCII.GetBytes($"{tag} NO [ALREADYEXISTS] Mailbox already exists (0.001 + 0.000 secs).\r\n"), Stopping);
+        }
+        finally
+        {
+            toClient.Release();
+        }
+
+        return true;
+    });
 
     private async Task AnswersAsync(NetworkStream input, NetworkStream output, SemaphoreSlim toClient)
     {

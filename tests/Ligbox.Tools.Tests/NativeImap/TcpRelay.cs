@@ -55,6 +55,31 @@ internal abstract class TcpRelay : IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads a client's bytes line by line (every IMAP command line ends with CRLF) and hands each line on, until the
+    /// input ends or <paramref name="onLine"/> returns <c>false</c>.
+    /// </summary>
+    protected async Task ReadLinesAsync(NetworkStream input, Func<byte[], Task<bool>> onLine)
+    {
+        var buffer = new byte[64 * 1024];
+        var pending = new List<byte>();
+        int read;
+        while ((read = await input.ReadAsync(buffer, Stopping)) > 0)
+        {
+            pending.AddRange(buffer.AsSpan(0, read));
+            int end;
+            while ((end = pending.IndexOf((byte)'\n')) >= 0)
+            {
+                var line = pending.GetRange(0, end + 1).ToArray();
+                pending.RemoveRange(0, end + 1);
+                if (!await onLine(line))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs one direction's pump until its input ends (then shuts down the output's sending side); a connection closed
     /// by either end, or the relay's disposal, ends it quietly.
     /// </summary>
