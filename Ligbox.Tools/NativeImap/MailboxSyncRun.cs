@@ -110,7 +110,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
                 Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/');
             var mappedDestinations = mappings.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
             _stagingAllowed = !mappedDestinations.Any(IsStagingFolder);
-            await DeleteLeftoverStagingAsync(destinationFolders.Values, mappedDestinations, cancellationToken);
+            if (_options.StagedAppendMinMessages > 0)
+            {
+                // Only where staging is on: with it off, a folder of that name is the customer's.
+                await DeleteLeftoverStagingAsync(destinationFolders.Values, mappedDestinations, cancellationToken);
+            }
+
             _mailboxTotal = mappings.Sum(m => (long)sourceFolders[m.Source].Count);
             Report(SyncProgressStage.MailboxStarted, null, 0, 0,
                 $"{_request.Source} → {_request.Destination}: {_request.Kind} pass over {mappings.Count} folders, {_mailboxTotal} messages");

@@ -174,6 +174,28 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     }
 
     [Fact]
+    public async Task WithStagingOff_ByDefault_AFolderNamedLikeAStagingFolder_IsKept_AndNothingIsStaged()
+    {
+        var source = await SeedAsync(30);
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        await Mailbox.SeedAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "7", Mailbox.Message("the customer's"));
+        var logs = Directory.CreateTempSubdirectory("ligbox-staged-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = logs, BatchSize = 5, MultiAppendSize = 4 })
+                .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(30, stats.MessagesTransferred);
+            Assert.Equal(1, await Mailbox.CountAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "7"));
+            Assert.Empty(Matches(MoveCommand(), logs));
+        }
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ASourceFolderNamedLikeAStagingFolder_IsCopiedAndKept_AndNothingIsStaged()
     {
         var source = await SeedAsync(30);
