@@ -119,7 +119,22 @@ internal sealed partial class MailboxSyncRun
         var opening = Enumerable.Range(0, extra).Select(_ => OpenStagerAsync(run, ct)).ToList();
         await ((Task)Task.WhenAll(opening)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var stagers = opening.Where(t => t.IsCompletedSuccessfully && t.Result is not null).Select(t => t.Result!).ToList();
-        var own = stagers.Count > 0 ? await StagingFolderAsync(Destination, run, ct) : null;
+        IMailFolder? own = null;
+        try
+        {
+            own = stagers.Count > 0 ? await StagingFolderAsync(Destination, run, ct) : null;
+        }
+        catch
+        {
+            // The lane's connection failed (its pass reconnects): the extra lanes' connections and slots go back.
+            foreach (var stager in stagers)
+            {
+                await stager.CloseAsync(this);
+            }
+
+            throw;
+        }
+
         if (own is null)
         {
             // Alone, the lane would only add a MOVE to every run.
