@@ -108,11 +108,11 @@ internal sealed partial class MailboxSyncRun : IDisposable
                 sourceFolders.Values.Where(f => f.Selectable).Select(f => new SourceFolder(f.FullName, f.Separator, f.Role)),
                 destinationFolders.Values.Select(f => new DestinationFolder(f.FullName, f.Role)),
                 Destination.Client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator ?? '/');
-            var mappedDestinations = mappings.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
-            _stagingAllowed = !mappedDestinations.Any(IsStagingFolder);
             if (_options.StagedAppendMinMessages > 0)
             {
                 // Only where staging is on: with it off, a folder of that name is the customer's.
+                var mappedDestinations = mappings.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
+                _stagingAllowed = !mappedDestinations.Any(IsStagingFolder);
                 await DeleteLeftoverStagingAsync(destinationFolders.Values, mappedDestinations, cancellationToken);
             }
 
