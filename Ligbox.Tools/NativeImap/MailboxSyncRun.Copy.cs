@@ -21,11 +21,12 @@ internal sealed partial class MailboxSyncRun
     /// <remarks>
     /// <c>readAhead</c>: the folder is read ahead (<see cref="ReadAhead"/>). Its first unit is read while the folder before
     /// is appended, so it need not be small: it is one MULTIAPPEND group, not a quarter of the folder.
+    /// <c>shared</c>: the source connection reads for other lanes too (staged copies); each FETCH waits for its turn.
     /// </remarks>
     /// <returns>Whether every unit was handed over (a failure completes the channel with it instead).</returns>
     private async Task<bool> ProduceUnitsAsync(
         ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct,
-        bool readAhead = false)
+        bool readAhead = false, SemaphoreSlim? shared = null)
     {
         try
         {
@@ -35,8 +36,9 @@ internal sealed partial class MailboxSyncRun
             {
                 Headers = matching ? IdentityHeaders : null,
             };
-            // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one.
-            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox));
+            // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one. Staging
+            // lanes (a shared reader) take half of that: a staged folder is large, and its pass holds more besides.
+            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox) / (shared is null ? 1 : 2));
             // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
             // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
             // of them) was read whole before its first APPEND. Read ahead, it is one whole group: a folder of one group
@@ -45,9 +47,10 @@ internal sealed partial class MailboxSyncRun
             var firstUnitMessages = readAhead ? group : Math.Clamp(candidates.Count / 4, 1, group);
             var firstUnitBytes = readAhead ? unitBudget : unitBudget / 4;
             var first = true;
+            Task Bodies(CopyUnit u, CancellationToken token) => InTurnAsync(shared, async () => { await FetchBodiesAsync(src, u, token); return true; }, token);
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
             {
-                var summaries = (await src.FetchAsync(chunk, request, ct)).OrderBy(s => s.UniqueId.Id).ToList();
+                var summaries = (await InTurnAsync(shared, () => src.FetchAsync(chunk, request, ct), ct)).OrderBy(s => s.UniqueId.Id).ToList();
                 var unit = new CopyUnit(_bodies.NewBatch());
                 long unitBytes = 0;
                 var returned = new HashSet<uint>(summaries.Select(s => s.UniqueId.Id));
@@ -73,7 +76,7 @@ internal sealed partial class MailboxSyncRun
                         if (unit.ToCopy.Count > 0 && (full || size > _options.LargeMessageBytes))
                         {
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
-                            await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
+                            await HandOverAsync(writer, unit, Bodies, ct);
                             unit = new CopyUnit(_bodies.NewBatch());
                             unitBytes = 0;
                             first = false;
@@ -90,7 +93,7 @@ internal sealed partial class MailboxSyncRun
                 unit.HandledUids.AddRange(chunk.Select(u => u.Id).Where(u => !returned.Contains(u)));
                 unit.HighestUid = chunk.Max(u => u.Id);
                 first &= unit.ToCopy.Count == 0;
-                await HandOverAsync(writer, unit, (u, token) => FetchBodiesAsync(src, u, token), ct);
+                await HandOverAsync(writer, unit, Bodies, ct);
             }
 
             writer.TryComplete();
@@ -100,6 +103,25 @@ internal sealed partial class MailboxSyncRun
         {
             writer.TryComplete(ex);
             return false;
+        }
+    }
+
+    /// <summary>A command on a source connection other lanes share (<paramref name="shared"/>; <c>null</c>: the lane's own).</summary>
+    private static async Task<T> InTurnAsync<T>(SemaphoreSlim? shared, Func<Task<T>> command, CancellationToken ct)
+    {
+        if (shared is null)
+        {
+            return await command();
+        }
+
+        await shared.WaitAsync(ct);
+        try
+        {
+            return await command();
+        }
+        finally
+        {
+            shared.Release();
         }
     }
 

@@ -7,9 +7,13 @@ namespace Ligbox.Tools.NativeImap;
 
 /// <summary>
 /// Staged copies (<see cref="NativeImapOptions.StagedAppendMinMessages"/>): a big folder's messages are cut into runs of
-/// consecutive UIDs; staging lanes (a source and a destination connection each) copy one run at a time into a staging
-/// folder of their own, then move the whole run into the folder with IMAP MOVE, the runs one after the other in the
-/// source's order. A server commits one folder's appends one at a time (Dovecot: one process writing and fsyncing each
+/// consecutive UIDs; staging lanes (a destination connection each) copy one run at a time into a staging folder of their
+/// own, then move the whole run into the folder with IMAP MOVE, the runs one after the other in the source's order. The
+/// folder's own source connection reads for every staging lane, one FETCH at a time: the source serves one connection
+/// many times faster than the destination appends, and a server process that has a folder of hundreds of thousands of
+/// messages open costs the server memory (Dovecot re-reads a maildir's whole uidlist whenever another process changed
+/// it, for instance by recording a message's size, and four processes doing that to each other grew past Dovecot's
+/// 256 MB per process). A server commits one folder's appends one at a time (Dovecot: one process writing and fsyncing each
 /// message file; a second connection into the folder only waits on the first), while a MOVE between two folders of one
 /// account links the files; but it opens the big folder for every MOVE (on a maildir of 200,000 files, ~1.5 s), so a
 /// run is thousands of messages. The runs' batches carry the folder's UIDs (COPYUID) and are recorded by the pass in
@@ -147,50 +151,46 @@ internal sealed partial class MailboxSyncRun
             return null;
         }
 
-        stagers.Insert(0, new Stager(Source, Destination, (ImapFolder)src, own, dst, Borrowed: true));
+        stagers.Insert(0, new Stager(Destination, own, dst, Borrowed: true));
         // Runs big enough that a MOVE's cost of opening the folder is spread over thousands of messages (at least half
         // the threshold), small enough that every staging lane gets two or more.
         var runLength = Math.Clamp(candidates.Count / (2 * stagers.Count), Math.Max(1, _options.StagedAppendMinMessages / 2), Math.Max(StagedRunMax, _options.StagedAppendMinMessages / 2));
         Log(LogLevel.Information, $"{run.Mapping.Source}: {candidates.Count} messages to copy: {stagers.Count} staging lanes, runs of {runLength} moved into {run.Mapping.Destination}");
-        return new StagedCopy(this, run, stagers, candidates.Chunk(runLength).Select(c => c.ToList()).ToList());
+        return new StagedCopy(this, run, Source, (ImapFolder)src, stagers, candidates.Chunk(runLength).Select(c => c.ToList()).ToList());
     }
 
     private const int StagedRunMax = 10_000;
 
-    /// <summary>An extra staging lane: its source folder examined, its staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
+    /// <summary>An extra staging lane: a destination connection, its staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
     private async Task<Stager?> OpenStagerAsync(FolderRun run, CancellationToken ct)
     {
-        (ImapConnection Source, ImapConnection Destination)? pair = null;
+        ImapConnection? destination = null;
         try
         {
-            pair = await _connector.OpenPairAsync(_request.Source, _request.Destination, wait: false, ct);
-            if (pair is not var (source, destination))
+            destination = await _connector.TryOpenAsync(_request.Destination, ImapSide.Destination, ct);
+            if (destination is null)
             {
                 return null;
             }
 
-            var sourceFolder = await source.Client.GetFolderAsync(run.Mapping.Source, ct);
-            await OpenFolderAsync(sourceFolder, FolderAccess.ReadOnly, ImapSide.Source, ct);
             var target = await GetOrCreateFolderAsync(destination, run.Mapping.Destination, ct);
             if (await StagingFolderAsync(destination, run, ct) is not { } staging)
             {
                 throw new ImapProtocolException("no staging folder");
             }
 
-            return new Stager(source, destination, (ImapFolder)sourceFolder, staging, target, Borrowed: false);
+            return new Stager(destination, staging, target, Borrowed: false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // An optimisation: the lanes that did open copy the folder.
             Log(LogLevel.Debug, $"{run.Mapping.Source}: staging lane not opened: {ex.Message}");
-            pair?.Source.Dispose();
-            pair?.Destination.Dispose();
+            destination?.Dispose();
             return null;
         }
         catch
         {
-            pair?.Source.Dispose();
-            pair?.Destination.Dispose();
+            destination?.Dispose();
             throw;
         }
     }
@@ -224,8 +224,8 @@ internal sealed partial class MailboxSyncRun
         }
     }
 
-    /// <summary>A staging lane; <c>Borrowed</c>: the folder's own lane, whose connections stay open.</summary>
-    private sealed record Stager(ImapConnection Source, ImapConnection Destination, ImapFolder SourceFolder, IMailFolder Staging, IMailFolder Target, bool Borrowed)
+    /// <summary>A staging lane; <c>Borrowed</c>: the folder's own lane, whose connection stays open.</summary>
+    private sealed record Stager(ImapConnection Destination, IMailFolder Staging, IMailFolder Target, bool Borrowed)
     {
         /// <summary>Deletes the staging folder (with what a failed run left in it: never recorded) and closes the connections it opened.</summary>
         public async Task CloseAsync(MailboxSyncRun owner)
@@ -253,16 +253,19 @@ internal sealed partial class MailboxSyncRun
             {
                 if (!Borrowed)
                 {
-                    Source.Dispose();
                     Destination.Dispose();
                 }
             }
         }
     }
 
-    /// <summary>A folder pass's staging lanes and its runs; the runs' batches come out in the source's order.</summary>
-    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, List<Stager> stagers, List<List<UniqueId>> runs) : IAsyncDisposable
+    /// <summary>
+    /// A folder pass's staging lanes and its runs; the runs' batches come out in the source's order. <c>source</c>: the
+    /// folder on the pass's own source connection (<c>reader</c>), which reads every lane's runs, one command at a time.
+    /// </summary>
+    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<List<UniqueId>> runs) : IAsyncDisposable
     {
+        private readonly SemaphoreSlim _reading = new(1, 1);
         private readonly TaskCompletionSource<List<(BatchRecord Batch, AppendOutcome Appended)>>[] _done =
             [.. runs.Select(_ => new TaskCompletionSource<List<(BatchRecord, AppendOutcome)>>(TaskCreationOptions.RunContinuationsAsynchronously))];
         private readonly CancellationTokenSource _stop = new();
@@ -312,7 +315,7 @@ internal sealed partial class MailboxSyncRun
                     // The run's batches as the lane reads a folder (no identity to match: the folder had nothing to match),
                     // appended into the staging folder; their bodies are given back as soon as they are appended.
                     var channel = Channel.CreateBounded<CopyUnit>(1);
-                    var reading = owner.ProduceUnitsAsync(stager.SourceFolder, runs[i], null, [], channel.Writer, ct);
+                    var reading = owner.ProduceUnitsAsync(source, runs[i], null, [], channel.Writer, ct, shared: _reading);
                     await foreach (var unit in channel.Reader.ReadAllAsync(ct))
                     {
                         using (unit)
@@ -371,9 +374,9 @@ internal sealed partial class MailboxSyncRun
                 return ex;
             }
 
-            var side = !stager.Source.Client.IsConnected ? ImapSide.Source : !stager.Destination.Client.IsConnected ? ImapSide.Destination : (ImapSide?)null;
+            var side = !reader.Client.IsConnected ? ImapSide.Source : !stager.Destination.Client.IsConnected ? ImapSide.Destination : (ImapSide?)null;
             return side is { } dropped
-                ? new ImapSyncException(ImapErrorClassifier.Classify(ex, dropped == ImapSide.Source ? stager.Source.Endpoint : stager.Destination.Endpoint, dropped) with { Kind = ImapFailureKind.ConnectionLost }, ex)
+                ? new ImapSyncException(ImapErrorClassifier.Classify(ex, dropped == ImapSide.Source ? reader.Endpoint : stager.Destination.Endpoint, dropped) with { Kind = ImapFailureKind.ConnectionLost }, ex)
                 : ex;
         }
 
@@ -417,6 +420,7 @@ internal sealed partial class MailboxSyncRun
             }
 
             _stop.Dispose();
+            _reading.Dispose();
         }
     }
 }

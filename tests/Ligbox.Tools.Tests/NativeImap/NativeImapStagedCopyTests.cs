@@ -20,6 +20,9 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     [GeneratedRegex(@"^C: \S+ APPEND (""[^""]+""|\S+)", RegexOptions.Multiline)]
     private static partial Regex AppendCommand();
 
+    [GeneratedRegex(@"^C: \S+ UID FETCH \S+ \(BODY\.PEEK\[\]", RegexOptions.Multiline)]
+    private static partial Regex BodyFetch();
+
     // 60 messages, 20 staged at least: runs of 10 over four staging lanes (the folder's own lane and three more).
     private static NativeImapOptions Options(string? logs = null) => new()
     {
@@ -90,6 +93,11 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
             var moves = Matches(MoveCommand(), logs);
             Assert.Equal(6, moves.Count);
             Assert.All(moves, f => Assert.Equal(Folder, f));
+            // One source connection read every run (the folder's own): none was opened for a staging lane, so the source
+            // has one process with the folder open, not four (Dovecot re-reads a maildir's uidlist whenever another
+            // process changed it; four big-folder processes doing that to each other ran out of memory).
+            Assert.Single(Directory.GetFiles(logs, "source-*.log"));
+            Assert.Single(Directory.GetFiles(logs, "source-*.log"), f => BodyFetch().IsMatch(File.ReadAllText(f)));
 
             // The pairs name the folder's UIDs: a flag changed on the source reaches that message, three new ones are
             // copied, and nothing is copied twice.
