@@ -53,13 +53,12 @@ public sealed class NativeImapOptions
     /// A folder with at least this many messages to copy is appended over extra destination connections (up to
     /// <see cref="AppendConnectionsPerMailbox"/> for the mailbox), each into a staging folder of its own
     /// (<see cref="StagingFolderPrefix"/>), and every batch is then moved into the folder with IMAP MOVE, in the source's
-    /// order. A server takes one folder's appends one commit at a time (Dovecot: one process writing and fsyncing each
-    /// file), while a move only links files: one big folder then copies about as fast as many small ones
-    /// (docs/performance.md, session 27). Needs MOVE and UIDPLUS on the destination; without them, or with no slot free
-    /// for an extra connection, the folder is appended directly. 0 (the default) turns it off: on the console with
-    /// 300,000 messages in one folder it peaked at 260 MB (issue 18: 250 MB at most), and in three of four runs one of
-    /// the servers' imap processes, each with that folder open, died at Dovecot 2.3's default 256 MB limit (the pass
-    /// reconnected and finished, matching by identity). 2000 turns it on for folders of 2,000 messages or more.
+    /// order; the folder's one source connection reads for all of them. A server takes one folder's appends one commit
+    /// at a time (Dovecot: one process writing and fsyncing each file), while a move only links files: one big folder
+    /// then copies about as fast as many small ones (docs/performance.md, sessions 27-28). Needs MOVE and UIDPLUS on the
+    /// destination; without them, or with no slot free for an extra connection, the folder is appended directly. 0 (the
+    /// default) turns it off: on the console with 300,000 messages in one folder it peaked at 251-265 MB (234 MB
+    /// without; issue 18: 250 MB at most). 2000 turns it on for folders of 2,000 messages or more.
     /// </summary>
     [Range(0, int.MaxValue)]
     public int StagedAppendMinMessages { get; set; }

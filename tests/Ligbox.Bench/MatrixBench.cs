@@ -351,7 +351,8 @@ internal static class MatrixBench
 
     /// <summary>
     /// The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH /
-    /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES / LIGBOX_BENCH_PER_LANE override them for experiments;
+    /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES / LIGBOX_BENCH_PER_LANE / LIGBOX_BENCH_STAGED (staged copies
+    /// of folders with that many messages to copy, <see cref="NativeImapOptions.StagedAppendMinMessages"/>) override them;
     /// LIGBOX_BENCH_PROTOCOL_LOGS names a directory for the connections' protocol logs (their lines timestamped);
     /// LIGBOX_BENCH_DELTA_PROTOCOL_LOGS the same for the deltas after a row's initial pass only.
     /// </summary>
@@ -386,6 +387,11 @@ internal static class MatrixBench
         if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_PER_LANE"), out var perLane))
         {
             options.MessagesPerExtraLane = perLane;
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_STAGED"), out var staged))
+        {
+            options.StagedAppendMinMessages = staged;
         }
 
         // One protocol log per connection (secrets redacted), to see where a mailbox's time goes.
