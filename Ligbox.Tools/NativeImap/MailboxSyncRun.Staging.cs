@@ -70,6 +70,12 @@ internal sealed partial class MailboxSyncRun
     /// </summary>
     private async Task DeleteStagingLeftAsync(CancellationToken ct)
     {
+        // Called as every folder completes: nothing to do (nor to allocate) unless a staged copy failed.
+        if (_stagingLeft.IsEmpty)
+        {
+            return;
+        }
+
         var left = new HashSet<string>(StringComparer.Ordinal);
         while (_stagingLeft.TryDequeue(out var name))
         {
