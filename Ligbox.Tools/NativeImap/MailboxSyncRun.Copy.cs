@@ -25,7 +25,7 @@ internal sealed partial class MailboxSyncRun
     /// </remarks>
     /// <returns>Whether every unit was handed over (a failure completes the channel with it instead).</returns>
     private async Task<bool> ProduceUnitsAsync(
-        ImapFolder src, List<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct,
+        ImapFolder src, IReadOnlyList<UniqueId> candidates, IdentityIndex? index, HashSet<uint> copiedBefore, ChannelWriter<CopyUnit> writer, CancellationToken ct,
         bool readAhead = false, SemaphoreSlim? shared = null)
     {
         try
@@ -37,8 +37,9 @@ internal sealed partial class MailboxSyncRun
                 Headers = matching ? IdentityHeaders : null,
             };
             // The lanes share the mailbox's batch budget, so four lanes do not hold four times the memory of one. Staging
-            // lanes (a shared reader) take half of that: a staged folder is large, and its pass holds more besides.
-            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox) / (shared is null ? 1 : 2));
+            // lanes (a shared reader) take a quarter of that (about one MULTIAPPEND group of 5 KB messages): a staged
+            // folder is large, its pass holds more besides, and the reader serves a lane's next unit in milliseconds.
+            var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox) / (shared is null ? 1 : 4));
             // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
             // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
             // of them) was read whole before its first APPEND. Read ahead, it is one whole group: a folder of one group
@@ -75,11 +76,26 @@ internal sealed partial class MailboxSyncRun
                             : unitBytes + size > unitBudget;
                         if (unit.ToCopy.Count > 0 && (full || size > _options.LargeMessageBytes))
                         {
+                            // A unit full by its bytes ends at a whole number of MULTIAPPEND groups: the messages past the
+                            // last whole group start the next unit instead of being an APPEND of their own (each APPEND is
+                            // a transaction of the server's; 5 KB messages in 2 MB units were groups of 100, 100, 100,
+                            // 100 and 11). Only in a unit of copies alone: then its handled UIDs end with the same messages.
+                            var carry = !matching && !first && full && size <= _options.LargeMessageBytes && unit.ToCopy.Count > group
+                                ? unit.ToCopy.Count % group : 0;
+                            var carried = unit.ToCopy.GetRange(unit.ToCopy.Count - carry, carry);
+                            unit.ToCopy.RemoveRange(unit.ToCopy.Count - carry, carry);
+                            unit.HandledUids.RemoveRange(unit.HandledUids.Count - carry, carry);
                             unit.HighestUid = unit.ToCopy[^1].Summary.UniqueId.Id;
                             await HandOverAsync(writer, unit, Bodies, ct);
                             unit = new CopyUnit(_bodies.NewBatch());
                             unitBytes = 0;
                             first = false;
+                            foreach (var message in carried)
+                            {
+                                unit.ToCopy.Add(message);
+                                unit.HandledUids.Add(message.Summary.UniqueId.Id);
+                                unitBytes += (long)(message.Summary.Size ?? 0);
+                            }
                         }
 
                         unit.ToCopy.Add(new PendingMessage(summary));

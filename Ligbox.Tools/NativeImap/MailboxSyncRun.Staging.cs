@@ -162,7 +162,28 @@ internal sealed partial class MailboxSyncRun
         // the threshold), small enough that every staging lane gets two or more.
         var runLength = Math.Clamp(candidates.Count / (2 * stagers.Count), Math.Max(1, _options.StagedAppendMinMessages / 2), Math.Max(StagedRunMax, _options.StagedAppendMinMessages / 2));
         Log(LogLevel.Information, $"{run.Mapping.Source}: {candidates.Count} messages to copy: {stagers.Count} staging lanes, runs of {runLength} moved into {run.Mapping.Destination}");
-        return new StagedCopy(this, run, Source, (ImapFolder)src, stagers, candidates.Chunk(runLength).Select(c => c.ToList()).ToList());
+        // The runs are ranges of the candidates (no copies: at 300,000 messages a copy was 2.4 MB more held by the pass).
+        var runs = Enumerable.Range(0, (candidates.Count + runLength - 1) / runLength)
+            .Select(i => new UidRange(candidates, i * runLength, Math.Min(runLength, candidates.Count - (i * runLength)))).ToList();
+        return new StagedCopy(this, run, Source, (ImapFolder)src, stagers, runs);
+    }
+
+    /// <summary>Consecutive candidates of a staged folder, read in place.</summary>
+    private sealed class UidRange(List<UniqueId> all, int start, int count) : IReadOnlyList<UniqueId>
+    {
+        public int Count => count;
+
+        public UniqueId this[int index] => (uint)index < (uint)count ? all[start + index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<UniqueId> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return all[start + i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private const int StagedRunMax = 10_000;
@@ -269,7 +290,7 @@ internal sealed partial class MailboxSyncRun
     /// A folder pass's staging lanes and its runs; the runs' batches come out in the source's order. <c>source</c>: the
     /// folder on the pass's own source connection (<c>reader</c>), which reads every lane's runs, one command at a time.
     /// </summary>
-    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<List<UniqueId>> runs) : IAsyncDisposable
+    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<UidRange> runs) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _reading = new(1, 1);
         private readonly TaskCompletionSource<List<(BatchRecord Batch, AppendOutcome Appended)>>[] _done =
