@@ -336,7 +336,9 @@ internal sealed partial class MailboxSyncRun
         {
             for (var i = Interlocked.Increment(ref _next); i < runs.Count; i = Interlocked.Increment(ref _next))
             {
-                var batches = new List<(BatchRecord Batch, List<UidPair> Staged, List<uint> Failed)>();
+                // What the pass records of the run's batches, kept until the run is in the folder (then its staging UIDs
+                // are replaced by the folder's, in place): it lives as long as the run, so it is allocated once, not copied.
+                var batches = new List<(BatchRecord Batch, AppendOutcome Appended)>();
                 try
                 {
                     // The run's batches as the lane reads a folder (no identity to match: the folder had nothing to match),
@@ -347,7 +349,7 @@ internal sealed partial class MailboxSyncRun
                     {
                         using (unit)
                         {
-                            var staged = new List<UidPair>();
+                            var staged = new List<UidPair>(unit.ToCopy.Count);
                             var failed = new List<uint>();
                             var multi = stager.Destination.Client.Capabilities.HasFlag(ImapCapabilities.MultiAppend) ? owner._options.MultiAppendSize : 1;
                             foreach (var group in unit.ToCopy.Where(m => m.Bytes.HasValue || m.File is not null).Chunk(multi))
@@ -355,7 +357,7 @@ internal sealed partial class MailboxSyncRun
                                 await owner.AppendGroupAsync(run, stager.Destination, stager.Staging, group, staged, failed, ct);
                             }
 
-                            batches.Add((BatchRecord.Of(unit), staged, failed));
+                            batches.Add((BatchRecord.Of(unit), new AppendOutcome(staged, failed)));
                         }
                     }
 
@@ -366,9 +368,8 @@ internal sealed partial class MailboxSyncRun
                         await WhenMovedAsync(i - 1, ct);
                     }
 
-                    var moved = await MoveAsync(stager, batches.SelectMany(b => b.Staged), ct);
-                    _done[i].TrySetResult([.. batches.Select(b => (b.Batch, new AppendOutcome(
-                        [.. b.Staged.Select(p => p with { DestinationUid = moved.GetValueOrDefault(p.DestinationUid) })], b.Failed)))]);
+                    await MoveAsync(stager, batches, ct);
+                    _done[i].TrySetResult(batches);
                 }
                 catch (Exception ex)
                 {
@@ -417,24 +418,49 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
-        /// <summary>Moves a run from its staging folder into the folder: staging UID → the folder's UID (COPYUID; 0 when not given).</summary>
-        private static async Task<Dictionary<uint, uint>> MoveAsync(Stager stager, IEnumerable<UidPair> staged, CancellationToken ct)
+        /// <summary>
+        /// Moves a run from its staging folder into the folder and gives each of its pairs the folder's UID (COPYUID; 0
+        /// when not given) in place of the staging folder's.
+        /// </summary>
+        private static async Task MoveAsync(Stager stager, List<(BatchRecord Batch, AppendOutcome Appended)> batches, CancellationToken ct)
         {
-            var validity = stager.Staging.UidValidity;
-            var uids = staged.Where(p => p.DestinationUid != 0).Select(p => new UniqueId(validity, p.DestinationUid)).ToList();
-            var moved = new Dictionary<uint, uint>(uids.Count);
+            // The staging UIDs as ranges (a lane appends in order, so a run is one or a few), not a list of every UID.
+            var uids = new UniqueIdSet(MailKit.Search.SortOrder.Ascending);
+            foreach (var (_, appended) in batches)
+            {
+                foreach (var pair in appended.Pairs)
+                {
+                    if (pair.DestinationUid != 0)
+                    {
+                        uids.Add(new UniqueId(stager.Staging.UidValidity, pair.DestinationUid));
+                    }
+                }
+            }
+
             if (uids.Count == 0)
             {
-                return moved;
+                return;
             }
 
             var map = await stager.Staging.MoveToAsync(uids, stager.Target, ct);
-            for (var i = 0; i < map.Source.Count && i < map.Destination.Count; i++)
+            // Both in ascending staging UIDs (the lane appended in order; COPYUID names the moved UIDs in order), so they
+            // are walked together rather than through a dictionary of the run (10,000 entries: a large object each run).
+            var n = Math.Min(map.Source.Count, map.Destination.Count);
+            var j = 0;
+            foreach (var (_, appended) in batches)
             {
-                moved[map.Source[i].Id] = map.Destination[i].Id;
-            }
+                var pairs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(appended.Pairs);
+                for (var k = 0; k < pairs.Length; k++)
+                {
+                    var staging = pairs[k].DestinationUid;
+                    while (j < n && map.Source[j].Id < staging)
+                    {
+                        j++;
+                    }
 
-            return moved;
+                    pairs[k] = pairs[k] with { DestinationUid = staging != 0 && j < n && map.Source[j].Id == staging ? map.Destination[j].Id : 0 };
+                }
+            }
         }
 
         public async ValueTask DisposeAsync()
