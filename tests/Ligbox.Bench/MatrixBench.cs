@@ -352,7 +352,8 @@ internal static class MatrixBench
     /// <summary>
     /// The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH /
     /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES / LIGBOX_BENCH_PER_LANE / LIGBOX_BENCH_STAGED (staged copies
-    /// of folders with that many messages to copy, <see cref="NativeImapOptions.StagedAppendMinMessages"/>) override them;
+    /// of folders with that many messages to copy, <see cref="NativeImapOptions.StagedAppendMinMessages"/>; 0 turns them
+    /// off) override them;
     /// LIGBOX_BENCH_PROTOCOL_LOGS names a directory for the connections' protocol logs (their lines timestamped);
     /// LIGBOX_BENCH_DELTA_PROTOCOL_LOGS the same for the deltas after a row's initial pass only.
     /// </summary>

@@ -182,7 +182,7 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
     }
 
     [Fact]
-    public async Task WithStagingOff_ByDefault_AFolderNamedLikeAStagingFolder_IsKept_AndNothingIsStaged()
+    public async Task WithStagingOff_AFolderNamedLikeAStagingFolder_IsKept_AndNothingIsStaged()
     {
         var source = await SeedAsync(30);
         var destination = servers.NewAccount(servers.Destination, "staged-dst");
@@ -190,12 +190,40 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
         var logs = Directory.CreateTempSubdirectory("ligbox-staged-").FullName;
         try
         {
-            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = logs, BatchSize = 5, MultiAppendSize = 4 })
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = logs, BatchSize = 5, MultiAppendSize = 4, StagedAppendMinMessages = 0 })
                 .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
 
             Assert.Equal(30, stats.MessagesTransferred);
             Assert.Equal(1, await Mailbox.CountAsync(servers.Destination, destination, NativeImapOptions.StagingFolderPrefix + "7"));
             Assert.Empty(Matches(MoveCommand(), logs));
+        }
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ByDefault_AFolderOf2000Messages_IsStaged()
+    {
+        const int count = 2000;
+        var source = servers.NewAccount(servers.Source, "staged-src");
+        var written = DateTimeOffset.Parse("2024-03-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        await servers.Source.SeedMaildirAsync(source.User, Folder, Enumerable.Range(0, count).Select(i => new Ligbox.Testing.Dovecot.SeedRawMessage(
+            System.Text.Encoding.ASCII.GetBytes($"Message-ID: <staged-{i}@example.com>\r\nSubject: mensagem {i:D4}\r\n\r\ncorpo {i}\r\n"), written.AddMinutes(i))));
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        var logs = Directory.CreateTempSubdirectory("ligbox-staged-").FullName;
+        try
+        {
+            // The engine's defaults but for the protocol logs.
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = logs })
+                .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(count, stats.MessagesTransferred);
+            Assert.Equal(0, stats.Errors);
+            await AssertCopiedOnceAsync(source, destination, count);
+            Assert.NotEmpty(Matches(MoveCommand(), logs));
+            Assert.All(Matches(AppendCommand(), logs), f => Assert.StartsWith(NativeImapOptions.StagingFolderPrefix, f, StringComparison.Ordinal));
         }
         finally
         {
