@@ -204,7 +204,9 @@ internal sealed partial class MailboxSyncRun
         // A big folder's batches are copied by staging lanes at once and moved into the folder in order
         // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
         // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
-        var staged = candidates.Count > 0 && ahead is null && index is null ? await OpenStagingAsync(run, src, dst, candidates, ct) : null;
+        var staged = candidates.Count > 0 && ahead is null && index is null
+            ? await OpenStagingAsync(run, src, dst, candidates, aheadOfRecorded => Report(SyncProgressStage.FolderProgress, run, folderDone + aheadOfRecorded, sourceInfo.Count), ct)
+            : null;
         if (staged is not null)
         {
             var pendingCommit = mark;
@@ -215,6 +217,7 @@ internal sealed partial class MailboxSyncRun
                 await foreach (var (batch, appended) in staged.CopyAsync(ct))
                 {
                     await pendingCommit;
+                    staged.Recording(batch);
                     pendingCommit = RecordBatch(batch, appended);
                 }
 
@@ -334,7 +337,7 @@ internal sealed partial class MailboxSyncRun
             var handled = batch.Matched.Count + batch.Copied;
             folderDone += handled;
             Interlocked.Add(ref _mailboxDone, handled);
-            Report(SyncProgressStage.FolderProgress, run, folderDone, sourceInfo.Count);
+            Report(SyncProgressStage.FolderProgress, run, folderDone + (staged?.Ahead ?? 0), sourceInfo.Count);
             return commit;
         }
 

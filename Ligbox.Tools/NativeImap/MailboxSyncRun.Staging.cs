@@ -102,9 +102,10 @@ internal sealed partial class MailboxSyncRun
     /// Opens a folder pass's staging lanes when the folder has enough to copy, the destination can MOVE with UIDPLUS, and
     /// the mailbox's connection budget has one more lane or more free now: the folder's own lane is the first staging lane
     /// (its source folder is examined already), the others open as extra lanes do. <c>null</c> otherwise (the lane copies
-    /// the folder itself).
+    /// the folder itself). <c>progress</c> reports the folder's progress with the messages the lanes have appended that
+    /// the pass has not recorded yet (given), as each unit is appended.
     /// </summary>
-    private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, IMailFolder src, IMailFolder dst, List<UniqueId> candidates, CancellationToken ct)
+    private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, IMailFolder src, IMailFolder dst, List<UniqueId> candidates, Action<long> progress, CancellationToken ct)
     {
         var capabilities = Destination.Client.Capabilities;
         if (!_stagingAllowed || _options.StagedAppendMinMessages <= 0 || candidates.Count < _options.StagedAppendMinMessages
@@ -165,7 +166,7 @@ internal sealed partial class MailboxSyncRun
         // The runs are ranges of the candidates (no copies: at 300,000 messages a copy was 2.4 MB more held by the pass).
         var runs = Enumerable.Range(0, (candidates.Count + runLength - 1) / runLength)
             .Select(i => new UidRange(candidates, i * runLength, Math.Min(runLength, candidates.Count - (i * runLength)))).ToList();
-        return new StagedCopy(this, run, Source, (ImapFolder)src, stagers, runs);
+        return new StagedCopy(this, run, Source, (ImapFolder)src, stagers, runs, progress);
     }
 
     /// <summary>Consecutive candidates of a staged folder, read in place.</summary>
@@ -290,8 +291,30 @@ internal sealed partial class MailboxSyncRun
     /// A folder pass's staging lanes and its runs; the runs' batches come out in the source's order. <c>source</c>: the
     /// folder on the pass's own source connection (<c>reader</c>), which reads every lane's runs, one command at a time.
     /// </summary>
-    private sealed class StagedCopy(MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<UidRange> runs) : IAsyncDisposable
+    private sealed class StagedCopy(
+        MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<UidRange> runs, Action<long> progress)
+        : IAsyncDisposable
     {
+        private long _ahead;
+
+        /// <summary>Messages the lanes have handled (appended into staging, or failed) that the pass has not recorded yet.</summary>
+        public long Ahead => Interlocked.Read(ref _ahead);
+
+        /// <summary>The pass records a batch of a run: its messages are no longer ahead of what it recorded.</summary>
+        public void Recording(BatchRecord batch)
+        {
+            Interlocked.Add(ref _ahead, -batch.HandledUids.Count);
+            Interlocked.Add(ref owner._stagedAhead, -batch.HandledUids.Count);
+        }
+
+        // A lane has appended a unit into its staging folder: the folder's progress moves now, not when the run is moved in.
+        private void Appended(BatchRecord batch)
+        {
+            var ahead = Interlocked.Add(ref _ahead, batch.HandledUids.Count);
+            Interlocked.Add(ref owner._stagedAhead, batch.HandledUids.Count);
+            progress(ahead);
+        }
+
         private readonly SemaphoreSlim _reading = new(1, 1);
         private readonly TaskCompletionSource<List<(BatchRecord Batch, AppendOutcome Appended)>>[] _done =
             [.. runs.Select(_ => new TaskCompletionSource<List<(BatchRecord, AppendOutcome)>>(TaskCreationOptions.RunContinuationsAsynchronously))];
@@ -357,7 +380,9 @@ internal sealed partial class MailboxSyncRun
                                 await owner.AppendGroupAsync(run, stager.Destination, stager.Staging, group, staged, failed, ct);
                             }
 
-                            batches.Add((BatchRecord.Of(unit), new AppendOutcome(staged, failed)));
+                            var record = BatchRecord.Of(unit);
+                            batches.Add((record, new AppendOutcome(staged, failed)));
+                            Appended(record);
                         }
                     }
 
@@ -467,6 +492,8 @@ internal sealed partial class MailboxSyncRun
         {
             await _stop.CancelAsync();
             await Task.WhenAll(_lanes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Runs appended but never recorded (a failure, a stop) are not done: the folder's retry copies them again.
+            Interlocked.Add(ref owner._stagedAhead, -Interlocked.Exchange(ref _ahead, 0));
             foreach (var stager in stagers)
             {
                 await stager.CloseAsync(owner);

@@ -44,6 +44,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
     private (Lane Lane, Task<OpenedAhead?> Choosing)? _openedAhead;
     private long _mailboxTotal;
     private long _mailboxDone;
+    // Messages staging lanes have appended that their folder's pass has not recorded yet (they reach the folder with
+    // their run's MOVE): shown as done, so a staged folder's progress moves as it is copied, not once per run.
+    private long _stagedAhead;
     private long _bytes;
     private long _transferred;
     private int _errors;
@@ -541,7 +544,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
     {
         var seconds = _clock.Elapsed.TotalSeconds;
         var rate = seconds > 0 ? Interlocked.Read(ref _transferred) / seconds : 0;
-        var done = Interlocked.Read(ref _mailboxDone);
+        var done = Interlocked.Read(ref _mailboxDone) + Interlocked.Read(ref _stagedAhead);
         var left = Math.Max(0, _mailboxTotal - done);
         TimeSpan? eta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : null;
         if (message is not null)

@@ -122,10 +122,12 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
         var destination = servers.NewAccount(servers.Destination, "staged-dst");
         var state = new InMemorySyncStateStore();
         using var stop = new CancellationTokenSource();
-        // Stopped once the first run is recorded: the other staging lanes have runs appended (or moved) meanwhile.
+        // Stopped once a run is recorded: the other staging lanes have runs appended (or moved) meanwhile. The progress
+        // counts what the lanes appended too, at most one run of 10 each (a lane takes its next run once its run is in
+        // the folder), so past 40 a run has been moved in and recorded.
         var progress = new Progress(e =>
         {
-            if (e.Stage == SyncProgressStage.FolderProgress)
+            if (e.Stage == SyncProgressStage.FolderProgress && e.FolderDone > 40)
             {
                 stop.Cancel();
             }
@@ -201,6 +203,40 @@ public sealed partial class NativeImapStagedCopyTests(ImapServersFixture servers
         {
             Directory.Delete(logs, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task AStagedFolder_ReportsItsProgressAsItsUnitsAreAppended_NotOnlyWhenARunIsMovedIn()
+    {
+        var source = await SeedAsync(60);
+        var destination = servers.NewAccount(servers.Destination, "staged-dst");
+        var engine = new NativeImapSyncEngine(Options());
+        var gate = new object();
+        long? movesAtFirstProgress = null;
+        var done = new List<long>();
+        var progress = new Progress(e =>
+        {
+            if (e.Stage == SyncProgressStage.FolderProgress && e.Folder == Folder)
+            {
+                // Under a lock, so no lane goes on (and moves a run in) while the first report reads the count.
+                lock (gate)
+                {
+                    movesAtFirstProgress ??= engine.Commands.Count("MOVE");
+                    done.Add(e.FolderDone);
+                }
+            }
+        });
+
+        var stats = await engine.SyncAsync(Request(source, destination), new InMemorySyncStateStore(), progress);
+
+        Assert.Equal(60, stats.MessagesTransferred);
+        await AssertCopiedOnceAsync(source, destination, 60);
+        Assert.Equal(6, engine.Commands.Count("MOVE"));
+        // The first report came before any run was moved in (recorded runs alone would first report after a MOVE) ...
+        Assert.Equal(0, movesAtFirstProgress);
+        // ... and the figures only grow, to the whole folder.
+        Assert.Equal(done.Order().ToList(), done);
+        Assert.Equal(60, done[^1]);
     }
 
     [Fact]
