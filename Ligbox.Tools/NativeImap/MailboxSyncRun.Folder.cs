@@ -217,8 +217,7 @@ internal sealed partial class MailboxSyncRun
                 await foreach (var (batch, appended) in staged.CopyAsync(ct))
                 {
                     await pendingCommit;
-                    staged.Recording(batch);
-                    pendingCommit = RecordBatch(batch, appended);
+                    pendingCommit = staged.Recording(batch, () => RecordBatch(batch, appended));
                 }
 
                 await pendingCommit;

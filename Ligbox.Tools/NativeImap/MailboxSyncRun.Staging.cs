@@ -295,24 +295,36 @@ internal sealed partial class MailboxSyncRun
         MailboxSyncRun owner, FolderRun run, ImapConnection reader, ImapFolder source, List<Stager> stagers, List<UidRange> runs, Action<long> progress)
         : IAsyncDisposable
     {
+        // The lanes' reports and the pass's records change the folder's figure under one lock, so it only grows.
+        private readonly Lock _progress = new();
         private long _ahead;
 
-        /// <summary>Messages the lanes have handled (appended into staging, or failed) that the pass has not recorded yet.</summary>
+        /// <summary>Messages the lanes have copied (appended into staging, or failed) that the pass has not recorded yet.</summary>
         public long Ahead => Interlocked.Read(ref _ahead);
 
-        /// <summary>The pass records a batch of a run: its messages are no longer ahead of what it recorded.</summary>
-        public void Recording(BatchRecord batch)
+        /// <summary>
+        /// The pass records a batch of a run (<paramref name="record"/>, which counts it as done and reports): its messages
+        /// are no longer ahead of what the pass recorded.
+        /// </summary>
+        public Task Recording(BatchRecord batch, Func<Task> record)
         {
-            Interlocked.Add(ref _ahead, -batch.HandledUids.Count);
-            Interlocked.Add(ref owner._stagedAhead, -batch.HandledUids.Count);
+            lock (_progress)
+            {
+                Interlocked.Add(ref _ahead, -batch.Copied);
+                Interlocked.Add(ref owner._stagedAhead, -batch.Copied);
+                return record();
+            }
         }
 
         // A lane has appended a unit into its staging folder: the folder's progress moves now, not when the run is moved in.
         private void Appended(BatchRecord batch)
         {
-            var ahead = Interlocked.Add(ref _ahead, batch.HandledUids.Count);
-            Interlocked.Add(ref owner._stagedAhead, batch.HandledUids.Count);
-            progress(ahead);
+            lock (_progress)
+            {
+                var ahead = Interlocked.Add(ref _ahead, batch.Copied);
+                Interlocked.Add(ref owner._stagedAhead, batch.Copied);
+                progress(ahead);
+            }
         }
 
         private readonly SemaphoreSlim _reading = new(1, 1);
