@@ -80,7 +80,8 @@ internal sealed partial class MailboxSyncRun
                             // last whole group start the next unit instead of being an APPEND of their own (each APPEND is
                             // a transaction of the server's; 5 KB messages in 2 MB units were groups of 100, 100, 100,
                             // 100 and 11). Only in a unit of copies alone: then its handled UIDs end with the same messages.
-                            var carry = !matching && !first && full && size <= _options.LargeMessageBytes && unit.ToCopy.Count > group
+                            // (A folder's first unit holds one group at most.)
+                            var carry = !matching && full && size <= _options.LargeMessageBytes && unit.ToCopy.Count > group
                                 ? unit.ToCopy.Count % group : 0;
                             var carried = unit.ToCopy.GetRange(unit.ToCopy.Count - carry, carry);
                             unit.ToCopy.RemoveRange(unit.ToCopy.Count - carry, carry);

@@ -299,8 +299,11 @@ internal sealed partial class MailboxSyncRun
         private readonly Lock _progress = new();
         private long _ahead;
 
-        /// <summary>Messages the lanes have copied (appended into staging, or failed) that the pass has not recorded yet.</summary>
-        public long Ahead => Interlocked.Read(ref _ahead);
+        /// <summary>
+        /// Messages the lanes have copied (appended into staging, or failed) that the pass has not recorded yet; read by
+        /// the pass's record, under the lock (<see cref="Recording"/>).
+        /// </summary>
+        public long Ahead => _ahead;
 
         /// <summary>
         /// The pass records a batch of a run (<paramref name="record"/>, which counts it as done and reports): its messages
@@ -310,7 +313,7 @@ internal sealed partial class MailboxSyncRun
         {
             lock (_progress)
             {
-                Interlocked.Add(ref _ahead, -batch.Copied);
+                _ahead -= batch.Copied;
                 Interlocked.Add(ref owner._stagedAhead, -batch.Copied);
                 return record();
             }
@@ -321,9 +324,9 @@ internal sealed partial class MailboxSyncRun
         {
             lock (_progress)
             {
-                var ahead = Interlocked.Add(ref _ahead, batch.Copied);
+                _ahead += batch.Copied;
                 Interlocked.Add(ref owner._stagedAhead, batch.Copied);
-                progress(ahead);
+                progress(_ahead);
             }
         }
 
@@ -505,7 +508,11 @@ internal sealed partial class MailboxSyncRun
             await _stop.CancelAsync();
             await Task.WhenAll(_lanes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // Runs appended but never recorded (a failure, a stop) are not done: the folder's retry copies them again.
-            Interlocked.Add(ref owner._stagedAhead, -Interlocked.Exchange(ref _ahead, 0));
+            lock (_progress)
+            {
+                Interlocked.Add(ref owner._stagedAhead, -_ahead);
+                _ahead = 0;
+            }
             foreach (var stager in stagers)
             {
                 await stager.CloseAsync(owner);
