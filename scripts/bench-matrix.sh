@@ -14,9 +14,11 @@
 # Rows 1-4 are repeated (--repeat, default 3) and print medians; deltas run once, on the last repetition.
 #
 # Usage: scripts/bench-matrix.sh [--rows 1,2,3,4,5] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm]
-#          [--one-folder-reference]
+#          [--one-folder-reference] [--volume-reference]
 #   --one-folder-reference also measures one folder of row 1's message count before row 2, and prints row 2 against it
 #   (what the folder's size costs) and it against row 1 (what one folder instead of 25 costs).
+#   --volume-reference also measures row 1's shape (25 folders) at row 2's message count before row 2, and prints it
+#   against row 1 (what the volume costs) and row 2 against it (what one folder instead of 25 costs at that volume).
 #   --scale multiplies the message counts of rows 1, 3, 4 (and 2 unless --row2-scale is given); row 5 writes a
 #   PST of BENCH_PST_MB MiB (default 1900: "a PST under 2 GB") and uses BENCH_MB (default 200) for the TGZ.
 #   Full run: ~1.5-2 h on 2 loaded cores; needs ~10 GB in /tmp, and for row 2 at full size ~12 GB more per

@@ -53,6 +53,13 @@ internal static class MatrixBench
     /// </summary>
     private static bool OneFolderReference { get; set; }
 
+    /// <summary>
+    /// On with --volume-reference: before row 2, row 1's shape (25 folders) at row 2's message count is measured the same
+    /// way (no deltas), so the run splits row 2's distance from row 1 into what the volume costs (25 folders of row 2's
+    /// count against row 1) and what one folder instead of 25 costs at that volume (row 2 against them).
+    /// </summary>
+    private static bool VolumeReference { get; set; }
+
     /// <summary>Off with --no-warm-up: the untimed passes that JIT-compile the engine, its store and MailKit first.</summary>
     private static bool WarmUp { get; set; } = true;
 
@@ -90,6 +97,9 @@ internal static class MatrixBench
                 case "--one-folder-reference":
                     OneFolderReference = true;
                     break;
+                case "--volume-reference":
+                    VolumeReference = true;
+                    break;
                 case "--no-doveadm":
                     Doveadm = false;
                     break;
@@ -97,7 +107,7 @@ internal static class MatrixBench
                     repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--no-shared-ceiling] [--deltas-only] [--no-warm-up] [--one-folder-reference]");
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: matrix [--rows 1,2,3,4] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm] [--no-ceiling] [--no-shared-ceiling] [--deltas-only] [--no-warm-up] [--one-folder-reference] [--volume-reference]");
                     return 64;
             }
         }
@@ -135,6 +145,11 @@ internal static class MatrixBench
                 if (OneFolderReference)
                 {
                     results.Add(await BigFolderAsync(bench, "2ref", (int)(20_000 * scale), repeat));
+                }
+
+                if (VolumeReference)
+                {
+                    results.Add(await SmallFoldersAsync(bench, (int)(300_000 * (row2Scale ?? scale)), 25, repeat, "1vol"));
                 }
 
                 results.Add(await BigFolderAsync(bench, "2", (int)(300_000 * (row2Scale ?? scale)), repeat));
@@ -184,6 +199,8 @@ internal static class MatrixBench
         Compare("2", "1", "row 2 / row 1");
         Compare("2", "2ref", "row 2 / one folder of row 1's size (the folder's size)");
         Compare("2ref", "1", "one folder of row 1's size / row 1 (one folder instead of 25)");
+        Compare("1vol", "1", "25 folders of row 2's count / row 1 (the volume)");
+        Compare("2", "1vol", "row 2 / 25 folders of row 2's count (one folder instead of 25, at the same volume)");
         Compare("3", "1", "row 3 / row 1");
 
         return results.All(r => r.Ok) ? 0 : 2;
@@ -239,9 +256,13 @@ internal static class MatrixBench
         Console.WriteLine($"warm-up: three untimed passes of 3,000 messages in {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    private static async Task<RowResult> SmallFoldersAsync(Context bench, int messages, int folderCount, int repeat)
+    /// <summary>Row 1, or with <paramref name="row"/> "1vol" the reference of <see cref="VolumeReference"/> (no delta).</summary>
+    private static async Task<RowResult> SmallFoldersAsync(Context bench, int messages, int folderCount, int repeat, string row = "1")
     {
-        Console.WriteLine($"== row 1: {messages} messages of ~5 KB in {folderCount} folders");
+        var reference = row != "1";
+        Console.WriteLine(reference
+            ? $"== row 2's volume reference: {messages} messages of ~5 KB in {folderCount} folders (row 1's shape, row 2's count)"
+            : $"== row 1: {messages} messages of ~5 KB in {folderCount} folders");
         var folders = Enumerable.Range(0, folderCount).Select(i => i switch
         {
             0 => "INBOX",
@@ -250,7 +271,7 @@ internal static class MatrixBench
             3 => "Clientes/2024/Março",
             _ => $"Projetos/Projeto {i:D2}",
         }).ToList();
-        var user = "row1@example.com";
+        var user = $"row{row}@example.com";
         var perFolder = messages / folderCount;
         var plan = folders.Select((f, i) => (Folder: f, Count: i == folderCount - 1 ? messages - perFolder * (folderCount - 1) : perFolder)).ToList();
         var clock = Stopwatch.StartNew();
@@ -261,9 +282,10 @@ internal static class MatrixBench
         }
 
         Console.WriteLine($"seeded in {clock.Elapsed.TotalSeconds:0.0} s");
-        var m = await MeasureAsync(bench, "row1", [user], messages, repeat, withDelta: true);
-        return new RowResult("1", $"{messages:N0} × ~5 KB, {folderCount} folders", "msg/s", m.Fetch, m.Append, m.Copy, m.Doveadm, m.Ours,
-            $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
+        var m = await MeasureAsync(bench, $"row{row}", [user], messages, repeat, withDelta: !reference);
+        return new RowResult(row, $"{messages:N0} × ~5 KB, {folderCount} folders", "msg/s", m.Fetch, m.Append, m.Copy, m.Doveadm, m.Ours,
+            reference ? $"peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass)"
+                : $"no-change delta {m.NoChangeMs:0} ms; peak RSS {m.PeakRssMb:0} MB ({m.RssBeforeMb:0} MB before the pass); {m.Store}", m.Ok);
     }
 
     /// <summary>Row 2, or with <paramref name="row"/> "2ref" the reference of <see cref="OneFolderReference"/> (no deltas).</summary>
