@@ -159,9 +159,7 @@ internal sealed partial class MailboxSyncRun
         }
 
         stagers.Insert(0, new Stager(Destination, own, dst, Borrowed: true));
-        // Runs big enough that a MOVE's cost of opening the folder is spread over thousands of messages (at least half
-        // the threshold), small enough that every staging lane gets two or more.
-        var runLength = Math.Clamp(candidates.Count / (2 * stagers.Count), Math.Max(1, _options.StagedAppendMinMessages / 2), Math.Max(StagedRunMax, _options.StagedAppendMinMessages / 2));
+        var runLength = StagedRunLength(candidates.Count, stagers.Count, _options.StagedAppendMinMessages);
         Log(LogLevel.Information, $"{run.Mapping.Source}: {candidates.Count} messages to copy: {stagers.Count} staging lanes, runs of {runLength} moved into {run.Mapping.Destination}");
         // The runs are ranges of the candidates (no copies: at 300,000 messages a copy was 2.4 MB more held by the pass).
         var runs = Enumerable.Range(0, (candidates.Count + runLength - 1) / runLength)
@@ -188,6 +186,21 @@ internal sealed partial class MailboxSyncRun
     }
 
     private const int StagedRunMax = 10_000;
+
+    /// <summary>
+    /// The length of a staged folder's runs: big enough that a MOVE's cost of opening the folder is spread over thousands
+    /// of messages (at least half the threshold, at most <see cref="StagedRunMax"/> or half the threshold), with two runs
+    /// or more for every staging lane, and as many runs for each lane (the lanes take the next run as they finish one,
+    /// so 30 runs over four lanes left the last two lanes idle for the length of a run at the end; 32 runs of 9,375 do
+    /// not).
+    /// </summary>
+    internal static int StagedRunLength(int candidates, int lanes, int threshold)
+    {
+        var min = Math.Max(1, threshold / 2);
+        var max = Math.Max(StagedRunMax, min);
+        var perLane = Math.Max(2, (int)Math.Ceiling(candidates / ((double)lanes * max)));
+        return Math.Clamp((int)Math.Ceiling(candidates / ((double)lanes * perLane)), min, max);
+    }
 
     /// <summary>An extra staging lane: a destination connection, its staging folder selected; <c>null</c> when no slot is free or it fails.</summary>
     private async Task<Stager?> OpenStagerAsync(FolderRun run, CancellationToken ct)
