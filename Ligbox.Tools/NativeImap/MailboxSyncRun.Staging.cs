@@ -326,8 +326,7 @@ internal sealed partial class MailboxSyncRun
         {
             lock (_progress)
             {
-                _ahead -= batch.Copied;
-                Interlocked.Add(ref owner._stagedAhead, -batch.Copied);
+                MoveAhead(-batch.Copied);
                 return record();
             }
         }
@@ -337,10 +336,16 @@ internal sealed partial class MailboxSyncRun
         {
             lock (_progress)
             {
-                _ahead += batch.Copied;
-                Interlocked.Add(ref owner._stagedAhead, batch.Copied);
+                MoveAhead(batch.Copied);
                 progress(_ahead);
             }
+        }
+
+        // Under the lock: this copy's count and the mailbox's (which other staged folders may change too) move together.
+        private void MoveAhead(long delta)
+        {
+            _ahead += delta;
+            Interlocked.Add(ref owner._stagedAhead, delta);
         }
 
         private readonly SemaphoreSlim _reading = new(1, 1);
@@ -523,8 +528,7 @@ internal sealed partial class MailboxSyncRun
             // Runs appended but never recorded (a failure, a stop) are not done: the folder's retry copies them again.
             lock (_progress)
             {
-                Interlocked.Add(ref owner._stagedAhead, -_ahead);
-                _ahead = 0;
+                MoveAhead(-_ahead);
             }
             foreach (var stager in stagers)
             {
