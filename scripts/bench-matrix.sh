@@ -13,8 +13,10 @@
 #          the MULTIAPPEND ceiling (scripts/bench-pst.sh with BENCH_PST_MB, scripts/bench-tgz.sh)
 # Rows 1-4 are repeated (--repeat, default 3) and print medians; deltas run once, on the last repetition.
 #
-# Usage: scripts/bench-matrix.sh [--rows 1,2,3,4,5] [--scale 1] [--row2-scale S] [--repeat 3] [--no-doveadm]
-#          [--one-folder-reference] [--volume-reference]
+# Usage: scripts/bench-matrix.sh [--rows 1,2,3,4,5] [--scale 1] [--row2-scale S] [--repeat 3] [--row1-repeat N]
+#          [--no-doveadm] [--one-folder-reference] [--volume-reference]
+#   --row1-repeat repeats row 1 N times instead of --repeat's count (its medians): row 1 is the shortest row (6-8 s at
+#   full size) and the noisiest, and row 2 / row 1 moves with it.
 #   --one-folder-reference also measures one folder of row 1's message count before row 2, and prints row 2 against it
 #   (what the folder's size costs) and it against row 1 (what one folder instead of 25 costs).
 #   --volume-reference also measures row 1's shape (25 folders) at row 2's message count before row 2, and prints it
