@@ -254,6 +254,49 @@ public sealed partial class NativeImapLanesTests(ImapServersFixture servers)
         }
     }
 
+    [Fact]
+    public async Task InitialPass_ListsTheSourceWithoutSizes_AndReadsThemOnceItHasCopied()
+    {
+        var (source, destination) = await SeedFoldersAsync(folders: 3, perFolder: 4);
+        var dir = Directory.CreateTempSubdirectory("ligbox-lanes-").FullName;
+        try
+        {
+            var stats = await new NativeImapSyncEngine(new NativeImapOptions { ProtocolLogDirectory = dir, AppendConnectionsPerMailbox = 1 })
+                .SyncAsync(Request(source, destination), new InMemorySyncStateStore());
+
+            Assert.Equal(12, stats.MessagesTransferred);
+            // STATUS SIZE makes a server without the sizes cached read every message before the pass could start (Dovecot
+            // on a maildir it did not write: 9-12 s for 300,000 messages): the pass lists the source without them ...
+            var log = File.ReadAllText(Assert.Single(Directory.GetFiles(dir, "source-*.log"))).Split('\n');
+            var listings = log.Select((line, i) => (Line: line, At: i))
+                .Where(l => l.Line.StartsWith("C: ", StringComparison.Ordinal) && l.Line.Contains(" LIST ", StringComparison.Ordinal) && l.Line.Contains("STATUS (", StringComparison.Ordinal))
+                .ToList();
+            Assert.Equal(2, listings.Count);
+            Assert.DoesNotContain("SIZE", listings[0].Line, StringComparison.Ordinal);
+            // ... and asks for them once, after the last message was read (the sizes are the run's figures: the gate's
+            // byte ratio, the reports).
+            Assert.Contains("SIZE", listings[1].Line, StringComparison.Ordinal);
+            var lastBody = log.Select((line, i) => (Line: line, At: i)).Last(l => l.Line.StartsWith("C: ", StringComparison.Ordinal) && l.Line.Contains("BODY.PEEK[]", StringComparison.Ordinal)).At;
+            Assert.True(listings[1].At > lastBody, $"the sizes were asked for at line {listings[1].At}, before the last body fetch at line {lastBody}");
+
+            using var client = await servers.Source.ConnectAsync(source.User, source.Secret);
+            long expected = 0;
+            foreach (var name in new[] { "Pasta0", "Pasta1", "Pasta2" })
+            {
+                var folder = await client.GetFolderAsync(name);
+                await folder.StatusAsync(StatusItems.Size);
+                expected += (long)(folder.Size ?? 0);
+            }
+
+            Assert.True(expected > 0);
+            Assert.Equal(expected, stats.SourceBytes);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static string ListStatusLine(string log) =>
         log.Split('\n').FirstOrDefault(l => l.StartsWith("C: ", StringComparison.Ordinal) && l.Contains("LIST", StringComparison.Ordinal) && l.Contains("STATUS (", StringComparison.Ordinal))
         ?? throw new Xunit.Sdk.XunitException("no LIST ... RETURN (STATUS ...) in the log:\n" + log);
