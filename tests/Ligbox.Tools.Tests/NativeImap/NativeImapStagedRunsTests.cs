@@ -20,16 +20,18 @@ public sealed class NativeImapStagedRunsTests
         var length = MailboxSyncRun.StagedRunLength(candidates, lanes, threshold);
         var runs = (candidates + length - 1) / length;
 
-        Assert.InRange(length, threshold / 2, 10_000);
+        Assert.InRange(length, threshold / 2, 20_000);
         Assert.True(runs % lanes == 0, $"{candidates} messages over {lanes} lanes: {runs} runs of {length}, not a whole number for every lane");
         Assert.True(runs >= 2 * lanes, $"{runs} runs for {lanes} lanes: fewer than two each");
     }
 
     [Fact]
-    public void TheIssuesFolder_Takes32RunsOver4Lanes()
+    public void TheIssuesFolder_Takes16RunsOver4Lanes()
     {
-        // Row 2 of the benchmark: 30 runs of 10,000 before, two lanes idle at the end for a run's length.
-        Assert.Equal(9_375, MailboxSyncRun.StagedRunLength(300_000, 4, 2_000));
+        // Row 2 of the benchmark: 30 runs of 10,000 until session 30 (two lanes idle at the end for a run's length), 32 of
+        // 9,375 in session 30; 16 of 18,750 since session 31 (each MOVE re-opens the 300,000-message folder: half as many
+        // MOVEs copied 18-21 % faster in alternating runs).
+        Assert.Equal(18_750, MailboxSyncRun.StagedRunLength(300_000, 4, 2_000));
     }
 
     [Theory]
@@ -45,6 +47,6 @@ public sealed class NativeImapStagedRunsTests
     [Fact]
     public void AThresholdAboveTheRunMaximum_SetsTheRunLength()
     {
-        Assert.Equal(15_000, MailboxSyncRun.StagedRunLength(1_000_000, 4, 30_000));
+        Assert.Equal(25_000, MailboxSyncRun.StagedRunLength(1_000_000, 4, 50_000));
     }
 }
