@@ -193,7 +193,7 @@ internal sealed partial class MailboxSyncRun
     /// or more for every staging lane, and as many runs for each lane (the lanes take the next run as they finish one,
     /// so 30 runs over four lanes left the last two lanes idle for the length of a run at the end; 32 runs of 9,375 do
     /// not). Each MOVE re-opens the big folder (its index and uidlist, changed by the last MOVE's process): at 300,000
-    /// messages 16 runs of 18,750 copied 18-21 % faster than 32 of 9,375 in alternating runs; 8 of 37,500 were no faster
+    /// messages 16 runs of 18,750 copied 13-15 % faster than 32 of 9,375 in alternating runs; 8 of 37,500 were no faster
     /// than 16 and leave the last four MOVEs (7 s each there) for the end (docs/performance.md, session 31).
     /// </summary>
     internal static int StagedRunLength(int candidates, int lanes, int threshold)

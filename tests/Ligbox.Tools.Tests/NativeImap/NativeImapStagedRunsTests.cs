@@ -30,7 +30,7 @@ public sealed class NativeImapStagedRunsTests
     {
         // Row 2 of the benchmark: 30 runs of 10,000 until session 30 (two lanes idle at the end for a run's length), 32 of
         // 9,375 in session 30; 16 of 18,750 since session 31 (each MOVE re-opens the 300,000-message folder: half as many
-        // MOVEs copied 18-21 % faster in alternating runs).
+        // MOVEs copied 13-15 % faster in alternating runs).
         Assert.Equal(18_750, MailboxSyncRun.StagedRunLength(300_000, 4, 2_000));
     }
 
