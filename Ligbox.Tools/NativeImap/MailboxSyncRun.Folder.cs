@@ -64,7 +64,7 @@ internal sealed partial class MailboxSyncRun
         }
 
         IMailFolder src = selected?.Folder ?? openedAhead?.Folder ?? await Source.Client.GetFolderAsync(mapping.Source, ct);
-        sourceInfo ??= await StatusAsync(Source, src, ct, withSize: _request.Kind != SyncKind.Initial);
+        sourceInfo ??= await StatusAsync(Source, src, ct, withSize: !SourceSizesAfterPass);
         var dst = await GetOrCreateFolderAsync(Destination, mapping.Destination, ct);
         // The destination's counters check a checkpoint. Without one (an initial pass lists the destination without
         // them) the SELECT below gives them.

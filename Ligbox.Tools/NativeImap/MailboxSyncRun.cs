@@ -73,6 +73,9 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
     private bool Verify => _request.Kind == SyncKind.Final || _request.Verify;
 
+    // An initial pass lists the source without its sizes and reads them once it has copied (SourceSizesAsync).
+    private bool SourceSizesAfterPass => _request.Kind == SyncKind.Initial;
+
     private Lane CurrentLane => _lane.Value ?? (_lanes.Count > 0 ? _lanes[0] : throw new InvalidOperationException("not connected"));
 
     /// <summary>The current lane's source connection.</summary>
@@ -98,7 +101,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
             // answer (Dovecot on a maildir it did not write: 9-12 s for 300,000 messages before the first FETCH), and the
             // pass needs none of them; they are asked for once it has copied (SourceSizesAsync), when reading the messages
             // has cached them.
-            var sourceList = ListFoldersAsync(Source, cancellationToken, withSize: _request.Kind != SyncKind.Initial);
+            var sourceList = ListFoldersAsync(Source, cancellationToken, withSize: !SourceSizesAfterPass);
             var destinationList = ListFoldersAsync(Destination, cancellationToken, withSize: false, withStatus: _request.Kind != SyncKind.Initial);
             // A delta's first changed folder is opened on the source as soon as the source has answered, while the
             // destination may still be counting its folders (OpenAhead).
@@ -140,7 +143,7 @@ internal sealed partial class MailboxSyncRun : IDisposable
 
             var missingFolders = mappings.Select(m => m.Destination).Where(d => !destinationFolders.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
             await RunLanesAsync(first, missingFolders, cancellationToken);
-            if (_request.Kind == SyncKind.Initial)
+            if (SourceSizesAfterPass)
             {
                 await SourceSizesAsync(cancellationToken);
             }
