@@ -165,11 +165,14 @@ internal sealed partial class MailboxSyncRun
             index = await IndexAsync(dst, new UniqueIdRange(UniqueId.MinValue.Validity, cp.DestinationUidNext, uint.MaxValue), withSubject: false, ct);
         }
 
-        if (valid && _request.Kind != SyncKind.Initial && highest > 0)
-        {
-            await SyncFlagsAsync(run, src, dst, cp!, modSeq, highest, ct);
-        }
-
+        // A delta's flag changes are set on the destination while the source is searched and read for the new messages
+        // (two connections, two servers). On a big maildir each server re-reads the folder's directory for its part: the
+        // destination to find the files its STORE renames, the source to find the new files it sends. One after the other
+        // they were most of such a delta (docs/performance.md, session 32). What uses the destination connection below
+        // waits for the STORE first; a pass that fails meanwhile waits for it too (a retry reuses the connection).
+        await using var flagging = new DestinationWork(valid && _request.Kind != SyncKind.Initial && highest > 0
+            ? await StartFlagSyncAsync(run, src, dst, cp!, modSeq, highest, ct)
+            : Task.CompletedTask);
         var candidates = ahead is not null ? selected!.Value.Candidates : await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
         if (inWindow is not null)
         {
@@ -204,6 +207,12 @@ internal sealed partial class MailboxSyncRun
         // A big folder's batches are copied by staging lanes at once and moved into the folder in order
         // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
         // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
+        if (MayStage(candidates.Count))
+        {
+            // Staging may borrow the lane's destination connection.
+            await flagging.Task;
+        }
+
         var staged = candidates.Count > 0 && ahead is null && index is null
             ? await OpenStagingAsync(run, src, dst, candidates, aheadOfRecorded => Report(SyncProgressStage.FolderProgress, run, folderDone + aheadOfRecorded, sourceInfo.Count), ct)
             : null;
@@ -258,6 +267,7 @@ internal sealed partial class MailboxSyncRun
                     using (unit)
                     {
                         await mark;
+                        await flagging.Task;
                         var appended = await AppendUnitAsync(run, unit, mapping.Destination, ct);
                         if (unit.FlagFixes.Count > 0)
                         {
@@ -341,6 +351,7 @@ internal sealed partial class MailboxSyncRun
         }
 
         await mark;
+        await flagging.Task;
         // Every message this pass handled was either copied by this run, failed, or already there. Deriving
         // "skipped" from that stays right when a reconnect retried the folder: a message appended (and
         // counted) just before the connection dropped is matched by identity on the retry, not copied again.
@@ -552,12 +563,16 @@ internal sealed partial class MailboxSyncRun
         }
     }
 
-    private async Task SyncFlagsAsync(
+    /// <summary>
+    /// Reads which synced messages' flags changed on the source (with CONDSTORE, only those) and starts setting them on the
+    /// destination; returns the destination's work, not awaited (<see cref="DestinationWork"/>).
+    /// </summary>
+    private async Task<Task> StartFlagSyncAsync(
         FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
     {
         if (modSeq is not null && cp.HighestModSeq == modSeq)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
@@ -570,7 +585,7 @@ internal sealed partial class MailboxSyncRun
         var changed = await src.FetchAsync(new UniqueIdRange(0, 1, highest), request, ct);
         if (changed.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         // Only the pairs of what changed (with CONDSTORE, a few), not the whole folder's.
@@ -584,7 +599,30 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
-        await ApplyFlagsAsync(run, dst, fixes, ct);
+        return ApplyFlagsAsync(run, dst, fixes, ct);
+    }
+
+    /// <summary>
+    /// Work started on the lane's destination connection while the pass goes on with the source: <see cref="Task"/> is
+    /// awaited before the destination is used again. Disposing waits for it whichever way the pass ends, so a failed
+    /// pass never leaves a command running on a connection its retry reuses; its error is then the pass's second one,
+    /// and the first is the one reported.
+    /// </summary>
+    private sealed class DestinationWork(Task task) : IAsyncDisposable
+    {
+        public Task Task { get; } = task;
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await Task;
+            }
+            catch (Exception)
+            {
+                // Awaited by the pass when it succeeds (its error surfaces there); here the pass has failed already.
+            }
+        }
     }
 
     private static MessageFlags CleanFlags(MessageFlags? flags) => (flags ?? MessageFlags.None) & ~MessageFlags.Recent;

@@ -98,6 +98,14 @@ internal sealed partial class MailboxSyncRun
         }
     }
 
+    /// <summary>Whether a folder pass with this many messages to copy may be staged (it still needs a free lane).</summary>
+    private bool MayStage(int candidates)
+    {
+        var capabilities = Destination.Client.Capabilities;
+        return _stagingAllowed && _options.StagedAppendMinMessages > 0 && candidates >= _options.StagedAppendMinMessages
+            && capabilities.HasFlag(ImapCapabilities.Move) && capabilities.HasFlag(ImapCapabilities.UidPlus);
+    }
+
     /// <summary>
     /// Opens a folder pass's staging lanes when the folder has enough to copy, the destination can MOVE with UIDPLUS, and
     /// the mailbox's connection budget has one more lane or more free now: the folder's own lane is the first staging lane
@@ -107,9 +115,7 @@ internal sealed partial class MailboxSyncRun
     /// </summary>
     private async Task<StagedCopy?> OpenStagingAsync(FolderRun run, IMailFolder src, IMailFolder dst, List<UniqueId> candidates, Action<long> progress, CancellationToken ct)
     {
-        var capabilities = Destination.Client.Capabilities;
-        if (!_stagingAllowed || _options.StagedAppendMinMessages <= 0 || candidates.Count < _options.StagedAppendMinMessages
-            || !capabilities.HasFlag(ImapCapabilities.Move) || !capabilities.HasFlag(ImapCapabilities.UidPlus))
+        if (!MayStage(candidates.Count))
         {
             return null;
         }

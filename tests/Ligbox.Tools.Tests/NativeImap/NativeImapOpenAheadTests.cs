@@ -127,4 +127,22 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         var late = delta.DestinationSelected - delta.ExaminedAt("Projetos");
         Assert.True(late < TimeSpan.FromMilliseconds(250), $"the destination's SELECT was sent {late.TotalMilliseconds:0} ms after the source's EXAMINE");
     }
+
+    [Fact]
+    public async Task TheSourceReadsTheNewMessages_WhileTheDestinationSetsTheChangedFlags()
+    {
+        // The destination behind the relay: its STORE of the changed flag is answered 400 ms after it is sent. The
+        // source's search for the new message and the FETCH of its body do not wait for that answer (before, they came
+        // after it); the APPEND, on the destination's one connection, does.
+        var delta = await DeltaBehindASlowRelayAsync(source => ChangeProjetosAsync(source, "projeto 3", MessageFlags.Flagged));
+
+        Assert.Equal(1, delta.Copied);
+        var store = delta.DestinationCommands.Single(c => c.Command == "UID" && c.Args.StartsWith(" STORE", StringComparison.Ordinal)).At;
+        var search = delta.SourceCommands.Single(c => c.Command == "UID" && c.Args.StartsWith(" SEARCH", StringComparison.Ordinal)).At;
+        var body = delta.SourceCommands.Single(c => c.Command == "UID" && c.Args.Contains("BODY.PEEK[]", StringComparison.Ordinal)).At;
+        var append = delta.DestinationCommands.Single(c => c.Command == "APPEND").At;
+        Assert.True(search - store < TimeSpan.FromMilliseconds(250), $"the source's search for new messages was sent {(search - store).TotalMilliseconds:0} ms after the destination's STORE");
+        Assert.True(body - store < TimeSpan.FromMilliseconds(250), $"the source's FETCH of the new body was sent {(body - store).TotalMilliseconds:0} ms after the destination's STORE");
+        Assert.True(append - store >= TimeSpan.FromMilliseconds(350), $"the APPEND was sent {(append - store).TotalMilliseconds:0} ms after the STORE, before its answer");
+    }
 }
