@@ -650,6 +650,7 @@ internal static class MatrixBench
                 if (changeDelta is { } cd)
                 {
                     await ChangeSourceAsync(bench.Source, users[0], cd.Folder, cd.New, cd.Flags);
+                    await PauseAsync("before the delta of the changes", bench);
                     engine.Commands.Reset();
                     clock.Restart();
                     delta = await engine.SyncManyAsync(requests.Select(r => r with { Kind = SyncKind.Delta }).ToList(), RunsDefaults.MaxConcurrentMailboxes, state.Store);
@@ -1126,6 +1127,25 @@ internal static class MatrixBench
         return all.Prepend(client.Inbox).DistinctBy(f => f.FullName)
             .Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
             .ToList();
+    }
+
+    /// <summary>
+    /// LIGBOX_BENCH_PAUSE=&lt;file&gt;: the bench creates the file, says where the two servers keep their mail and waits until
+    /// the file is deleted, so that the servers' folders can be looked at (or a tracer attached) at that point.
+    /// </summary>
+    private static async Task PauseAsync(string where, Context bench)
+    {
+        if (Environment.GetEnvironmentVariable("LIGBOX_BENCH_PAUSE") is not { Length: > 0 } file)
+        {
+            return;
+        }
+
+        await File.WriteAllTextAsync(file, where);
+        Console.WriteLine($"  paused {where}: source {bench.Source.MailRoot}, destination {bench.Destination.MailRoot}; delete {file} to go on");
+        while (File.Exists(file))
+        {
+            await Task.Delay(500);
+        }
     }
 
     private static async Task ChangeSourceAsync(DovecotServer source, string user, string folderName, int added, int flags)
