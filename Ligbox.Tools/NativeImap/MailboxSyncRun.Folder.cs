@@ -114,7 +114,13 @@ internal sealed partial class MailboxSyncRun
         var opening = ahead is not null ? Task.CompletedTask
             : openedAhead is not null ? OpenedOrOpenAsync(openedAhead, ct)
             : OpenFolderAsync(src, FolderAccess.ReadOnly, ImapSide.Source, ct);
-        await Task.WhenAll(opening, OpenReadWriteAsync(dst, ct));
+        var selecting = OpenReadWriteAsync(dst, ct);
+        // Work on the destination connection that runs while the pass goes on with the source (DestinationWork): when a
+        // delta may have flags to set, looking the message files up as soon as the folder is selected; then the STORE.
+        var flagsMayHaveChanged = valid && _request.Kind != SyncKind.Initial && cp!.HighestSyncedUid > 0
+            && !(modSeq is not null && cp.HighestModSeq == modSeq);
+        await using var destinationWork = new DestinationWork(flagsMayHaveChanged ? LookUpMessageFilesAsync(selecting, dst, ct) : Task.CompletedTask);
+        await Task.WhenAll(opening, selecting);
         if (destinationInfo is null || destinationInfo.UidValidity == 0)
         {
             destinationInfo = ToInfo(dst);
@@ -154,6 +160,7 @@ internal sealed partial class MailboxSyncRun
 
             if (destinationInfo.Count > 0)
             {
+                await destinationWork.Task;
                 index = await IndexAsync(dst, null, withSubject: false, ct);
             }
         }
@@ -162,6 +169,7 @@ internal sealed partial class MailboxSyncRun
             // The last pass stopped between an APPEND and its commit: whatever reached the destination
             // after the last checkpoint is matched by identity instead of being copied again.
             Log(Microsoft.Extensions.Logging.LogLevel.Information, $"{mapping.Source}: resuming an interrupted pass, matching messages appended after the last checkpoint");
+            await destinationWork.Task;
             index = await IndexAsync(dst, new UniqueIdRange(UniqueId.MinValue.Validity, cp.DestinationUidNext, uint.MaxValue), withSubject: false, ct);
         }
 
@@ -170,9 +178,11 @@ internal sealed partial class MailboxSyncRun
         // destination to find the files its STORE renames, the source to find the new files it sends. One after the other
         // they were most of such a delta (docs/performance.md, session 32). What uses the destination connection below
         // waits for the STORE first; a pass that fails meanwhile waits for it too (a retry reuses the connection).
-        await using var flagging = new DestinationWork(valid && _request.Kind != SyncKind.Initial && highest > 0
-            ? await StartFlagSyncAsync(run, src, dst, cp!, modSeq, highest, ct)
-            : Task.CompletedTask);
+        if (flagsMayHaveChanged && await FlagFixesAsync(run, src, cp!, modSeq, highest, ct) is { Count: > 0 } fixes)
+        {
+            destinationWork.Then(() => ApplyFlagsAsync(run, dst, fixes, ct));
+        }
+
         var candidates = ahead is not null ? selected!.Value.Candidates : await CandidatesAsync(src, valid, highest, sourceInfo.UidNext, retry, ct);
         if (inWindow is not null)
         {
@@ -210,7 +220,7 @@ internal sealed partial class MailboxSyncRun
         if (MayStage(candidates.Count))
         {
             // Staging may borrow the lane's destination connection.
-            await flagging.Task;
+            await destinationWork.Task;
         }
 
         var staged = candidates.Count > 0 && ahead is null && index is null
@@ -267,7 +277,7 @@ internal sealed partial class MailboxSyncRun
                     using (unit)
                     {
                         await mark;
-                        await flagging.Task;
+                        await destinationWork.Task;
                         var appended = await AppendUnitAsync(run, unit, mapping.Destination, ct);
                         if (unit.FlagFixes.Count > 0)
                         {
@@ -351,7 +361,7 @@ internal sealed partial class MailboxSyncRun
         }
 
         await mark;
-        await flagging.Task;
+        await destinationWork.Task;
         // Every message this pass handled was either copied by this run, failed, or already there. Deriving
         // "skipped" from that stays right when a reconnect retried the folder: a message appended (and
         // counted) just before the connection dropped is matched by identity on the retry, not copied again.
@@ -564,17 +574,11 @@ internal sealed partial class MailboxSyncRun
     }
 
     /// <summary>
-    /// Reads which synced messages' flags changed on the source (with CONDSTORE, only those) and starts setting them on the
-    /// destination; returns the destination's work, not awaited (<see cref="DestinationWork"/>).
+    /// Which synced messages' flags changed on the source (with CONDSTORE, only those), as the flags to set on their
+    /// copies; the caller sets them on the destination (<see cref="ApplyFlagsAsync"/>).
     /// </summary>
-    private async Task<Task> StartFlagSyncAsync(
-        FolderRun run, IMailFolder src, IMailFolder dst, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
+    private async Task<List<FlagFix>> FlagFixesAsync(FolderRun run, IMailFolder src, FolderCheckpoint cp, ulong? modSeq, uint highest, CancellationToken ct)
     {
-        if (modSeq is not null && cp.HighestModSeq == modSeq)
-        {
-            return Task.CompletedTask;
-        }
-
         var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
         if (modSeq is not null && cp.HighestModSeq is { } since)
         {
@@ -585,7 +589,7 @@ internal sealed partial class MailboxSyncRun
         var changed = await src.FetchAsync(new UniqueIdRange(0, 1, highest), request, ct);
         if (changed.Count == 0)
         {
-            return Task.CompletedTask;
+            return [];
         }
 
         // Only the pairs of what changed (with CONDSTORE, a few), not the whole folder's.
@@ -599,7 +603,33 @@ internal sealed partial class MailboxSyncRun
             }
         }
 
-        return ApplyFlagsAsync(run, dst, fixes, ct);
+        return fixes;
+    }
+
+    /// <summary>
+    /// Once the destination folder is selected (<paramref name="selecting"/>), asks for the first byte of its last
+    /// message: a delta that may have flags to set does this while the source is still opening its folder. In a new
+    /// session Dovecot finds a maildir file by the name its uidlist recorded, without the flags the file's name carries;
+    /// when that name is not the file's, it re-reads the whole directory before it can go on (~1 s for 300,000 files,
+    /// which a delta's STORE waited for, after the source had opened its folder; docs/performance.md, session 32).
+    /// Elsewhere it is one small read.
+    /// </summary>
+    private static async Task LookUpMessageFilesAsync(Task selecting, IMailFolder dst, CancellationToken ct)
+    {
+        await selecting;
+        if (dst.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var first = await dst.GetStreamAsync(dst.Count - 1, 0, 1, ct);
+        }
+        catch (Exception ex) when (ex is ImapCommandException or MessageNotFoundException)
+        {
+            // Only a head start: the STORE finds its files itself.
+        }
     }
 
     /// <summary>
@@ -610,7 +640,20 @@ internal sealed partial class MailboxSyncRun
     /// </summary>
     private sealed class DestinationWork(Task task) : IAsyncDisposable
     {
-        public Task Task { get; } = task;
+        public Task Task { get; private set; } = task;
+
+        /// <summary>Starts <paramref name="next"/> on the connection once the work before it is done.</summary>
+        public void Then(Func<Task> next)
+        {
+            var before = Task;
+            Task = AfterAsync();
+
+            async Task AfterAsync()
+            {
+                await before;
+                await next();
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {

@@ -145,4 +145,36 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         Assert.True(body - store < TimeSpan.FromMilliseconds(250), $"the source's FETCH of the new body was sent {(body - store).TotalMilliseconds:0} ms after the destination's STORE");
         Assert.True(append - store >= TimeSpan.FromMilliseconds(350), $"the APPEND was sent {(append - store).TotalMilliseconds:0} ms after the STORE, before its answer");
     }
+
+    [Fact]
+    public async Task TheDestinationLooksItsMessageFilesUp_WhileTheSourceIsStillOpeningItsFolder()
+    {
+        // The source behind the relay: its EXAMINE is answered 400 ms after it is sent, and only then can it say which
+        // flags changed. The destination, its folder selected meanwhile, reads the first byte of its last message (on a
+        // maildir server: finds the message files, which the STORE needs) without waiting for that answer; once.
+        var delta = await DeltaBehindASlowRelayAsync(source => ChangeProjetosAsync(source, "projeto 5", MessageFlags.Flagged), slowSource: true);
+
+        Assert.Equal(1, delta.Copied);
+        var lookUps = delta.DestinationCommands.Where(c => c.Command == "FETCH" && c.Args.Contains("BODY.PEEK[]<0.1>", StringComparison.Ordinal)).ToList();
+        var lookUp = Assert.Single(lookUps);
+        var changes = delta.SourceCommands.Single(c => c.Command == "UID" && c.Args.Contains("CHANGEDSINCE", StringComparison.Ordinal)).At;
+        var store = delta.DestinationCommands.Single(c => c.Command == "UID" && c.Args.StartsWith(" STORE", StringComparison.Ordinal)).At;
+        Assert.True(lookUp.At < changes, $"the destination's look-up was sent {(lookUp.At - changes).TotalMilliseconds:0} ms after the source was asked what changed");
+        Assert.True(lookUp.At - delta.DestinationSelected < TimeSpan.FromMilliseconds(250), $"the look-up was sent {(lookUp.At - delta.DestinationSelected).TotalMilliseconds:0} ms after the SELECT");
+        Assert.True(store > lookUp.At);
+    }
+
+    [Fact]
+    public async Task OnlyTheChangedFolder_IsLookedUp()
+    {
+        // INBOX has a changed flag, Projetos (HIGHESTMODSEQ as at the checkpoint) nothing: only INBOX is opened, and
+        // its messages looked up once.
+        var delta = await DeltaBehindASlowRelayAsync(source =>
+            Mailbox.AddFlagsAsync(servers.Source, source, "INBOX", "entrada 1", MessageFlags.Seen));
+
+        Assert.Equal(0, delta.Copied);
+        var lookUps = delta.DestinationCommands.Where(c => c.Command == "FETCH" && c.Args.Contains("BODY.PEEK[]<0.1>", StringComparison.Ordinal)).ToList();
+        Assert.Single(lookUps);
+        Assert.Single(delta.DestinationCommands, c => c.Command == "SELECT");
+    }
 }
