@@ -42,11 +42,13 @@ internal sealed partial class MailboxSyncRun
             var unitBudget = Math.Max(1, _options.BatchBytes / Math.Max(1, _options.AppendConnectionsPerMailbox) / (shared is null ? 1 : 4));
             // A folder's first unit is small: its APPEND starts after a quarter of the folder (at most one MULTIAPPEND
             // group) is read, and the next unit is read meanwhile. With full units a folder that fits in one unit (most
-            // of them) was read whole before its first APPEND. Read ahead, it is one whole group: a folder of one group
-            // takes one APPEND and one commit, not two (each APPEND is a transaction of the server's).
+            // of them) was read whole before its first APPEND. Read ahead, or in a delta, it is one whole group: a folder
+            // of one group takes one APPEND and one commit, not two (each APPEND is a transaction of the server's; into a
+            // folder of 300,000 messages 0.3 s whatever its size, and a delta's new messages are read in milliseconds).
             var group = Math.Max(1, _options.MultiAppendSize);
-            var firstUnitMessages = readAhead ? group : Math.Clamp(candidates.Count / 4, 1, group);
-            var firstUnitBytes = readAhead ? unitBudget : unitBudget / 4;
+            var wholeFirst = readAhead || _request.Kind != SyncKind.Initial;
+            var firstUnitMessages = wholeFirst ? group : Math.Clamp(candidates.Count / 4, 1, group);
+            var firstUnitBytes = wholeFirst ? unitBudget : unitBudget / 4;
             var first = true;
             Task Bodies(CopyUnit u, CancellationToken token) => InTurnAsync(shared, async () => { await FetchBodiesAsync(src, u, token); return true; }, token);
             foreach (var chunk in candidates.Chunk(_options.BatchSize))
