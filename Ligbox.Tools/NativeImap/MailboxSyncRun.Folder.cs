@@ -214,15 +214,15 @@ internal sealed partial class MailboxSyncRun
         run.Skipped += Math.Max(0, alreadyDone - run.Transferred);
         Interlocked.Add(ref _mailboxDone, alreadyDone);
         var maxAppended = 0u;
-        // A big folder's batches are copied by staging lanes at once and moved into the folder in order
-        // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
-        // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
         if (MayStage(candidates.Count))
         {
             // Staging may borrow the lane's destination connection.
             await destinationWork.Task;
         }
 
+        // A big folder's batches are copied by staging lanes at once and moved into the folder in order
+        // (StagedAppendMinMessages); recorded below one batch after the other, as the lane's own batches are. Not for a
+        // folder read ahead (its reader has started) or matched by identity (flags are set on the lane's connection).
         var staged = candidates.Count > 0 && ahead is null && index is null
             ? await OpenStagingAsync(run, src, dst, candidates, aheadOfRecorded => Report(SyncProgressStage.FolderProgress, run, folderDone + aheadOfRecorded, sourceInfo.Count), ct)
             : null;
