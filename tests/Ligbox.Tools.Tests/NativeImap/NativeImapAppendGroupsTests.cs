@@ -72,4 +72,3 @@ public sealed class NativeImapAppendGroupsTests(ImapServersFixture servers)
         Assert.Equal(1, engine.Commands.Count("APPEND"));
     }
 }
-

@@ -67,6 +67,10 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         /// <summary>When the destination selected its folder.</summary>
         public TimeSpan DestinationSelected => DestinationCommands.Single(c => c.Command == "SELECT").At;
 
+        /// <summary>The destination's reads of one byte of a message (the look-up of its message files).</summary>
+        public List<(TimeSpan At, string Log, string Command, string Args)> LookUps =>
+            DestinationCommands.Where(c => c.Command == "FETCH" && c.Args.Contains("BODY.PEEK[]<0.1>", StringComparison.Ordinal)).ToList();
+
         /// <summary>When the destination was asked to list its folders with their counters.</summary>
         public TimeSpan DestinationListed =>
             DestinationCommands.Single(c => c.Command == "LIST" && c.Args.Contains("STATUS (", StringComparison.Ordinal)).At;
@@ -155,8 +159,7 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
         var delta = await DeltaBehindASlowRelayAsync(source => ChangeProjetosAsync(source, "projeto 5", MessageFlags.Flagged), slowSource: true);
 
         Assert.Equal(1, delta.Copied);
-        var lookUps = delta.DestinationCommands.Where(c => c.Command == "FETCH" && c.Args.Contains("BODY.PEEK[]<0.1>", StringComparison.Ordinal)).ToList();
-        var lookUp = Assert.Single(lookUps);
+        var lookUp = Assert.Single(delta.LookUps);
         var changes = delta.SourceCommands.Single(c => c.Command == "UID" && c.Args.Contains("CHANGEDSINCE", StringComparison.Ordinal)).At;
         var store = delta.DestinationCommands.Single(c => c.Command == "UID" && c.Args.StartsWith(" STORE", StringComparison.Ordinal)).At;
         Assert.True(lookUp.At < changes, $"the destination's look-up was sent {(lookUp.At - changes).TotalMilliseconds:0} ms after the source was asked what changed");
@@ -173,8 +176,7 @@ public sealed class NativeImapOpenAheadTests(ImapServersFixture servers)
             Mailbox.AddFlagsAsync(servers.Source, source, "INBOX", "entrada 1", MessageFlags.Seen));
 
         Assert.Equal(0, delta.Copied);
-        var lookUps = delta.DestinationCommands.Where(c => c.Command == "FETCH" && c.Args.Contains("BODY.PEEK[]<0.1>", StringComparison.Ordinal)).ToList();
-        Assert.Single(lookUps);
+        Assert.Single(delta.LookUps);
         Assert.Single(delta.DestinationCommands, c => c.Command == "SELECT");
     }
 }
