@@ -24,8 +24,8 @@ namespace Ligbox.Console.Tests.Nodes;
 [Collection(PostgreSqlNodesCollection.Name)]
 public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputHelper output) : IClassFixture<PostgreSqlServer>, IAsyncLifetime
 {
-    private const int Mailboxes = 20;
-    private const int MessagesPerMailbox = 600;
+    private const int Mailboxes = 10;
+    private const int MessagesPerMailbox = 400;
     private readonly DovecotServer _source = new();
     private readonly DovecotServer _destination = new();
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ligbox-tests", "nodes-" + Guid.NewGuid().ToString("N")[..8]);
@@ -66,7 +66,7 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
         var token = await _web.CreateTokenAsync(Scopes.JobsRead, Scopes.JobsWrite);
         using var api = _web.CreateBearerClient(token);
 
-        // One job, twenty mailboxes, each seeded on the source.
+        // One job, ten mailboxes, each seeded on the source.
         var jobId = await CreateJobAsync(api, _source, _destination);
         var users = new Dictionary<Guid, (string User, string DestinationPassword)>();
         for (var i = 0; i < Mailboxes; i++)
@@ -79,7 +79,7 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
         // Two workers: the real console, out of process, on the same database and data directory.
         foreach (var id in new[] { "worker-1", "worker-2" })
         {
-            // The engine's own throttle makes each run last several seconds (600 messages at 100/s), so the kill lands
+            // The engine's own throttle makes each run last several seconds (400 messages at 100/s), so the kill lands
             // mid-run on a fast machine too: unthrottled, a run could copy its whole mailbox between the look and the kill.
             _workers.Add(OutOfProcessConsole.Start(_dataDir, output, NodeSettings(cs, id, "worker",
                 new Dictionary<string, string?> { ["Tools:NativeImap:MaxMessagesPerSecond"] = "100" })));
@@ -92,7 +92,7 @@ public sealed class MultiNodeOnPostgreSqlTests(PostgreSqlServer pg, ITestOutputH
             Assert.Equal(HttpStatusCode.NotFound, (await worker.GetAsync("/api/migration/jobs")).StatusCode);
         }
 
-        // Twenty single-mailbox initial runs, queued by the web node.
+        // Ten single-mailbox initial runs, queued by the web node.
         var runs = new Dictionary<Guid, Guid>();
         foreach (var mailboxId in users.Keys)
         {
