@@ -642,22 +642,22 @@ internal static class MatrixBench
                 // a maildir directory at its first look after a change made within a second of its last look (its delayed
                 // refresh), so that delta pays for the folders the pass wrote last. The second finds nothing to re-read:
                 // what a delta with nothing to do costs when nothing was written since the servers' last look.
-                var noChanges = new List<double>();
-                await NoChangeDeltaAsync("no-change delta");
-                await NoChangeDeltaAsync("second no-change delta");
-                (noChange, noChangeAgain) = (noChanges[0], noChanges[1]);
+                var deltaRequests = requests.Select(r => r with { Kind = SyncKind.Delta }).ToList();
+                noChange = await NoChangeDeltaAsync("no-change delta");
+                noChangeAgain = await NoChangeDeltaAsync("second no-change delta");
 
-                async Task NoChangeDeltaAsync(string which)
+                async Task<double> NoChangeDeltaAsync(string which)
                 {
                     engine.Commands.Reset();
                     clock.Restart();
-                    var delta = await engine.SyncManyAsync(requests.Select(r => r with { Kind = SyncKind.Delta }).ToList(), RunsDefaults.MaxConcurrentMailboxes, state.Store);
-                    noChanges.Add(clock.Elapsed.TotalMilliseconds);
+                    var delta = await engine.SyncManyAsync(deltaRequests, RunsDefaults.MaxConcurrentMailboxes, state.Store);
+                    var ms = clock.Elapsed.TotalMilliseconds;
                     var deltaCopied = delta.Sum(r => r.Statistics?.MessagesTransferred ?? 0);
-                    Console.WriteLine($"  {which}: {noChanges[^1]:0} ms, {deltaCopied} copied, FETCH {engine.Commands.Count("FETCH")}, SELECT/EXAMINE {engine.Commands.Count("SELECT") + engine.Commands.Count("EXAMINE")}; store: {state.Summary()}");
+                    Console.WriteLine($"  {which}: {ms:0} ms, {deltaCopied} copied, FETCH {engine.Commands.Count("FETCH")}, SELECT/EXAMINE {engine.Commands.Count("SELECT") + engine.Commands.Count("EXAMINE")}; store: {state.Summary()}");
                     Console.WriteLine($"    wire: {engine.Commands.Describe()}");
                     ok &= deltaCopied == 0 && delta.All(r => r.Failure is null);
                     state.Reset();
+                    return ms;
                 }
 
                 if (changeDelta is { } cd)
@@ -666,7 +666,7 @@ internal static class MatrixBench
                     await PauseAsync("before the delta of the changes", bench);
                     engine.Commands.Reset();
                     clock.Restart();
-                    var delta = await engine.SyncManyAsync(requests.Select(r => r with { Kind = SyncKind.Delta }).ToList(), RunsDefaults.MaxConcurrentMailboxes, state.Store);
+                    var delta = await engine.SyncManyAsync(deltaRequests, RunsDefaults.MaxConcurrentMailboxes, state.Store);
                     change = clock.Elapsed.TotalMilliseconds;
                     var stats = delta[0].Statistics;
                     var flagged = await CountFlaggedAsync(bench.Destination, ourUsers[0], cd.Folder);
@@ -678,8 +678,7 @@ internal static class MatrixBench
                     store = state.Summary();
                     state.Reset();
                     // And once more with nothing to do: what the next delta pays for the writes of this one.
-                    await NoChangeDeltaAsync("no-change delta after it");
-                    noChangeAfterChanges = noChanges[^1];
+                    noChangeAfterChanges = await NoChangeDeltaAsync("no-change delta after it");
                 }
                 else
                 {
