@@ -385,6 +385,11 @@ internal sealed partial class MailboxSyncRun
         }
 
         await DeleteStagingLeftAsync(ct);
+        if (run.Transferred > 0 || run.FlagsUpdated > 0 || run.Deleted > 0)
+        {
+            run.DestinationChangedAt = _clock.Elapsed;
+        }
+
         Report(SyncProgressStage.FolderCompleted, run, sourceInfo.Count, sourceInfo.Count,
             $"{mapping.Source} → {mapping.Destination}: {run.Transferred} copied, {run.Skipped} skipped, {run.FlagsUpdated} flag updates, {run.Deleted} deleted, {run.Errors} errors");
     }

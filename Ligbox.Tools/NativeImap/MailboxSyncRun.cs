@@ -145,7 +145,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
             await RunLanesAsync(first, missingFolders, cancellationToken);
             if (SourceSizesAfterPass)
             {
-                await SourceSizesAsync(cancellationToken);
+                var sized = await SourceSizesAsync(cancellationToken);
+                await SettleAsync(sized, cancellationToken);
             }
 
             if (_openedAhead is { } unused && await unused.Choosing is { } notTaken)
@@ -490,11 +491,12 @@ internal sealed partial class MailboxSyncRun : IDisposable
     /// connection. The sizes are figures for the run's statistics (the gate's byte ratio, reports), not for the copy:
     /// a failure leaves them at 0, as on a server without STATUS=SIZE, and is logged.
     /// </summary>
-    private async Task SourceSizesAsync(CancellationToken ct)
+    /// <returns>Whether the source was asked for them.</returns>
+    private async Task<bool> SourceSizesAsync(CancellationToken ct)
     {
         if (CurrentLane.Source is not { } source || !source.Client.IsConnected || !source.Client.Capabilities.HasFlag(ImapCapabilities.StatusSize))
         {
-            return;
+            return false;
         }
 
         try
@@ -512,6 +514,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
         {
             Log(LogLevel.Warning, $"the source's folder sizes could not be read after the pass: {ex.Message}");
         }
+
+        return true;
     }
 
     /// <summary>The STATUS items a folder's counters need, as far as the server has them.</summary>
@@ -698,5 +702,8 @@ internal sealed partial class MailboxSyncRun : IDisposable
         public long Bytes;
         public int FlagsUpdated;
         public int Deleted;
+
+        /// <summary>When (on the run's clock) the pass last changed the destination folder; null while it has not.</summary>
+        public TimeSpan? DestinationChangedAt;
     }
 }

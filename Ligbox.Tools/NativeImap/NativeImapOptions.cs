@@ -65,6 +65,19 @@ public sealed class NativeImapOptions
     public int StagedAppendMinMessages { get; set; } = 2000;
 
     /// <summary>
+    /// An initial pass that leaves a folder with at least this many messages looks at it once more on each side before
+    /// it ends, so that the servers do then the work they would otherwise leave to the next delta. Dovecot re-reads a
+    /// maildir's whole directory at its first look after a change made within a second of its last look, and opens a
+    /// folder to answer STATUS when its list of folders no longer matches the folder's index: for 300,000 messages the
+    /// first no-change delta after the pass paid 0.9-2.3 s for this, the next one ~40 ms. The destination's look waits
+    /// until two seconds after the pass last changed the folder (the pass ends that much later, a few seconds in minutes);
+    /// a delta, which a cutover waits for, never does it. 100,000 by default (below it the next delta's share is a few
+    /// hundred milliseconds at most); 0 turns it off (docs/performance.md, session 35).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int SettleFolderMinMessages { get; set; } = 100_000;
+
+    /// <summary>
     /// The start of the staging folders' names (see <see cref="StagedAppendMinMessages"/>). They are created unsubscribed
     /// at the top of the destination's personal namespace, emptied into their folder as the copy goes, and deleted when
     /// the folder is done; one left behind by a killed run is deleted by the mailbox's next run (its messages were never

@@ -382,7 +382,7 @@ internal static class MatrixBench
     /// The engine's defaults; LIGBOX_BENCH_APPENDERS / LIGBOX_BENCH_MULTIAPPEND / LIGBOX_BENCH_BATCH /
     /// LIGBOX_BENCH_BATCH_BYTES / LIGBOX_BENCH_LARGE_BYTES / LIGBOX_BENCH_PER_LANE / LIGBOX_BENCH_STAGED (staged copies
     /// of folders with that many messages to copy, <see cref="NativeImapOptions.StagedAppendMinMessages"/>; 0 turns them
-    /// off) override them;
+    /// off) / LIGBOX_BENCH_SETTLE (<see cref="NativeImapOptions.SettleFolderMinMessages"/>; 0 turns it off) override them;
     /// LIGBOX_BENCH_PROTOCOL_LOGS names a directory for the connections' protocol logs (their lines timestamped);
     /// LIGBOX_BENCH_DELTA_PROTOCOL_LOGS the same for the deltas after a row's initial pass only.
     /// </summary>
@@ -422,6 +422,11 @@ internal static class MatrixBench
         if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_STAGED"), out var staged))
         {
             options.StagedAppendMinMessages = staged;
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("LIGBOX_BENCH_SETTLE"), out var settle))
+        {
+            options.SettleFolderMinMessages = settle;
         }
 
         // One protocol log per connection (secrets redacted), to see where a mailbox's time goes.

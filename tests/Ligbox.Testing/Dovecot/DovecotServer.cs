@@ -63,6 +63,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
         ConfigPath = Path.Combine(BaseDir, "dovecot.conf");
         PasswdDir = Path.Combine(BaseDir, "users");
         LogPath = Path.Combine(BaseDir, "dovecot.log");
+        DebugLogPath = Path.Combine(BaseDir, "debug.log");
     }
 
     /// <summary>The address the server listens on.</summary>
@@ -85,6 +86,9 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
 
     /// <summary>The Dovecot log file.</summary>
     public string LogPath { get; }
+
+    /// <summary>Where the mail processes' debug lines go with <see cref="DovecotServerOptions.MailDebug"/>.</summary>
+    public string DebugLogPath { get; }
 
     private string PasswdDir { get; }
 
@@ -453,6 +457,7 @@ public sealed class DovecotServer : IAsyncLifetime, IDisposable
             base_dir = {{BaseDir}}/run
             state_dir = {{BaseDir}}/state
             log_path = {{LogPath}}
+            {{(_options.MailDebug ? $"mail_debug = yes\ndebug_log_path = {DebugLogPath}" : "")}}
             {{Ssl()}}
             disable_plaintext_auth = no
             auth_failure_delay = 0
@@ -677,6 +682,12 @@ public sealed record DovecotServerOptions
     /// process started per connection.
     /// </summary>
     public int PrestartedProcesses { get; init; }
+
+    /// <summary>
+    /// Dovecot's <c>mail_debug</c>, written to <see cref="DovecotServer.DebugLogPath"/>: among others, each folder a
+    /// session opens ("Mailbox X: Mailbox opened") and why its list index could not answer for it.
+    /// </summary>
+    public bool MailDebug { get; init; }
 }
 
 /// <summary>A Dovecot master user's name and password.</summary>
