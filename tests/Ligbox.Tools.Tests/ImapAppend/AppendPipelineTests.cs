@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Ligbox.Testing.Dovecot;
 using Ligbox.Tools.ImapAppend;
 using Ligbox.Tools.NativeImap;
+using Ligbox.Tools.Tests.NativeImap;
 using MailKit;
 using MailKit.Search;
 using MimeKit;
@@ -172,8 +173,6 @@ public sealed class AppendPipelineTests(AppendPipelineTests.Servers servers) : I
     /// <summary>A plain Dovecot and one whose users have a 60 KB storage quota.</summary>
     public sealed class Servers : IAsyncLifetime
     {
-        private int _users;
-
         public DovecotServer Plain { get; } = new();
 
         public DovecotServer Quota { get; } = new(new DovecotServerOptions { QuotaStorage = "60k" });
@@ -187,12 +186,6 @@ public sealed class AppendPipelineTests(AppendPipelineTests.Servers servers) : I
             return Task.CompletedTask;
         }
 
-        public ImapEndpoint NewAccount(DovecotServer server)
-        {
-            var user = $"append{Interlocked.Increment(ref _users)}@example.com";
-            var password = $"pw-{Guid.NewGuid():N}";
-            server.AddUser(user, password);
-            return new ImapEndpoint(server.Host, server.Port, ImapSecurity.None, user, password);
-        }
+        public ImapEndpoint NewAccount(DovecotServer server) => TestAccounts.New(server, "append");
     }
 }

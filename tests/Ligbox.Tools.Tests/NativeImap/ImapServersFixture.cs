@@ -9,8 +9,6 @@ namespace Ligbox.Tools.Tests.NativeImap;
 /// <summary>Three real Dovecot servers: a source, a destination with special-use folders, and one with a 1 MB quota.</summary>
 public sealed class ImapServersFixture : IAsyncLifetime
 {
-    private int _users;
-
     public DovecotServer Source { get; } = new();
 
     public DovecotServer Destination { get; } = new(new DovecotServerOptions { CreateSpecialUseFolders = true });
@@ -29,7 +27,16 @@ public sealed class ImapServersFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh user on <paramref name="server"/> and its endpoint.</summary>
-    public ImapEndpoint NewAccount(DovecotServer server, string prefix = "user")
+    public ImapEndpoint NewAccount(DovecotServer server, string prefix = "user") => TestAccounts.New(server, prefix);
+}
+
+/// <summary>Fresh users on a test's Dovecot: a name unique in the test run and a random password.</summary>
+internal static class TestAccounts
+{
+    private static int _users;
+
+    /// <summary>A fresh user named <paramref name="prefix"/>N@example.com on <paramref name="server"/>, and its endpoint.</summary>
+    public static ImapEndpoint New(DovecotServer server, string prefix)
     {
         var user = $"{prefix}{Interlocked.Increment(ref _users)}@example.com";
         var password = $"pw-{Guid.NewGuid():N}";

@@ -13,7 +13,6 @@ public sealed class NativeImapSettleTests : IAsyncLifetime
 {
     private const string Folder = "Projetos";
     private readonly DovecotServer _server = new(new DovecotServerOptions { CreateSpecialUseFolders = true, MailDebug = true });
-    private int _users;
 
     public Task InitializeAsync() => _server.StartAsync();
 
@@ -28,8 +27,8 @@ public sealed class NativeImapSettleTests : IAsyncLifetime
     [InlineData(false)]
     public async Task NextStatusOfABigFolderNeedsNoOpening_OnlyWhenThePassLookedAgain(bool settle)
     {
-        var source = NewAccount("src");
-        var destination = NewAccount("dst");
+        var source = TestAccounts.New(_server, "src");
+        var destination = TestAccounts.New(_server, "dst");
         var messages = Enumerable.Range(1, 60)
             .Select(i => Mailbox.Message($"arquivo {i:D3}", i % 3 == 0 ? MessageFlags.None : MessageFlags.Seen, day: 1 + i % 28))
             .ToArray();
@@ -59,14 +58,6 @@ public sealed class NativeImapSettleTests : IAsyncLifetime
             await OpensFolderAsync(destination, StatusItems.Count | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq),
         };
         Assert.Equal([!settle, !settle], opened);
-    }
-
-    private ImapEndpoint NewAccount(string prefix)
-    {
-        var user = $"{prefix}{Interlocked.Increment(ref _users)}@example.com";
-        var password = $"pw-{Guid.NewGuid():N}";
-        _server.AddUser(user, password);
-        return new ImapEndpoint(_server.Host, _server.Port, ImapSecurity.None, user, password);
     }
 
     /// <summary>Whether a STATUS of <see cref="Folder"/> in a new session of <paramref name="account"/> opened the folder.</summary>
